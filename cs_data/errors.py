@@ -1,0 +1,40 @@
+"""The errors cs_data raises for callers to show: one small hierarchy, rendered by one UI helper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class CockpitError(Exception):
+    """Base of every error meant to be shown to the user."""
+
+
+class NotFound(CockpitError):
+    """The thing asked for does not exist (or is not visible to the actor)."""
+
+
+class PermissionDenied(CockpitError):
+    """The acting user may not do this."""
+
+
+class StaleEdit(CockpitError):
+    """Someone else changed the record since it was read; nothing was written."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field: which field, a short code, and the details for the message."""
+
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class InvalidInput(CockpitError):
+    """One or more fields are invalid; every error is collected before raising."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{e.field}: {e.message}" for e in self.errors)
