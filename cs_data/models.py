@@ -123,8 +123,12 @@ class Account(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     csm: Mapped[User | None] = relationship()
-    contacts: Mapped[list[Contact]] = relationship(back_populates="account")
-    subscriptions: Mapped[list[Subscription]] = relationship(back_populates="account")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
+    subscriptions: Mapped[list[Subscription]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Contact(Base):
@@ -408,7 +412,10 @@ class Board(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
     columns: Mapped[list[BoardColumn]] = relationship(
-        back_populates="board", order_by="BoardColumn.position"
+        back_populates="board",
+        order_by="BoardColumn.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
@@ -464,12 +471,18 @@ class Card(Base):
     __mapper_args__ = {"version_id_col": version}
 
     assignees: Mapped[list[User]] = relationship(secondary=card_assignees)
-    tags: Mapped[list[CardTag]] = relationship(cascade="all, delete-orphan")
+    tags: Mapped[list[CardTag]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     checklist: Mapped[list[ChecklistItem]] = relationship(
-        back_populates="card", order_by="ChecklistItem.position", cascade="all, delete-orphan"
+        back_populates="card",
+        order_by="ChecklistItem.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
     comments: Mapped[list[CardComment]] = relationship(
-        back_populates="card", order_by="CardComment.created_at", cascade="all, delete-orphan"
+        back_populates="card",
+        order_by="CardComment.created_at",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
