@@ -1,0 +1,206 @@
+"""The ``cs-data`` command line: a thin shell over cs_data for the local operator.
+
+Whoever can run it with the database URL already holds the data, so it asks for no login;
+writes are audited as ``operator:<OS user>``. User errors exit non-zero with a one-line
+message on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import Engine
+
+from cs_data import demo, importers, schema
+from cs_data.auth import operator
+from cs_data.config import ConfigError, get_settings
+from cs_data.db import create_engine_for
+from cs_data.errors import CockpitError
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+
+class ProgressBar:
+    """Renders ``progress(phase, done, total)`` calls as a bar on a terminal, or as log lines."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.phase: str | None = None
+        self.last_draw = 0.0
+        self.last_percent = -10
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if phase != self.phase:
+            self.finish()
+            self.phase, self.last_percent = phase, -10
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if self.interactive:
+            if finished or now - self.last_draw >= 0.2:
+                self.last_draw = now
+                self.stream.write("\r" + self._line(phase, done, total))
+                self.stream.flush()
+        elif total:
+            percent = done * 100 // total
+            if percent >= self.last_percent + 10 or finished:
+                self.last_percent = percent
+                self.stream.write(self._line(phase, done, total) + "\n")
+
+    def _line(self, phase: str, done: int, total: int | None) -> str:
+        if not total:
+            return f"{phase}: {done:,}"
+        filled = self.WIDTH * min(done, total) // total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        return f"{phase}: [{bar}] {done * 100 // total:3d}%"
+
+    def finish(self) -> None:
+        if self.interactive and self.phase is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.phase = None
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return create_engine_for(args.database_url or get_settings().database_url)
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    before = schema.current_revision(engine)
+    schema.upgrade(engine, args.revision)
+    after = schema.current_revision(engine)
+    print(f"database at revision {after} (was {before or 'empty'})")
+    return EXIT_OK
+
+
+def _cmd_db_current(args: argparse.Namespace) -> int:
+    current = schema.current_revision(_engine(args))
+    head = schema.head_revision()
+    state = "up to date" if current == head else f"behind (newest is {head})"
+    print(f"{current or 'empty'}: {state}")
+    return EXIT_OK
+
+
+def _cmd_db_revision(args: argparse.Namespace) -> int:
+    schema.write_revision(_engine(args), args.message)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    bar = ProgressBar(sys.stderr)
+    started = time.perf_counter()
+    summary = demo.generate(
+        engine,
+        operator(),
+        scale=args.scale,
+        seed=args.seed,
+        today=args.today,
+        replace=args.replace,
+        progress=bar,
+    )
+    bar.finish()
+    elapsed = time.perf_counter() - started
+    counts = ", ".join(f"{name} {count:,}" for name, count in summary.counts.items())
+    print(f"demo data scale {summary.scale}, seed {summary.seed}, today {summary.today}: {counts}")
+    print(f"finished in {elapsed:.1f} s")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    bar = ProgressBar(sys.stderr)
+    started = time.perf_counter()
+    try:
+        result = importers.import_file(engine, operator(), args.kind, args.file, progress=bar)
+    except importers.ImportRejected as rejected:
+        bar.finish()
+        print(rejected.report(), file=sys.stderr)
+        return EXIT_REJECTED
+    bar.finish()
+    elapsed = time.perf_counter() - started
+    rate = result.rows / elapsed if elapsed > 0 else float(result.rows)
+    print(
+        f"imported {result.rows:,} {result.kind} rows from {args.file}: "
+        f"{result.inserted:,} new, {result.updated:,} updated "
+        f"in {elapsed:.1f} s ({rate:,.0f} rows/s)"
+    )
+    if result.created_users:
+        print("created users without login: " + ", ".join(result.created_users))
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cs-data", description="CS Cockpit data operations (acts as the local operator)."
+    )
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy database URL (default: CS_DATABASE_URL, secrets, or data/cockpit.db)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = commands.add_parser("db", help="schema migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="upgrade the schema (default: newest)")
+    upgrade.add_argument("--revision", default="head")
+    upgrade.set_defaults(handler=_cmd_db_upgrade)
+    db_commands.add_parser("current", help="show the schema revision").set_defaults(
+        handler=_cmd_db_current
+    )
+    revision = db_commands.add_parser(
+        "revision", help="autogenerate a migration from model changes (developers)"
+    )
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(handler=_cmd_db_revision)
+
+    demo_cmd = commands.add_parser("demo", help="fill the database with deterministic demo data")
+    demo_cmd.add_argument("--scale", choices=sorted(demo.SCALES), default="S", type=str.upper)
+    demo_cmd.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    demo_cmd.add_argument(
+        "--today",
+        type=_iso_date,
+        default=None,
+        help="the day the data ends on (default: today, UTC); same seed and day, same rows",
+    )
+    demo_cmd.add_argument("--replace", action="store_true", help="delete all existing data first")
+    demo_cmd.set_defaults(handler=_cmd_demo)
+
+    import_cmd = commands.add_parser("import", help="import a canonical CSV file (all or nothing)")
+    import_cmd.add_argument("kind", choices=importers.IMPORT_KINDS)
+    import_cmd.add_argument("file", type=Path)
+    import_cmd.set_defaults(handler=_cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CockpitError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,997 @@
+"""Canonical CSV import: validate every row, upsert by id, all or nothing.
+
+The file formats are the "Canonical import files" of the KPI definitions: a header row,
+columns in any order (names are matched ignoring case), extra columns ignored, UTF-8 with or
+without BOM. Each import runs in one transaction: rows are validated one by one and written in
+batches while no error has been seen; after the first error the rest of the file is still
+validated, so the report lists every error, but nothing more is written and the transaction
+is rolled back at the end.
+
+Re-importing a file is an idempotent upsert by id. On update, optional columns that the file
+does not have keep their stored values; an empty cell sets the value to null.
+
+Renewals settle ``stage``, ``outcome`` and ``forecast_category`` together. An outcome implies
+its closed stage and a closed stage implies its outcome; a contradiction is an error. When the
+file has neither column, a stored renewal keeps both (a new one starts ``not_started``); when
+it has them but the cells are empty, the renewal is open. An empty forecast category means
+``closed`` for a closed renewal and ``pipeline`` (or the stored open category when the file
+has no such column) for an open one. Each changed renewal gets one ``RenewalChange`` row per
+changed column (values as text, money in cents) and ``version + 1``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Date, Engine, Table, insert, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from cs_data import audit, domain
+from cs_data.auth import Actor
+from cs_data.db import transaction
+from cs_data.errors import CockpitError, FieldError, InvalidInput
+from cs_data.models import (
+    ID_LENGTH,
+    Account,
+    Renewal,
+    RenewalChange,
+    Subscription,
+    SurveyResponse,
+    Ticket,
+    User,
+    UTCDateTime,
+)
+from cs_data.money import parse_cents
+from cs_data.progress import ProgressCallback, no_progress
+
+IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals")
+
+BATCH_ROWS = 5000
+"""Rows validated before a batch is written with one executemany."""
+MAX_REPORTED_ERRORS = 1000
+SQLITE_IMPORT_CACHE_KIB = 262_144
+"""SQLite page cache while an import runs: a large file's index pages stay in memory."""
+MAX_CENTS = 2**63 - 1
+USERNAME_LENGTH = 64
+
+_SHOWN_VALUE_LENGTH = 60
+_CLOSED_STAGE_OUTCOMES = {"closed_won": "won", "closed_lost": "lost"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected cell or row, numbered as in a spreadsheet (the header is row 1)."""
+
+    row: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(CockpitError):
+    """The file has errors and nothing was written; holds the first errors and the total."""
+
+    def __init__(self, path: Path, kind: str, errors: list[RowError], error_count: int) -> None:
+        self.path = path
+        self.kind = kind
+        self.errors = sorted(errors, key=lambda error: error.row)[:MAX_REPORTED_ERRORS]
+        self.error_count = error_count
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        noun = "error" if self.error_count == 1 else "errors"
+        return f"{self.path}: rejected, {self.error_count:,} {noun}, database unchanged"
+
+    def report(self) -> str:
+        """The summary line, then one line per kept error (and how many more there were)."""
+        lines = [self.summary(), *(str(error) for error in self.errors)]
+        if self.error_count > len(self.errors):
+            lines.append(f"... and {self.error_count - len(self.errors):,} more")
+        return "\n".join(lines)
+
+
+class UnreadableFile(CockpitError):
+    """The import file is missing or cannot be read."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote: data rows read, rows new and updated, users it had to create."""
+
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    created_users: tuple[str, ...]
+
+
+# --- cell parsers: a stripped, non-empty cell in, a value out, or _BadCell --------------------
+
+
+class _BadCell(ValueError):
+    """Why a cell is invalid (becomes a RowError)."""
+
+
+def _shown(text: str) -> str:
+    if len(text) > _SHOWN_VALUE_LENGTH:
+        text = text[: _SHOWN_VALUE_LENGTH - 1] + "…"
+    return repr(text)
+
+
+def _text(max_length: int | None) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if max_length is not None and len(text) > max_length:
+            raise _BadCell(f"too long ({len(text):,} characters, at most {max_length})")
+        return text
+
+    return parse
+
+
+def _timestamp(text: str) -> datetime:
+    """ISO 8601 with optional ``Z``/offset (naive means UTC), as a naive UTC datetime."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise _BadCell(
+            f"bad timestamp {_shown(text)} (use ISO 8601, e.g. 2025-03-01T09:30:00Z)"
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _BadCell(f"bad date {_shown(text)} (use YYYY-MM-DD, e.g. 2025-03-01)") from None
+
+
+def _vocabulary(label: str, values: tuple[str, ...]) -> Callable[[str], str]:
+    """Accept any case, and spaces or hyphens for underscores (``Closed Won``)."""
+    allowed = frozenset(values)
+    listed = ", ".join(values)
+
+    def parse(text: str) -> str:
+        code = text.lower().replace(" ", "_").replace("-", "_")
+        if code not in allowed:
+            raise _BadCell(f"unknown {label} {_shown(text)} (use {listed})")
+        return code
+
+    return parse
+
+
+def _cents(text: str) -> int:
+    try:
+        cents = parse_cents(text)
+    except ValueError as exc:
+        raise _BadCell(
+            f"{exc} (use a non-negative amount with at most 2 decimals, e.g. 12000.50)"
+        ) from None
+    if cents > MAX_CENTS:
+        raise _BadCell(f"amount {_shown(text)} is too large")
+    return cents
+
+
+def _score(text: str) -> int:
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise _BadCell(f"score {_shown(text)} is not a whole number")
+    return int(text)
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:  # also rejects nan
+        raise _BadCell(f"probability {_shown(text)} is not a number from 0 to 1")
+    return value
+
+
+def _tags(text: str) -> str | None:
+    tags = [tag for tag in (part.strip() for part in text.split(";")) if tag]
+    return ";".join(tags) or None
+
+
+# --- cross-column checks on a parsed row: None, or (column, reason) --------------------------
+
+RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
+
+
+def _not_before(earlier: str, later: str) -> RowCheck:
+    def check(record: dict[str, Any]) -> tuple[str, str] | None:
+        first, then = record.get(earlier), record.get(later)
+        if first is not None and then is not None and then < first:
+            return later, f"{later} {then.isoformat()} is before {earlier} {first.isoformat()}"
+        return None
+
+    return check
+
+
+def _end_after_start(record: dict[str, Any]) -> tuple[str, str] | None:
+    start, end = record.get("start_date"), record.get("end_date")
+    if start is not None and end is not None and end <= start:
+        return "end_date", f"end_date {end} is not after start_date {start} (end is exclusive)"
+    return None
+
+
+def _score_on_scale(record: dict[str, Any]) -> tuple[str, str] | None:
+    kind, score = record.get("survey_type"), record.get("score")
+    if kind is None or score is None:
+        return None
+    low, high = domain.SURVEY_SCALES[kind]
+    if not low <= score <= high:
+        return "score", f"score {score} is off the {kind} scale {low}..{high}"
+    return None
+
+
+# --- what each kind of file holds ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A file column: its header name, the database column it fills, and how to parse it."""
+
+    name: str
+    target: str
+    parse: Callable[[str], Any]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    table: Table
+    columns: tuple[_Column, ...]
+    """The id column first."""
+    user_column: str | None = None
+    """The database column filled from a username; unknown users are created with user_role."""
+    user_role: str = "viewer"
+    row_checks: tuple[RowCheck, ...] = ()
+
+
+def _id(name: str) -> _Column:
+    return _Column(name, "id", _text(ID_LENGTH), required=True)
+
+
+def _string(table: Table, name: str, *, required: bool = False) -> _Column:
+    length = getattr(table.c[name].type, "length", None)
+    return _Column(name, name, _text(length), required=required)
+
+
+def _reference(name: str, target: str, max_length: int, *, required: bool = False) -> _Column:
+    return _Column(name, target, _text(max_length), required=required)
+
+
+_ACCOUNTS = Account.__table__
+_SUBSCRIPTIONS = Subscription.__table__
+_TICKETS = Ticket.__table__
+_SURVEYS = SurveyResponse.__table__
+_RENEWALS = Renewal.__table__
+_USERS = User.__table__
+_RENEWAL_CHANGES = RenewalChange.__table__
+
+_KINDS: dict[str, _Kind] = {
+    "accounts": _Kind(
+        "accounts",
+        _ACCOUNTS,
+        (
+            _id("account_id"),
+            _string(_ACCOUNTS, "name", required=True),
+            _Column("segment", "segment", _vocabulary("segment", domain.SEGMENTS)),
+            _string(_ACCOUNTS, "region"),
+            _string(_ACCOUNTS, "industry"),
+            _reference("csm", "csm_id", USERNAME_LENGTH),
+            _Column("created_at", "created_at", _timestamp),
+        ),
+        user_column="csm_id",
+        user_role="csm",
+    ),
+    "subscriptions": _Kind(
+        "subscriptions",
+        _SUBSCRIPTIONS,
+        (
+            _id("subscription_id"),
+            _reference("account_id", "account_id", ID_LENGTH, required=True),
+            _Column("start_date", "start_date", _date, required=True),
+            _Column("arr", "arr_cents", _cents, required=True),
+            _Column("end_date", "end_date", _date),
+            _string(_SUBSCRIPTIONS, "product"),
+        ),
+        row_checks=(_end_after_start,),
+    ),
+    "tickets": _Kind(
+        "tickets",
+        _TICKETS,
+        (
+            _id("ticket_id"),
+            _Column("created_at", "created_at", _timestamp, required=True),
+            _reference("account_id", "account_id", ID_LENGTH),
+            _string(_TICKETS, "subject"),
+            _Column("priority", "priority", _vocabulary("priority", domain.TICKET_PRIORITIES)),
+            _string(_TICKETS, "channel"),
+            _string(_TICKETS, "status"),
+            _reference("assignee", "assignee_id", USERNAME_LENGTH),
+            _Column("first_response_at", "first_response_at", _timestamp),
+            _Column("resolved_at", "resolved_at", _timestamp),
+            _Column("tags", "tags", _tags),
+        ),
+        user_column="assignee_id",
+        user_role="viewer",
+        row_checks=(
+            _not_before("created_at", "first_response_at"),
+            _not_before("created_at", "resolved_at"),
+        ),
+    ),
+    "surveys": _Kind(
+        "surveys",
+        _SURVEYS,
+        (
+            _id("response_id"),
+            _Column(
+                "survey_type",
+                "survey_type",
+                _vocabulary("survey_type", domain.SURVEY_TYPES),
+                required=True,
+            ),
+            _Column("score", "score", _score, required=True),
+            _Column("responded_at", "responded_at", _timestamp, required=True),
+            _reference("account_id", "account_id", ID_LENGTH),
+            _reference("ticket_id", "ticket_id", ID_LENGTH),
+            _Column("comment", "comment", _text(None)),
+        ),
+        row_checks=(_score_on_scale,),
+    ),
+    "renewals": _Kind(
+        "renewals",
+        _RENEWALS,
+        (
+            _id("renewal_id"),
+            _reference("account_id", "account_id", ID_LENGTH, required=True),
+            _Column("renewal_date", "renewal_date", _date, required=True),
+            _Column("current_arr", "current_arr_cents", _cents, required=True),
+            _Column("stage", "stage", _vocabulary("stage", domain.RENEWAL_STAGES)),
+            _Column(
+                "forecast_category",
+                "forecast_category",
+                _vocabulary("forecast_category", domain.FORECAST_CATEGORIES),
+            ),
+            _Column("probability", "probability", _probability),
+            _Column("expected_arr", "expected_arr_cents", _cents),
+            _reference("owner", "owner_id", USERNAME_LENGTH),
+            _string(_RENEWALS, "next_step"),
+            _Column("next_step_date", "next_step_date", _date),
+            _Column("risk", "risk", _vocabulary("risk", domain.RISK_LEVELS)),
+            _Column("outcome", "outcome", _vocabulary("outcome", domain.RENEWAL_OUTCOMES)),
+            _Column("renewed_arr", "renewed_arr_cents", _cents),
+            _Column("closed_at", "closed_at", _timestamp),
+        ),
+        user_column="owner_id",
+        user_role="csm",
+    ),
+}
+
+_RENEWAL_FIELDS = tuple(
+    column.name for column in _RENEWALS.c if column.name not in ("id", "version", "updated_at")
+)
+"""The renewal columns whose changes are recorded as RenewalChange rows."""
+
+
+# --- writing through the driver -----------------------------------------------------------
+
+
+def _sqlite_timestamp(value: datetime) -> str:
+    return value.isoformat(" ", "microseconds")
+
+
+def _sqlite_conversion(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy's SQLite type would hand the driver for a parsed value (None: as is).
+
+    Parsed timestamps are already naive UTC; SQLite stores dates and timestamps as the text
+    SQLAlchemy's SQLite types write, so SQL comparisons see one format.
+    """
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_timestamp
+    if isinstance(column_type, Date):
+        return date.isoformat
+    return None
+
+
+def _on_conflict_update(statement, table: Table, columns: list[str]):
+    """… ON CONFLICT (id) DO UPDATE SET every given column but the id."""
+    updates = {name: statement.excluded[name] for name in columns if name != "id"}
+    return statement.on_conflict_do_update(index_elements=[table.c.id], set_=updates)
+
+
+class _SqliteWriter:
+    """Batches through executemany: a plain INSERT for new ids, an upsert for known ids.
+
+    With foreign keys on, SQLite runs an upsert about twice as slowly as a plain insert, so
+    only rows already stored take that path. Values are converted here to the text SQLAlchemy's
+    SQLite types write, and the statements run through the driver, skipping SQLAlchemy's
+    per-value bind processing (the largest Python cost of a big import).
+    """
+
+    def __init__(self, connection: Connection, table: Table, columns: list[str]) -> None:
+        self.connection = connection
+        insert_new = sqlite.insert(table)
+        new = insert_new.compile(dialect=connection.dialect, column_keys=columns)
+        known = _on_conflict_update(insert_new, table, columns).compile(
+            dialect=connection.dialect, column_keys=columns
+        )
+        self.insert_sql, self.insert_params = str(new), itemgetter(*new.positiontup)
+        self.upsert_sql, self.upsert_params = str(known), itemgetter(*known.positiontup)
+        self.conversions = [
+            (name, convert)
+            for name in columns
+            if (convert := _sqlite_conversion(table.c[name].type))
+        ]
+
+    def write(self, new: list[dict[str, Any]], known: list[dict[str, Any]]) -> None:
+        """Insert the new rows and update the known ones (values are converted in place)."""
+        for name, convert in self.conversions:
+            for record in (*new, *known):
+                value = record[name]
+                if value is not None:
+                    record[name] = convert(value)
+        if new:
+            self.connection.exec_driver_sql(self.insert_sql, list(map(self.insert_params, new)))
+        if known:
+            self.connection.exec_driver_sql(self.upsert_sql, list(map(self.upsert_params, known)))
+
+
+class _PostgresWriter:
+    """COPY each batch into a temporary staging table, then one INSERT … SELECT … ON CONFLICT.
+
+    COPY formats rows in psycopg's C code, far cheaper than binding parameters; the staging
+    table (the file's columns, no constraints) is dropped at commit or rollback.
+    """
+
+    def __init__(self, connection: Connection, table: Table, columns: list[str]) -> None:
+        self.connection = connection
+        self.staging = f"import_{table.name}"
+        self.row = itemgetter(*columns)
+        names = ", ".join(columns)
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {self.staging} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {table.name} WITH NO DATA"
+        )
+        staging = sql_table(self.staging, *(sql_column(name) for name in columns))
+        upsert = postgresql.insert(table).from_select(columns, select(staging))
+        compiled = _on_conflict_update(upsert, table, columns).compile(dialect=connection.dialect)
+        self.copy_sql = f"COPY {self.staging} ({names}) FROM STDIN"
+        self.upsert_sql = str(compiled)
+
+    def write(self, new: list[dict[str, Any]], known: list[dict[str, Any]]) -> None:
+        """Insert the new rows and update the known ones."""
+        with self.connection.connection.cursor() as cursor:
+            with cursor.copy(self.copy_sql) as copy:
+                for record in (*new, *known):
+                    copy.write_row(self.row(record))
+            cursor.execute(self.upsert_sql)
+            cursor.execute(f"TRUNCATE {self.staging}")
+
+
+def _writer(
+    connection: Connection, table: Table, columns: list[str]
+) -> _SqliteWriter | _PostgresWriter:
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return _SqliteWriter(connection, table, columns)
+    if dialect == "postgresql":
+        return _PostgresWriter(connection, table, columns)
+    raise CockpitError(f"import needs a SQLite or PostgreSQL database, not {dialect}")
+
+
+@contextmanager
+def _bulk_page_cache(connection: Connection) -> Iterator[None]:
+    """On SQLite, a larger page cache for the duration of the import (restored after)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(previous)}")
+
+
+# --- the import ---------------------------------------------------------------------------
+
+
+class _Fatal(Exception):
+    """The import cannot go on (a broken CSV record, or the database refused a batch)."""
+
+
+@dataclass
+class _Batch:
+    rows: list[int] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Import:
+    """One pass over one file inside the caller's transaction."""
+
+    def __init__(
+        self, session: Session, actor: Actor, kind: _Kind, path: Path, progress: ProgressCallback
+    ) -> None:
+        self.session = session
+        self.connection = session.connection()
+        self.actor = actor
+        self.kind = kind
+        self.path = path
+        self.progress = progress
+        self.phase = f"import {kind.name}"
+        self.errors: list[RowError] = []
+        self.error_count = 0
+        self.rows = 0
+        self.inserted = 0
+        self.updated = 0
+        self.first_row: dict[str, int] = {}
+        self.created_users: list[str] = []
+        self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.present: list[tuple[int, _Column]] = []
+        self.writer: _SqliteWriter | _PostgresWriter | None = None
+        self.user_ids: dict[str, int] = {}
+        self.account_ids: frozenset[str] = frozenset()
+
+    def error(self, row: int, column: str | None, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, reason))
+
+    def rejected(self) -> ImportRejected:
+        return ImportRejected(self.path, self.kind.name, self.errors, self.error_count)
+
+    @property
+    def writing(self) -> bool:
+        return self.error_count == 0
+
+    def run(self) -> ImportResult:
+        try:
+            handle = self.path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
+        except OSError as exc:
+            raise UnreadableFile(
+                f"cannot read {self.kind.name} file {self.path}: {exc.strerror or exc}"
+            ) from None
+        with handle, _bulk_page_cache(self.connection):
+            total = os.fstat(handle.fileno()).st_size
+            try:
+                self._read(handle, total)
+            except _CsvError as broken:
+                self.error(broken.row, None, f"not a readable CSV record ({broken.reason})")
+            except _Fatal:
+                pass  # its error is recorded
+            except OSError as exc:
+                raise UnreadableFile(
+                    f"cannot read {self.kind.name} file {self.path}: {exc.strerror or exc}"
+                ) from None
+        if self.error_count:
+            raise self.rejected()
+        self.progress(self.phase, total, total)
+        result = ImportResult(
+            kind=self.kind.name,
+            rows=self.rows,
+            inserted=self.inserted,
+            updated=self.updated,
+            created_users=tuple(self.created_users),
+        )
+        audit.record(
+            self.session,
+            self.actor,
+            action="import",
+            entity_type=self.kind.name,
+            entity_id=self.path.name[:ID_LENGTH],
+            after={
+                "rows": result.rows,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "created_users": list(result.created_users),
+            },
+        )
+        return result
+
+    # reading and validating
+
+    def _read(self, handle, total: int) -> None:
+        records = _records(csv.reader(handle))
+        first = next(records, None)
+        if first is None:
+            self.error(1, None, "the file is empty (expected a header row)")
+            return
+        _, header_cells = first
+        if problem := _not_utf8(1, header_cells, []):
+            self.error(1, None, problem.reason)
+            return
+        header = [cell.strip().lower() for cell in header_cells]
+        if not self._bind_header(header):
+            return
+        self._load_references()
+        self.progress(self.phase, 0, total)
+        raw = handle.buffer
+        width = len(header)
+        batch = _Batch()
+        for row, cells in records:
+            if len(cells) != width:
+                if any(cell.strip() for cell in cells):
+                    self.error(row, None, f"has {len(cells)} cells but the header has {width}")
+                continue
+            if not "".join(cells).isascii() and (problem := _not_utf8(row, cells, header)):
+                self.error(row, problem.column, problem.reason)
+                continue
+            record = self._parse(row, cells)
+            if not record:  # invalid, or a blank spreadsheet row
+                continue
+            self.rows += 1
+            batch.rows.append(row)
+            batch.records.append(record)
+            if len(batch.rows) >= BATCH_ROWS:
+                self._flush(batch)
+                batch = _Batch()
+                self.progress(self.phase, raw.tell(), total)
+        if batch.rows:
+            self._flush(batch)
+
+    def _bind_header(self, header: list[str]) -> bool:
+        positions: dict[str, int] = {}
+        known = {column.name for column in self.kind.columns}
+        for index, name in enumerate(header):
+            if name in positions and name in known:
+                self.error(
+                    1,
+                    name,
+                    f"column {name} appears twice (columns {positions[name] + 1} and {index + 1})",
+                )
+            positions.setdefault(name, index)
+        required = [column.name for column in self.kind.columns if column.required]
+        for name in required:
+            if name not in positions:
+                self.error(
+                    1,
+                    name,
+                    f"missing required column {name} "
+                    f"(a {self.kind.name} file needs {', '.join(required)})",
+                )
+        if self.error_count:
+            return False
+        self.present = [
+            (positions[column.name], column)
+            for column in self.kind.columns
+            if column.name in positions
+        ]
+        if self.kind.name != "renewals":
+            targets = [column.target for _, column in self.present]
+            self.writer = _writer(self.connection, self.kind.table, targets)
+        return True
+
+    def _load_references(self) -> None:
+        """Users and account ids, read once: rows are checked against these sets."""
+        names = {column.name for _, column in self.present}
+        if self.kind.user_column and self.kind.user_column in self._targets():
+            self.user_ids = {
+                username: user_id
+                for username, user_id in self.connection.execute(
+                    select(_USERS.c.username, _USERS.c.id)
+                )
+            }
+        if "account_id" in names:
+            self.account_ids = frozenset(self.connection.scalars(select(_ACCOUNTS.c.id)))
+
+    def _targets(self) -> set[str]:
+        return {column.target for _, column in self.present}
+
+    def _parse(self, row: int, cells: list[str]) -> dict[str, Any] | None:
+        """The row's values by database column; None if invalid; {} for a blank row."""
+        record: dict[str, Any] = {}
+        valid = True
+        blank = True
+        for index, column in self.present:
+            text = cells[index].strip()
+            if text:
+                blank = False
+                try:
+                    record[column.target] = column.parse(text)
+                except _BadCell as bad:
+                    self.error(row, column.name, str(bad))
+                    valid = False
+            else:
+                record[column.target] = None
+                if column.required:
+                    if blank and not any(cell.strip() for cell in cells):
+                        return {}
+                    self.error(row, column.name, f"{column.name} is empty (required)")
+                    valid = False
+        identifier = record.get("id")
+        if identifier is not None:
+            first = self.first_row.setdefault(identifier, row)
+            if first != row:
+                name = self.kind.columns[0].name
+                self.error(
+                    row, name, f"duplicate {name} {_shown(identifier)} (first in row {first})"
+                )
+                valid = False
+        account = record.get("account_id")
+        if account is not None and account not in self.account_ids:
+            self.error(
+                row, "account_id", f"unknown account_id {_shown(account)} (import accounts first)"
+            )
+            valid = False
+        for check in self.kind.row_checks:
+            if problem := check(record):
+                self.error(row, *problem)
+                valid = False
+        return record if valid else None
+
+    # writing
+
+    def _flush(self, batch: _Batch) -> None:
+        if self.kind.name == "surveys":
+            self._check_tickets(batch)
+        if self.kind.name == "renewals":
+            self._flush_renewals(batch)
+            return
+        if not self.writing:
+            return
+        self._resolve_users(batch.records)
+        table = self.kind.table
+        ids = [record["id"] for record in batch.records]
+        known_ids = set(self.connection.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+        new = [record for record in batch.records if record["id"] not in known_ids]
+        known = [record for record in batch.records if record["id"] in known_ids]
+        self.inserted += len(new)
+        self.updated += len(known)
+        writer = self.writer
+        assert writer is not None
+        self._write(batch, lambda: writer.write(new, known))
+
+    def _write(self, batch: _Batch, write: Callable[[], Any]) -> None:
+        """Run one batch write; a refusal by the database ends the import with a row error."""
+        driver_error = self.connection.dialect.loaded_dbapi.Error  # raised by COPY on PostgreSQL
+        try:
+            write()
+        except (DBAPIError, driver_error) as exc:
+            cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+            reason = str(cause).strip().splitlines()[0]
+            self.error(
+                batch.rows[0],
+                None,
+                f"the database refused rows {batch.rows[0]}-{batch.rows[-1]}: {reason}",
+            )
+            raise _Fatal from None
+
+    def _resolve_users(self, records: list[dict[str, Any]]) -> None:
+        """Replace usernames by user ids, creating unknown users (no password, cannot log in)."""
+        target = self.kind.user_column
+        if target is None or target not in self._targets():
+            return
+        names = {record[target] for record in records} - {None}
+        missing = sorted(names - self.user_ids.keys())
+        if missing:
+            created = self.connection.execute(
+                insert(_USERS).returning(_USERS.c.username, _USERS.c.id),
+                [
+                    {
+                        "username": name,
+                        "display_name": name,
+                        "role": self.kind.user_role,
+                        "password_hash": None,
+                        "is_active": True,
+                        "created_at": self.now,
+                    }
+                    for name in missing
+                ],
+            )
+            self.user_ids.update((username, user_id) for username, user_id in created)
+            self.created_users.extend(missing)
+        for record in records:
+            name = record[target]
+            if name is not None:
+                record[target] = self.user_ids[name]
+
+    def _check_tickets(self, batch: _Batch) -> None:
+        wanted = {record["ticket_id"] for record in batch.records if record.get("ticket_id")}
+        if not wanted:
+            return
+        known = set(self.connection.scalars(select(_TICKETS.c.id).where(_TICKETS.c.id.in_(wanted))))
+        for row, record in zip(batch.rows, batch.records, strict=True):
+            ticket = record.get("ticket_id")
+            if ticket is not None and ticket not in known:
+                self.error(
+                    row, "ticket_id", f"unknown ticket_id {_shown(ticket)} (import tickets first)"
+                )
+
+    def _flush_renewals(self, batch: _Batch) -> None:
+        ids = [record["id"] for record in batch.records]
+        stored = {
+            row["id"]: {name: _naive(value) for name, value in row.items()}
+            for row in self.connection.execute(
+                select(_RENEWALS).where(_RENEWALS.c.id.in_(ids)).with_for_update()
+            ).mappings()
+        }
+        present = self._targets()
+        settled: list[dict[str, Any]] = []
+        for row, record in zip(batch.rows, batch.records, strict=True):
+            outcome = _settle_renewal(record, stored.get(record["id"]), present)
+            if isinstance(outcome, tuple):
+                self.error(row, *outcome)
+            else:
+                settled.append(outcome)
+        if not self.writing:
+            return
+        self._resolve_users(settled)
+        new: list[dict[str, Any]] = []
+        known: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        for renewal in settled:
+            before = stored.get(renewal["id"])
+            if before is None:
+                new.append(renewal | {"version": 1, "updated_at": self.now})
+                continue
+            changed = [name for name in _RENEWAL_FIELDS if renewal[name] != before[name]]
+            if not changed:
+                continue
+            known.append(renewal | {"version": before["version"] + 1, "updated_at": self.now})
+            changes.extend(
+                {
+                    "renewal_id": renewal["id"],
+                    "changed_at": self.now,
+                    "actor_id": self.actor.user_id,
+                    "actor_name": self.actor.name,
+                    "field": name,
+                    "old_value": _as_text(before[name]),
+                    "new_value": _as_text(renewal[name]),
+                }
+                for name in changed
+            )
+        self.inserted += len(new)
+        self.updated += len(settled) - len(new)
+        if new or known:
+            if self.writer is None:
+                self.writer = _writer(self.connection, _RENEWALS, list((new or known)[0]))
+            writer = self.writer
+            self._write(batch, lambda: writer.write(new, known))
+        if changes:
+            statement = insert(_RENEWAL_CHANGES)
+            self._write(batch, lambda: self.connection.execute(statement, changes))
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(spreadsheet row number, cells) per CSV record; a malformed record raises _CsvError."""
+    row = 0
+    while True:
+        row += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _CsvError(row, str(exc)) from None
+        yield row, cells
+
+
+class _CsvError(_Fatal):
+    def __init__(self, row: int, reason: str) -> None:
+        super().__init__(reason)
+        self.row = row
+        self.reason = reason
+
+
+def _not_utf8(row: int, cells: list[str], header: list[str]) -> RowError | None:
+    """A RowError if a cell held bytes that are not UTF-8 (decoded as lone surrogates)."""
+    for index, cell in enumerate(cells):
+        if cell.isascii():
+            continue
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = cell[exc.start : exc.end].encode("utf-8", "surrogateescape")
+            column = header[index] if index < len(header) and header[index] else None
+            return RowError(
+                row, column, f"not valid UTF-8 (bytes {bad.hex(' ')}); save the file as UTF-8"
+            )
+    return None
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _settle_renewal(
+    record: dict[str, Any], stored: dict[str, Any] | None, present: set[str]
+) -> dict[str, Any] | tuple[str, str]:
+    """The renewal as it will be stored, or (column, reason) when the row contradicts itself."""
+    renewal = dict.fromkeys(_RENEWAL_FIELDS) if stored is None else dict(stored)
+    renewal.pop("version", None)
+    renewal.pop("updated_at", None)
+    renewal.update(record)
+    stage, outcome = record.get("stage"), record.get("outcome")
+    if stage and outcome:
+        if _CLOSED_STAGE_OUTCOMES.get(stage) != outcome:
+            return "outcome", f"outcome {outcome!r} contradicts stage {stage!r}"
+    elif stage:
+        outcome = _CLOSED_STAGE_OUTCOMES.get(stage)
+    elif outcome:
+        stage = f"closed_{outcome}"
+    elif "stage" not in present and "outcome" not in present:
+        stage = stored["stage"] if stored else "not_started"
+        outcome = stored["outcome"] if stored else None
+    else:
+        keep_open = (
+            stored is not None
+            and "stage" not in present
+            and stored["stage"] not in _CLOSED_STAGE_OUTCOMES
+        )
+        stage = stored["stage"] if keep_open else "not_started"
+    renewal["stage"], renewal["outcome"] = stage, outcome
+    if outcome == "won" and renewal["renewed_arr_cents"] is None:
+        return "renewed_arr", f"a won renewal (stage {stage}) needs renewed_arr"
+    if not record.get("forecast_category"):
+        kept = (
+            stored["forecast_category"] if stored and "forecast_category" not in present else None
+        )
+        if stage in _CLOSED_STAGE_OUTCOMES:
+            renewal["forecast_category"] = "closed"
+        elif kept and kept != "closed":
+            renewal["forecast_category"] = kept
+        else:
+            renewal["forecast_category"] = "pipeline"
+    return renewal
+
+
+def import_file(
+    engine: Engine,
+    actor: Actor,
+    kind: str,
+    path: Path,
+    *,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Import one canonical CSV file of ``kind`` in one transaction: every row or none.
+
+    Raises ``ImportRejected`` listing the row errors when any row is invalid (the database is
+    unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
+    unknown kind.
+    """
+    spec = _KINDS.get(kind)
+    if spec is None:
+        message = f"unknown import kind {kind!r} (use {', '.join(IMPORT_KINDS)})"
+        raise InvalidInput([FieldError("kind", "unknown", message)])
+    path = Path(path)
+    if not path.is_file():
+        reason = "no such file" if not path.exists() else "not a file"
+        raise UnreadableFile(f"cannot read {kind} file {path}: {reason}")
+    with transaction(engine) as session:
+        return _Import(session, actor, spec, path, progress or no_progress).run()

@@ -1,0 +1,187 @@
+"""Browser tests: a real ``streamlit run app.py`` and Debian's Chromium driven by Playwright.
+
+The server runs on a free port with every flag explicit, from the project root (so it reads
+``.streamlit/config.toml``), on a temporary SQLite file filled beforehand with demo data
+(scale S) and named by ``CS_DATABASE_URL``: a configured database, so the app never seeds
+it. The server log goes to a file and is printed when start-up fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from cs_data import demo, schema
+from cs_data.auth import operator
+from cs_data.db import create_engine_for
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+STARTUP_TIMEOUT_S = 90
+APP_TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@contextmanager
+def streamlit_server(database_url: str, log_path: Path) -> Iterator[str]:
+    """Run the app on a free port until the block ends; yields its base URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    env = os.environ | {"CS_DATABASE_URL": database_url}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log_text = log_path.read_text(errors="replace")
+                pytest.fail(
+                    f"streamlit did not start at {url} (exit code {process.poll()}); "
+                    f"server log {log_path}:\n{log_text}"
+                )
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(tmp_path_factory) -> str:
+    """A SQLite file with the scale S demo data, shared by every browser test."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'cockpit.db'}"
+    engine = create_engine_for(url)
+    try:
+        schema.upgrade(engine)
+        demo.generate(engine, operator(), scale="S")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_database_url, tmp_path_factory) -> Iterator[str]:
+    """One server for the session; tests that need a never-visited server start their own."""
+    log_path = tmp_path_factory.mktemp("e2e-server") / "streamlit.log"
+    with streamlit_server(demo_database_url, log_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    """Uncaught JavaScript errors of the test's page."""
+    return []
+
+
+@pytest.fixture
+def page(browser, page_errors) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies shared between tests)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    page = context.new_page()
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def wait_until_idle(page: Page) -> None:
+    """Wait until the app is connected, its script run has finished and nothing is loading."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    """A full-page PNG in test-artifacts/: the viewport grows to the app's scroll height,
+    because Streamlit scrolls inside its main container rather than the document."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer], [data-testid=stSidebar]')"
+        "].map(element => element.scrollHeight))"
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
+    wait_until_idle(page)
+    page.mouse.move(VIEWPORT["width"] // 2, 1)  # no hover effects in the picture
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    page.set_viewport_size(VIEWPORT)
+    return path
+
+
+@pytest.fixture
+def idle():
+    """``idle(page)`` waits until the app has finished its run (see ``wait_until_idle``)."""
+    return wait_until_idle
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves ``test-artifacts/<name>.png`` (see ``save_screenshot``)."""
+    return save_screenshot
+
+
+@pytest.fixture
+def fresh_server(demo_database_url, tmp_path) -> Iterator[str]:
+    """A server no browser has visited yet (its own process), for first-request behaviour."""
+    with streamlit_server(demo_database_url, tmp_path / "streamlit.log") as url:
+        yield url

@@ -1,0 +1,147 @@
+"""The translation catalogs agree, and every key the UI asks for exists."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.locale_en import MESSAGES as ENGLISH
+from ui.locale_ko import MESSAGES as KOREAN
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_SOURCES = sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
+TRANSLATING_CALLS = {"t", "label"}
+"""Functions whose first argument is a catalog key (``label``: the group before the dot)."""
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def keys_used(path: Path) -> list[tuple[str, bool]]:
+    """``(key, is_prefix)`` for each ``t(...)``/``label(...)`` call with a literal first argument;
+    an f-string contributes its constant start as a prefix."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in TRANSLATING_CALLS:
+            continue
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            found.append((f"{first.value}." if name == "label" else first.value, name == "label"))
+        elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
+            found.append((first.values[0].value, True))
+    return found
+
+
+def test_both_catalogs_have_the_same_keys():
+    assert sorted(set(ENGLISH) - set(KOREAN)) == []
+    assert sorted(set(KOREAN) - set(ENGLISH)) == []
+
+
+@pytest.mark.parametrize("key", sorted(ENGLISH))
+def test_placeholders_match_and_no_text_is_empty(key):
+    assert placeholders(ENGLISH[key]) == placeholders(KOREAN[key])
+    assert ENGLISH[key].strip() and KOREAN[key].strip()
+
+
+def test_every_key_used_in_the_app_exists():
+    used = [(path, key, prefix) for path in UI_SOURCES for key, prefix in keys_used(path)]
+    assert len(used) > 20, "the source scan found too few keys: is the parser still right?"
+    missing = [
+        f"{path.relative_to(ROOT)}: {key}"
+        for path, key, prefix in used
+        if not (any(k.startswith(key) for k in ENGLISH) if prefix else key in ENGLISH)
+    ]
+    assert missing == []
+
+
+def test_every_month_has_a_name():
+    assert all(f"fmt.month.{month}" in ENGLISH for month in range(1, 13))
+
+
+def _formats_in_a_session() -> None:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    import streamlit as st
+
+    from ui.i18n import (
+        format_count,
+        format_date,
+        format_datetime,
+        format_money,
+        format_number,
+        format_percent,
+        t,
+    )
+
+    for text in (
+        t("overview.title"),
+        format_count(1234567),
+        format_count(999_950, compact=True),
+        format_count(None),
+        format_money(123_456_789),
+        format_money(123_456_789, compact=True),
+        format_money(250_00, compact=True),
+        format_percent(0.875),
+        format_number(-18.0, digits=0, signed=True),
+        format_number(42.4, digits=0, signed=True),
+        format_date(date(2025, 3, 1)),
+        format_datetime(datetime(2025, 3, 1, 23, 30, tzinfo=UTC), ZoneInfo("Asia/Seoul")),
+    ):
+        st.text(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "Overview",
+                "1,234,567",
+                "1M",
+                "—",
+                "$1,234,568",
+                "$1.2M",
+                "$250",
+                "87.5%",
+                "-18",
+                "+42",
+                "Mar 1, 2025",
+                "Mar 2, 2025 08:30",
+            ],
+        ),
+        (
+            "ko",
+            [
+                "개요",
+                "1,234,567",
+                "1M",
+                "—",
+                "$1,234,568",
+                "$1.2M",
+                "$250",
+                "87.5%",
+                "-18",
+                "+42",
+                "2025년 3월 1일",
+                "2025년 3월 2일 08:30",
+            ],
+        ),
+    ],
+)
+def test_numbers_money_and_dates_are_formatted_in_the_session_language(language, expected):
+    at = AppTest.from_function(_formats_in_a_session)
+    at.session_state["language"] = language
+    at.run()
+
+    assert not at.exception
+    assert [element.value for element in at.text] == expected

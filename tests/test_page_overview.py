@@ -1,0 +1,218 @@
+"""The Overview page through the real entrypoint (AppTest on app.py), on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cs_data import config, demo, schema
+from cs_data.config import get_settings
+from cs_data.db import get_engine, transaction
+from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+@pytest.fixture
+def app(configured_db, monkeypatch) -> AppTest:
+    """The app on this test's configured (so never seeded) database, run from the project root."""
+    monkeypatch.chdir(ROOT)
+    return new_app()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(element.value for element in [*at.sidebar.markdown, *at.sidebar.caption])
+
+
+def add_rows(now: datetime) -> None:
+    """Two accounts with a little of everything; the expected figures are in the test."""
+    today = now.date()
+    ago = lambda days: now - timedelta(days=days)  # noqa: E731
+    with transaction(get_engine()) as session:
+        session.add_all([Account(id="A1", name="Alpha"), Account(id="A2", name="Beta")])
+        session.flush()
+        session.add_all(
+            [
+                Subscription(
+                    id="S1",
+                    account_id="A1",
+                    start_date=today - timedelta(days=100),
+                    arr_cents=1_500_000_00,
+                ),
+                Subscription(  # ended yesterday: no longer ARR
+                    id="S2",
+                    account_id="A2",
+                    start_date=today - timedelta(days=400),
+                    end_date=today - timedelta(days=1),
+                    arr_cents=999_000_00,
+                ),
+                Renewal(
+                    id="R1",
+                    account_id="A1",
+                    renewal_date=today + timedelta(days=10),
+                    current_arr_cents=20_000_00,
+                ),
+                Renewal(  # already won: not due
+                    id="R2",
+                    account_id="A2",
+                    renewal_date=today + timedelta(days=5),
+                    current_arr_cents=70_000_00,
+                    outcome="won",
+                    renewed_arr_cents=70_000_00,
+                ),
+                Ticket(id="T1", account_id="A1", created_at=ago(2)),
+                Ticket(id="T2", account_id="A1", created_at=ago(2), resolved_at=ago(1)),
+                Ticket(id="T3", account_id="A2", created_at=ago(3)),
+                Ticket(id="T4", account_id="A2", created_at=ago(40)),  # open, but old
+                *(
+                    SurveyResponse(id=f"C{n}", survey_type="csat", score=score, responded_at=ago(1))
+                    for n, score in enumerate((5, 4, 2, 1))
+                ),
+                *(
+                    SurveyResponse(id=f"N{n}", survey_type="nps", score=score, responded_at=ago(1))
+                    for n, score in enumerate((10, 10, 0))
+                ),
+            ]
+        )
+
+
+def test_an_empty_configured_database_shows_the_empty_state(app):
+    app.run()
+
+    assert not app.exception
+    assert app.title[0].value == "Overview"
+    assert "No data yet" in [header.value for header in app.subheader]
+    assert not app.metric
+    sidebar = sidebar_text(app)
+    assert "Database: **SQLite**" in sidebar or "Database: **PostgreSQL**" in sidebar
+    assert "://" not in sidebar, "the database URL (maybe with a password) is never shown"
+    assert "Demo data" not in sidebar
+
+
+def test_the_metrics_show_the_figures_of_the_rows(app):
+    schema.upgrade(get_engine())
+    add_rows(datetime.now(UTC))
+
+    app.run()
+
+    assert not app.exception
+    assert metrics(app) == {
+        "Accounts": "2",
+        "ARR": "$1.5M",
+        "Renewals due · next 90 days": "$20K",
+        "Open tickets": "3",
+        "New tickets · last 30 days": "3",
+        "CSAT · last 30 days": "50.0%",
+        "NPS · last 30 days": "+33",
+    }
+    arr = next(metric for metric in app.metric if metric.label == "ARR")
+    assert "$1,500,000" in arr.help and "subscription" in arr.help
+    assert app.get("vega_lite_chart"), "the daily ticket chart is missing"
+
+
+def test_korean_from_the_link(app):
+    schema.upgrade(get_engine())
+    add_rows(datetime.now(UTC))
+    app.query_params["lang"] = "ko"
+
+    app.run()
+
+    assert not app.exception
+    assert app.title[0].value == "개요"
+    assert metrics(app)["고객 계정"] == "2"
+
+
+def test_the_sidebar_switch_changes_the_language_and_the_link(app):
+    app.run()
+    assert app.title[0].value == "Overview"
+
+    app.sidebar.segmented_control[0].set_value("ko").run()
+
+    assert not app.exception
+    assert app.title[0].value == "개요"
+    assert app.query_params["lang"] == "ko"
+    assert app.sidebar.segmented_control[0].value == "ko", "the switch keeps its choice"
+
+    app.run()
+
+    assert app.title[0].value == "개요"
+    assert app.sidebar.segmented_control[0].value == "ko"
+    assert "데이터베이스: **SQLite**" in sidebar_text(app) or "PostgreSQL" in sidebar_text(app)
+
+
+@pytest.fixture
+def embedded(tmp_path, monkeypatch):
+    """No configured database: the app uses (and seeds) the default SQLite file, here in tmp."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("CS_DATABASE_URL", raising=False)
+    monkeypatch.setattr(config, "DEFAULT_DATA_DIR", tmp_path / "data")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def test_an_empty_embedded_database_is_seeded_with_demo_data_and_says_so(embedded):
+    at = new_app()
+    at.run(timeout=300)
+
+    assert get_settings().is_embedded
+    assert not at.exception
+    accounts = demo.SCALES["S"].accounts
+    assert at.status[0].label.startswith(f"Demo data loaded: {accounts:,} accounts")
+    assert at.status[0].label.endswith("(scale S)")
+    assert "Demo data" in sidebar_text(at)
+    assert metrics(at)["Accounts"] == f"{accounts:,}"
+
+    at.run()
+
+    assert not at.status, "seeding happens once per process"
+    assert metrics(at)["Accounts"] == f"{accounts:,}"
+
+
+def test_no_recent_tickets_shows_a_message_instead_of_the_chart(app):
+    schema.upgrade(get_engine())
+    with transaction(get_engine()) as session:
+        session.add(Account(id="A1", name="Alpha"))
+
+    app.run()
+
+    assert not app.exception
+    assert metrics(app)["Accounts"] == "1"
+    assert metrics(app)["CSAT · last 30 days"] == "—"
+    assert [info.value for info in app.info] == ["No tickets were created in the last 30 days."]
+    assert not app.get("vega_lite_chart")
+
+
+def test_an_unreachable_database_shows_a_message_not_a_traceback(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("CS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        at = new_app()
+        at.run()
+    finally:
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+
+    assert not at.exception
+    assert [error.value for error in at.error] == [
+        "The database could not be prepared. "
+        "Check the database settings; the details are in the server log."
+    ]
+    assert not at.title, "no page runs without a database"

@@ -1,0 +1,1 @@
+"""Streamlit building blocks shared by the pages: translation, charts, the app shell, errors."""

@@ -1,0 +1,29 @@
+"""One renderer for every error cs_data raises for the user, through the translation helper."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from cs_data.errors import InvalidInput, NotFound, PermissionDenied, StaleEdit
+from ui.i18n import t
+
+log = logging.getLogger(__name__)
+
+
+def show_error(error: BaseException) -> None:
+    """Show ``error`` as a short message; anything unexpected goes to the log, not the screen."""
+    if isinstance(error, InvalidInput):
+        st.error(t("error.invalid_input"))
+        for field_error in error.errors:
+            st.text(t("error.field", field=field_error.field, message=field_error.message))
+    elif isinstance(error, NotFound):
+        st.warning(t("error.not_found"))
+    elif isinstance(error, PermissionDenied):
+        st.error(t("error.permission_denied"))
+    elif isinstance(error, StaleEdit):
+        st.warning(t("error.stale_edit"))
+    else:
+        log.error("unexpected error", exc_info=error)
+        st.error(t("error.unexpected"))

@@ -1,0 +1,168 @@
+"""The app shell: settings, database start-up with on-screen progress, and the sidebar.
+
+``page_setup()`` is what app.py and every page call first: it sends a run that Streamlit
+started in its legacy ``pages/`` folder mode back through app.py, then makes language and
+database ready (at no cost once app.py has done so in the same run).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from cs_data.bootstrap import StartupReport, prepare_database
+from cs_data.config import ConfigError, Settings, get_settings
+from cs_data.db import get_engine
+from cs_data.demo import DemoSummary
+from ui.i18n import format_count, has_key, init_language, label, language_switch, t
+
+log = logging.getLogger(__name__)
+
+SEEDED_COUNTS_SHOWN = ("accounts", "subscriptions", "tickets", "survey_responses", "renewals")
+"""The demo record counts named in the "demo data loaded" message, in this order."""
+
+
+@dataclass
+class _Startup:
+    """Per database and process: the start-up report once ready, and a lock so only one
+    session prepares the database while others wait."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    report: StartupReport | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _startup(database_url: str) -> _Startup:
+    return _Startup()
+
+
+def settings() -> Settings:
+    """The validated settings; an invalid configuration stops the run with its message."""
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        st.error(t("startup.config_invalid", detail=str(exc)))
+        st.stop()
+
+
+def backend_name(database_url: str) -> str:
+    """The database product of a URL (never the URL itself, which may hold credentials)."""
+    scheme = database_url.partition(":")[0].partition("+")[0]
+    return label("db", scheme)
+
+
+def seeded_message(summary: DemoSummary) -> str:
+    """``Demo data loaded: 500 accounts, 20,000 tickets … (scale S)`` in the session's language."""
+    counts = [
+        t(f"count.{name}", count=format_count(summary.counts[name]))
+        for name in SEEDED_COUNTS_SHOWN
+        if name in summary.counts and has_key(f"count.{name}")
+    ]
+    return t("startup.seeded", counts=t("list.separator").join(counts), scale=summary.scale)
+
+
+class _SeedingProgress:
+    """Shows demo seeding as a status box with a progress bar, opened on the first report."""
+
+    def __init__(self, scale: str | None) -> None:
+        self.scale = scale
+        self.status = None
+        self.bar = None
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if self.status is None:
+            self.status = st.status(t("startup.seeding", scale=self.scale), expanded=True)
+            self.bar = self.status.progress(0.0)
+        step = label("phase", phase)
+        percent = min(100, done * 100 // total) if total else -1
+        if (phase, percent) == self.last:
+            return
+        self.last = (phase, percent)
+        if total:
+            text = t("startup.step", step=step, done=format_count(done), total=format_count(total))
+            self.bar.progress(percent / 100, text=text)
+        else:
+            self.bar.progress(0.0, text=t("startup.step_open", step=step, done=format_count(done)))
+
+    def fail(self) -> None:
+        if self.status is not None:
+            self.status.update(label=t("startup.failed"), state="error", expanded=False)
+
+    def finish(self, message: str) -> None:
+        if self.status is None:
+            st.success(message, icon=":material/database:")
+            return
+        self.bar.empty()
+        self.status.update(label=message, state="complete", expanded=False)
+
+
+def _prepare(current: Settings) -> StartupReport:
+    progress = _SeedingProgress(current.auto_seed_scale)
+    try:
+        report = prepare_database(get_engine(), current, progress=progress)
+    except Exception:
+        log.exception("preparing the database failed")
+        progress.fail()
+        st.error(t("startup.failed"))
+        st.stop()
+    if report.seeded is not None:
+        message = seeded_message(report.seeded)
+        progress.finish(message)
+        st.toast(message, icon=":material/database:")
+    return report
+
+
+def ensure_database(current: Settings) -> StartupReport:
+    """Migrate (and on the embedded database, seed) once per process; show seeding progress."""
+    startup = _startup(current.database_url)
+    if startup.report is not None:
+        return startup.report
+    if not startup.lock.acquire(blocking=False):
+        with st.spinner(t("startup.waiting")):
+            startup.lock.acquire()
+    try:
+        if startup.report is None:
+            startup.report = _prepare(current)
+        return startup.report
+    finally:
+        startup.lock.release()
+
+
+def leave_pages_folder_mode() -> None:
+    """Make every run go through app.py and ``st.navigation``.
+
+    Until a process first calls ``st.navigation``, Streamlit runs scripts in its legacy
+    ``pages/`` folder mode: app.py, or a deep-linked page file alone, runs as a page of an
+    automatic menu. Widgets then get other ids than in later runs (their state is lost on the
+    first click) and a deep link skips the entrypoint. A rerun at once avoids both.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def page_setup() -> Settings:
+    """Language and database ready for this run; returns the settings."""
+    leave_pages_folder_mode()
+    init_language()
+    current = settings()
+    ensure_database(current)
+    return current
+
+
+def sidebar(current: Settings) -> None:
+    """Language switch, the database in use (product name only), the display time zone."""
+    with st.sidebar:
+        st.subheader(t("app.name"))
+        language_switch()
+        st.divider()
+        st.markdown(t("shell.database", backend=backend_name(current.database_url)))
+        if current.is_embedded:
+            st.badge(t("shell.demo_badge"), icon=":material/science:", color="orange")
+            st.caption(t("shell.demo_help"))
+        st.markdown(t("shell.time_zone", zone=current.time_zone))
