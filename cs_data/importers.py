@@ -31,7 +31,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, Table, insert, select
+from sqlalchemy import Connection, Date, Engine, Table, insert, select, tuple_
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -112,7 +112,8 @@ class UnreadableFile(CockpitError):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import wrote: data rows read, rows new and updated, users it had to create."""
+    """What an import wrote: data rows, ids new to the database, ids already stored (updated
+    where a value differed), and the users it created."""
 
     kind: str
     rows: int
@@ -418,9 +419,19 @@ def _sqlite_conversion(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | N
 
 
 def _on_conflict_update(statement, table: Table, columns: list[str]):
-    """… ON CONFLICT (id) DO UPDATE SET every given column but the id."""
-    updates = {name: statement.excluded[name] for name in columns if name != "id"}
-    return statement.on_conflict_do_update(index_elements=[table.c.id], set_=updates)
+    """… ON CONFLICT (id) DO UPDATE SET every given column but the id, where one differs.
+
+    Leaving identical rows alone makes re-importing an unchanged file cheap: no new row
+    versions and no index updates.
+    """
+    names = [name for name in columns if name != "id"]
+    stored = tuple_(*(table.c[name] for name in names))
+    incoming = tuple_(*(statement.excluded[name] for name in names))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={name: statement.excluded[name] for name in names},
+        where=stored.is_distinct_from(incoming),
+    )
 
 
 class _SqliteWriter:

@@ -777,6 +777,19 @@ def test_non_utf8_bytes_are_rejected_with_their_row_and_column(populated, tmp_pa
     ]
 
 
+def test_an_unreadable_csv_record_stops_the_import(populated, tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        f"ticket_id,created_at,subject\nT-8,2025-03-01,ok\nT-9,2025-03-01,{'x' * 200_000}\n"
+    )
+
+    error = rejected(populated, "tickets", path)
+
+    assert error.errors == [
+        RowError(3, None, "not a readable CSV record (field larger than field limit (131072))")
+    ]
+
+
 def test_empty_file_is_rejected(populated, tmp_path):
     path = tmp_path / "tickets.csv"
     path.write_text("")
