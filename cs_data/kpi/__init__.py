@@ -1,0 +1,96 @@
+"""KPIs as defined in KPI_DEFINITIONS.md, aggregated in SQL on SQLite and PostgreSQL alike.
+
+Windows are whole UTC days ``[start, end]``, both included: a timestamp ``ts`` is in the
+window when ``start 00:00 UTC <= ts < (end + 1 day) 00:00 UTC``. ``as_of`` defaults to the end
+of ``end`` day, or now when that is earlier. Money is integer cents, durations are minutes,
+ratios are 0..1 (NPS −100..100), and a ratio whose denominator is 0 is ``None``.
+
+- ``KPIS``: the registry (key → label, definition, unit, direction, applicable filters).
+- ``compute_kpis``: every KPI over one window; ``series_frame``/``kpi_series``: per day, week
+  or month; ``compare_previous``: against the same-length window right before.
+- Single figures used by the Overview page (``overview``, ``arr_total``, ``csat`` …).
+
+Functions take a bind: an ``Engine``, or a ``Connection`` to run several on one connection.
+"""
+
+from __future__ import annotations
+
+from cs_data.kpi.overview import Overview, overview
+from cs_data.kpi.registry import (
+    KPIS,
+    UNITS,
+    Change,
+    Kpi,
+    compare_previous,
+    compute_kpis,
+    kpi_series,
+    series_frame,
+)
+from cs_data.kpi.renewals import renewals_due_arr
+from cs_data.kpi.revenue import account_count, arr_total
+from cs_data.kpi.scope import (
+    ACCOUNT_FILTERS,
+    GRAINS,
+    NO_FILTER,
+    TICKET_FILTERS,
+    Grain,
+    KpiFilter,
+    Window,
+    leading_window,
+    make_window,
+    previous_window,
+    split_window,
+    trailing_window,
+    window_bounds,
+)
+from cs_data.kpi.sql import Bind
+from cs_data.kpi.support import backlog_open, tickets_created, tickets_created_by_day
+from cs_data.kpi.surveys import (
+    CSAT_SATISFIED_MIN,
+    NPS_DETRACTOR_MAX,
+    NPS_PROMOTER_MIN,
+    Csat,
+    Nps,
+    csat,
+    nps,
+)
+
+__all__ = [
+    "ACCOUNT_FILTERS",
+    "CSAT_SATISFIED_MIN",
+    "GRAINS",
+    "KPIS",
+    "NO_FILTER",
+    "NPS_DETRACTOR_MAX",
+    "NPS_PROMOTER_MIN",
+    "TICKET_FILTERS",
+    "UNITS",
+    "Bind",
+    "Change",
+    "Csat",
+    "Grain",
+    "Kpi",
+    "KpiFilter",
+    "Nps",
+    "Overview",
+    "Window",
+    "account_count",
+    "arr_total",
+    "backlog_open",
+    "compare_previous",
+    "compute_kpis",
+    "csat",
+    "kpi_series",
+    "leading_window",
+    "make_window",
+    "nps",
+    "overview",
+    "previous_window",
+    "renewals_due_arr",
+    "series_frame",
+    "split_window",
+    "tickets_created",
+    "tickets_created_by_day",
+    "trailing_window",
+    "window_bounds",
+]

@@ -1,0 +1,142 @@
+"""Renewal KPIs: renewal rates, weighted forecast, forecast categories and ARR at risk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, case, func, or_, select
+
+from cs_data.domain import DEFAULT_STAGE_PROBABILITIES
+from cs_data.kpi.scope import NO_FILTER, KpiFilter, Window, make_window
+from cs_data.kpi.sql import Bind, account_conditions, as_int, bucket_index, connect, ratio
+from cs_data.models import HealthSnapshot, Renewal
+
+AT_RISK_LEVEL = "high"
+AT_RISK_BAND = "red"
+COMMIT_CATEGORIES = ("commit",)
+BEST_CASE_CATEGORIES = ("commit", "best_case")
+PIPELINE_CATEGORIES = ("commit", "best_case", "pipeline")
+OMITTED_CATEGORY = "omitted"
+
+
+def _probability():
+    """The explicit probability, or the stage default."""
+    by_stage = case(
+        *((Renewal.stage == stage, p) for stage, p in DEFAULT_STAGE_PROBABILITIES.items()),
+        else_=0.0,
+    )
+    return func.coalesce(Renewal.probability, by_stage)
+
+
+def _at_risk(as_of_day: date):
+    """1 when the renewal's risk is high or its account's latest health band (snapshot on or
+    before ``as_of_day``) is red."""
+    band = (
+        select(HealthSnapshot.band)
+        .where(
+            HealthSnapshot.account_id == Renewal.account_id,
+            HealthSnapshot.snapshot_date <= as_of_day,
+        )
+        .order_by(HealthSnapshot.snapshot_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((or_(Renewal.risk == AT_RISK_LEVEL, band == AT_RISK_BAND), 1), else_=0)
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def renewal_stats(
+    connection: Connection, windows: Sequence[Window], filters: KpiFilter
+) -> list[dict[str, Any]]:
+    """Per window (renewals due in it, by ``renewal_date``): the renewal KPIs, from one query
+    grouped by window, outcome, forecast category, probability and risk; the windows share
+    ``as_of`` (the day of the health band that marks an account at risk)."""
+    renewed = func.coalesce(Renewal.renewed_arr_cents, 0)
+    rows = (
+        select(
+            bucket_index(Renewal.renewal_date, [w.end + timedelta(days=1) for w in windows]).label(
+                "bucket"
+            ),
+            Renewal.outcome.label("outcome"),
+            Renewal.forecast_category.label("category"),
+            _probability().label("probability"),
+            _at_risk(windows[0].as_of_day).label("at_risk"),
+            Renewal.current_arr_cents.label("current"),
+            func.coalesce(Renewal.expected_arr_cents, Renewal.current_arr_cents).label("expected"),
+            renewed.label("renewed"),
+            case(
+                (renewed < Renewal.current_arr_cents, renewed), else_=Renewal.current_arr_cents
+            ).label("kept"),
+        )
+        .where(
+            Renewal.renewal_date >= windows[0].start,
+            Renewal.renewal_date <= windows[-1].end,
+            *account_conditions(Renewal.account_id, filters),
+        )
+        .subquery()
+    )
+    keys = (rows.c.bucket, rows.c.outcome, rows.c.category, rows.c.probability, rows.c.at_risk)
+    stmt = select(
+        *keys,
+        func.count().label("renewals"),
+        func.sum(rows.c.current).label("current"),
+        func.sum(rows.c.expected).label("expected"),
+        func.sum(rows.c.renewed).label("renewed"),
+        func.sum(rows.c.kept).label("kept"),
+    ).group_by(*keys)
+    groups = defaultdict(list)
+    for row in connection.execute(stmt):
+        groups[row.bucket].append(row)
+    return [_summarise(groups.get(index, [])) for index in range(len(windows))]
+
+
+def _summarise(rows: list[Any]) -> dict[str, Any]:
+    won = [r for r in rows if r.outcome == "won"]
+    lost = [r for r in rows if r.outcome == "lost"]
+    open_ = [r for r in rows if r.outcome is None]
+    won_count = sum(int(r.renewals) for r in won)
+    closed_count = won_count + sum(int(r.renewals) for r in lost)
+    won_arr = sum(as_int(r.renewed) for r in won)
+
+    def expected(categories: Sequence[str]) -> int:
+        return sum(as_int(r.expected) for r in open_ if r.category in categories) + won_arr
+
+    weighted = sum(
+        (
+            Decimal(str(float(r.probability))) * as_int(r.expected)
+            for r in open_
+            if r.category != OMITTED_CATEGORY
+        ),
+        Decimal(0),
+    )
+    return {
+        "renewal_rate_count": ratio(won_count, closed_count),
+        "renewal_rate_arr": ratio(
+            sum(as_int(r.kept) for r in won), sum(as_int(r.current) for r in won + lost)
+        ),
+        "weighted_forecast_arr": _cents(weighted) + won_arr,
+        "commit_arr": expected(COMMIT_CATEGORIES),
+        "best_case_arr": expected(BEST_CASE_CATEGORIES),
+        "pipeline_arr": expected(PIPELINE_CATEGORIES),
+        "at_risk_arr": sum(as_int(r.current) for r in open_ if r.at_risk),
+    }
+
+
+def renewals_due_arr(bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER) -> int:
+    """Σ current ARR (cents) of open renewals (no outcome yet) with renewal_date in the window."""
+    make_window(start, end)
+    stmt = select(func.coalesce(func.sum(Renewal.current_arr_cents), 0)).where(
+        Renewal.outcome.is_(None),
+        Renewal.renewal_date >= start,
+        Renewal.renewal_date <= end,
+        *account_conditions(Renewal.account_id, filters),
+    )
+    with connect(bind) as connection:
+        return as_int(connection.execute(stmt).scalar_one())

@@ -1,0 +1,105 @@
+"""Survey KPIs: CSAT, NPS and CES over the responses of a window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from cs_data.domain import SURVEY_TYPES
+from cs_data.kpi.scope import NO_FILTER, KpiFilter, Window, make_window
+from cs_data.kpi.sql import Bind, account_conditions, as_int, bucket_index, connect, ratio
+from cs_data.models import SurveyResponse
+
+CSAT_SATISFIED_MIN = 4
+NPS_PROMOTER_MIN = 9
+NPS_DETRACTOR_MAX = 6
+
+
+def survey_stats(
+    connection: Connection, windows: Sequence[Window], filters: KpiFilter
+) -> list[dict[str, Any]]:
+    """Per window: csat, csat_avg, csat_responses, nps, nps_responses and ces_avg, from one
+    query grouped by window and survey type."""
+    score = SurveyResponse.score
+    rows = (
+        select(
+            bucket_index(SurveyResponse.responded_at, [w.upper for w in windows]).label("bucket"),
+            SurveyResponse.survey_type.label("kind"),
+            score.label("score"),
+        )
+        .where(
+            SurveyResponse.survey_type.in_(SURVEY_TYPES),
+            SurveyResponse.responded_at >= windows[0].lower,
+            SurveyResponse.responded_at < windows[-1].upper,
+            *account_conditions(SurveyResponse.account_id, filters),
+        )
+        .subquery()
+    )
+    stmt = select(
+        rows.c.bucket,
+        rows.c.kind,
+        func.count().label("responses"),
+        func.sum(rows.c.score).label("total"),
+        func.sum(case((rows.c.score >= CSAT_SATISFIED_MIN, 1), else_=0)).label("satisfied"),
+        func.sum(case((rows.c.score >= NPS_PROMOTER_MIN, 1), else_=0)).label("promoters"),
+        func.sum(case((rows.c.score <= NPS_DETRACTOR_MAX, 1), else_=0)).label("detractors"),
+    ).group_by(rows.c.bucket, rows.c.kind)
+    found = {(row.bucket, row.kind): row for row in connection.execute(stmt)}
+    results = []
+    for index in range(len(windows)):
+        csat, nps, ces = (found.get((index, kind)) for kind in ("csat", "nps", "ces"))
+        csat_n = int(csat.responses) if csat else 0
+        nps_n = int(nps.responses) if nps else 0
+        ces_n = int(ces.responses) if ces else 0
+        results.append(
+            {
+                "csat": ratio(as_int(csat.satisfied), csat_n) if csat else None,
+                "csat_avg": ratio(as_int(csat.total), csat_n) if csat else None,
+                "csat_responses": csat_n,
+                "nps": (
+                    100 * (as_int(nps.promoters) - as_int(nps.detractors)) / nps_n if nps else None
+                ),
+                "nps_responses": nps_n,
+                "ces_avg": ratio(as_int(ces.total), ces_n) if ces else None,
+            }
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class Csat:
+    """CSAT over a window: share of scores 4–5 (0..1), mean score, number of responses."""
+
+    share: float | None
+    average: float | None
+    responses: int
+
+
+@dataclass(frozen=True)
+class Nps:
+    """NPS over a window: 100 × (promoters − detractors) / responses, and the responses."""
+
+    value: float | None
+    responses: int
+
+
+def _stats(bind: Bind, start: date, end: date, filters: KpiFilter) -> dict[str, Any]:
+    window = make_window(start, end)
+    with connect(bind) as connection:
+        return survey_stats(connection, [window], filters)[0]
+
+
+def csat(bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER) -> Csat:
+    """CSAT responses in the window: share scoring 4 or 5, average score, count."""
+    stats = _stats(bind, start, end, filters)
+    return Csat(share=stats["csat"], average=stats["csat_avg"], responses=stats["csat_responses"])
+
+
+def nps(bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER) -> Nps:
+    """NPS responses in the window: promoters 9–10, detractors 0–6, value −100..100."""
+    stats = _stats(bind, start, end, filters)
+    return Nps(value=stats["nps"], responses=stats["nps_responses"])
