@@ -1,12 +1,19 @@
-"""The audit log: every write records who, when, what entity, and the values before and after."""
+"""The audit log: every write records who, when, what entity, and the values before and after.
+
+Reading it (``list_entries``, ``choices``) is for the roles allowed ``audit.view``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from cs_data.auth import Actor
+from cs_data.auth import Actor, ensure
+from cs_data.db import read_session
 from cs_data.models import AuditEntry
 
 
@@ -32,3 +39,126 @@ def record(
             after=after,
         )
     )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the Audit page narrows the log to; None means any."""
+
+    start: date | None = None
+    """First UTC day shown (inclusive)."""
+    end: date | None = None
+    """Last UTC day shown (inclusive)."""
+    actor_name: str | None = None
+    action: str | None = None
+    entity_type: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit entry as shown to people."""
+
+    id: int
+    occurred_at: datetime
+    actor_name: str
+    action: str
+    entity_type: str
+    entity_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of entries, newest first, and how many entries match in all."""
+
+    rows: list[AuditRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class AuditChoices:
+    """The distinct values the filters offer."""
+
+    actor_names: list[str]
+    actions: list[str]
+    entity_types: list[str]
+
+
+MAX_PAGE_SIZE = 200
+
+
+def _conditions(where: AuditFilter) -> list[Any]:
+    conditions = []
+    if where.start is not None:
+        conditions.append(AuditEntry.occurred_at >= datetime.combine(where.start, time(), UTC))
+    if where.end is not None:
+        after_end = datetime.combine(where.end + timedelta(days=1), time(), UTC)
+        conditions.append(AuditEntry.occurred_at < after_end)
+    if where.actor_name:
+        conditions.append(AuditEntry.actor_name == where.actor_name)
+    if where.action:
+        conditions.append(AuditEntry.action == where.action)
+    if where.entity_type:
+        conditions.append(AuditEntry.entity_type == where.entity_type)
+    return conditions
+
+
+def list_entries(
+    engine: Engine,
+    actor: Actor,
+    where: AuditFilter | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+) -> AuditPage:
+    """One page (1-based) of the entries matching ``where``, newest first, paged in SQL."""
+    ensure(actor, "audit.view")
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    conditions = _conditions(where or AuditFilter())
+    with read_session(engine) as session:
+        total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+        pages = max(1, -(-total // page_size))
+        page = min(max(1, page), pages)
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(*conditions)
+            .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        rows = [
+            AuditRow(
+                id=entry.id,
+                occurred_at=entry.occurred_at,
+                actor_name=entry.actor_name,
+                action=entry.action,
+                entity_type=entry.entity_type,
+                entity_id=entry.entity_id,
+                before=entry.before,
+                after=entry.after,
+            )
+            for entry in entries
+        ]
+    return AuditPage(rows=rows, total=total, page=page, page_size=page_size)
+
+
+def choices(engine: Engine, actor: Actor) -> AuditChoices:
+    """The actors, actions and entity types that occur in the log, sorted."""
+    ensure(actor, "audit.view")
+    with read_session(engine) as session:
+
+        def distinct(column: Any) -> list[str]:
+            return list(session.scalars(select(column).distinct().order_by(column)))
+
+        return AuditChoices(
+            actor_names=distinct(AuditEntry.actor_name),
+            actions=distinct(AuditEntry.action),
+            entity_types=distinct(AuditEntry.entity_type),
+        )

@@ -1,9 +1,19 @@
-"""Who is acting: the identity every cs_data command takes first."""
+"""Who is acting, and what each role may do: the one place permission rules live.
+
+Every action is declared once in ``PERMISSIONS`` (name, description, the roles allowed
+everywhere, and the roles allowed only on resources they own). Pages ask ``can`` to decide
+what to show; every ``cs_data`` command calls ``ensure``, which raises ``PermissionDenied``.
+"""
 
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from cs_data.domain import ROLES
+from cs_data.errors import PermissionDenied
 
 
 @dataclass(frozen=True)
@@ -23,3 +33,94 @@ def operator() -> Actor:
     Recorded in the audit log under the OS user name.
     """
     return Actor(name=f"operator:{getpass.getuser()}", user_id=None, role="admin")
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A resource some users own (an account's CSM, a board's members), for ownership rules."""
+
+    kind: str
+    id: str
+    owner_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One action: who may do it everywhere, and who only on resources they own."""
+
+    name: str
+    description: str
+    """Completes "may not …" in a refusal, e.g. "create users"."""
+    roles: frozenset[str]
+    own_roles: frozenset[str] = frozenset()
+    """Roles allowed only when the resource is ``Owned`` and lists the actor's user id."""
+
+
+EVERYONE = frozenset(ROLES)
+
+
+def _declare(*permissions: Permission) -> Mapping[str, Permission]:
+    table = {}
+    for permission in permissions:
+        unknown = (permission.roles | permission.own_roles) - EVERYONE
+        if unknown or permission.name in table:
+            raise ValueError(f"bad permission {permission.name!r}: {sorted(unknown)}")
+        table[permission.name] = permission
+    return MappingProxyType(table)
+
+
+PERMISSIONS: Mapping[str, Permission] = _declare(
+    # pages: navigation shows a page only to roles that may open it
+    Permission("page.overview", "open the Overview page", EVERYONE),
+    Permission("page.audit", "open the Audit page", frozenset({"admin", "manager"})),
+    Permission("page.users", "open the Users page", frozenset({"admin"})),
+    # the audit log
+    Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
+    # user administration
+    Permission("user.list", "list users and their roles", frozenset({"admin"})),
+    Permission("user.create", "create users", frozenset({"admin"})),
+    Permission("user.set_role", "change a user's role", frozenset({"admin"})),
+    Permission("user.reset_password", "reset a user's password", frozenset({"admin"})),
+    Permission("user.deactivate", "deactivate or reactivate users", frozenset({"admin"})),
+    # demo data
+    Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
+)
+
+
+def permission(action: str) -> Permission:
+    """The declared action ``action``; an undeclared name is a programming error."""
+    try:
+        return PERMISSIONS[action]
+    except KeyError:
+        message = f"undeclared action {action!r}: declare it in cs_data.auth.PERMISSIONS"
+        raise KeyError(message) from None
+
+
+def can(actor: Actor, action: str, resource: Owned | None = None) -> bool:
+    """True when ``actor`` may do ``action`` (on ``resource``, for ownership rules)."""
+    rule = permission(action)
+    if actor.role in rule.roles:
+        return True
+    return (
+        actor.role in rule.own_roles
+        and resource is not None
+        and actor.user_id is not None
+        and actor.user_id in resource.owner_ids
+    )
+
+
+def ensure(actor: Actor, action: str, resource: Owned | None = None) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` may do ``action``."""
+    if not can(actor, action, resource):
+        rule = permission(action)
+        target = f" {resource.kind} {resource.id}" if resource is not None else ""
+        raise PermissionDenied(
+            f"{actor.name} (role {actor.role}) may not {rule.description}{target}"
+        )
+
+
+def allowed_actions(role: str) -> list[str]:
+    """The actions ``role`` may do everywhere or on its own resources, in declaration order."""
+    return [
+        name for name, rule in PERMISSIONS.items() if role in rule.roles or role in rule.own_roles
+    ]

@@ -8,19 +8,23 @@ message on standard error, never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine
 
-from cs_data import demo, importers, schema
+from cs_data import demo, importers, kpi, schema, users
 from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
 from cs_data.db import create_engine_for
-from cs_data.errors import CockpitError
+from cs_data.domain import ROLES, SEGMENTS
+from cs_data.errors import CockpitError, InvalidInput
+from cs_data.money import cents_to_decimal
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -142,6 +146,120 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The new password: the first line of standard input, or typed twice at a prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise CockpitError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _print_invalid(error: InvalidInput) -> int:
+    for problem in error.errors:
+        print(f"error: {problem.field}: {problem.message}", file=sys.stderr)
+    return EXIT_REJECTED
+
+
+def _cmd_user_add(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    password = _read_password(args)
+    try:
+        user = users.create_user(
+            engine,
+            operator(),
+            username=args.username,
+            display_name=args.name or args.username,
+            email=args.email,
+            role=args.role,
+            password=password,
+        )
+    except InvalidInput as error:
+        return _print_invalid(error)
+    print(f"created user {user.username} ({user.role})")
+    return EXIT_OK
+
+
+def _cmd_user_set_role(args: argparse.Namespace) -> int:
+    try:
+        user = users.set_role(_engine(args), operator(), args.username, role=args.role)
+    except InvalidInput as error:
+        return _print_invalid(error)
+    print(f"user {user.username} now has role {user.role}")
+    return EXIT_OK
+
+
+def _cmd_user_reset_password(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    password = _read_password(args)
+    try:
+        users.reset_password(engine, operator(), args.username, password=password)
+    except InvalidInput as error:
+        return _print_invalid(error)
+    print(f"password of {args.username} changed")
+    return EXIT_OK
+
+
+def _cmd_user_deactivate(args: argparse.Namespace) -> int:
+    try:
+        user = users.deactivate(_engine(args), operator(), args.username)
+    except InvalidInput as error:
+        return _print_invalid(error)
+    print(f"user {user.username} deactivated (cannot log in; records stay)")
+    return EXIT_OK
+
+
+def _kpi_text(value: object, unit: str) -> str:
+    """A KPI value for the text table: money in major units, undefined as a dash."""
+    if value is None:
+        return "-"
+    formats = {
+        "cents": lambda v: f"{cents_to_decimal(v):,.2f}",
+        "count": lambda v: f"{v:,}",
+        "minutes": lambda v: f"{v:,.1f}",
+        "share": lambda v: f"{v:.4f}",
+        "nps": lambda v: f"{v:+.1f}",
+        "score": lambda v: f"{v:.2f}",
+    }
+    return formats[unit](value)
+
+
+def _cmd_kpi(args: argparse.Namespace) -> int:
+    try:
+        window = kpi.make_window(args.start, args.end, args.as_of)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    filters = kpi.KpiFilter(segment=args.segment, region=args.region)
+    values = kpi.compute_kpis(
+        _engine(args), start=window.start, end=window.end, as_of=window.as_of, filters=filters
+    )
+    if args.json:
+        print(json.dumps(values))
+        return EXIT_OK
+    narrowed = ", ".join(f"{name} {value}" for name, value in filters.active().items())
+    print(
+        f"KPIs for {window.start} to {window.end} as of {window.as_of.isoformat()}"
+        + (f" ({narrowed})" if narrowed else "")
+    )
+    for key, value in values.items():
+        unit = kpi.KPIS[key].unit
+        label = "money" if unit == "cents" else kpi.UNITS[unit]
+        print(f"{key:<26} {_kpi_text(value, unit):>20}  {label}")
+    return EXIT_OK
+
+
+def _iso_instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 instant (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]): {text!r}"
+        ) from None
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -189,6 +307,50 @@ def build_parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("kind", choices=importers.IMPORT_KINDS)
     import_cmd.add_argument("file", type=Path)
     import_cmd.set_defaults(handler=_cmd_import)
+
+    kpi_cmd = commands.add_parser(
+        "kpi", help="print every KPI of a window (money in cents with --json)"
+    )
+    kpi_cmd.add_argument("--start", type=_iso_date, required=True, help="first day (UTC)")
+    kpi_cmd.add_argument("--end", type=_iso_date, required=True, help="last day (UTC), included")
+    kpi_cmd.add_argument(
+        "--as-of",
+        type=_iso_instant,
+        default=None,
+        help="instant for backlog, ARR and overdue SLA (default: end of --end day, or now); "
+        "no offset = UTC",
+    )
+    kpi_cmd.add_argument("--segment", choices=SEGMENTS)
+    kpi_cmd.add_argument("--region")
+    kpi_cmd.add_argument(
+        "--json", action="store_true", help="one JSON object: KPI key -> value (null if undefined)"
+    )
+    kpi_cmd.set_defaults(handler=_cmd_kpi)
+
+    user = commands.add_parser("user", help="manage the users who log in to the app")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="create a user (password prompted twice)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--name", help="display name (default: the username)")
+    add.add_argument("--email")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.set_defaults(handler=_cmd_user_add)
+    set_role = user_commands.add_parser("set-role", help="change a user's role")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=ROLES)
+    set_role.set_defaults(handler=_cmd_user_set_role)
+    reset = user_commands.add_parser("reset-password", help="set a new password (lifts a lockout)")
+    reset.add_argument("username")
+    reset.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    reset.set_defaults(handler=_cmd_user_reset_password)
+    deactivate = user_commands.add_parser("deactivate", help="stop a user from logging in")
+    deactivate.add_argument("username")
+    deactivate.set_defaults(handler=_cmd_user_deactivate)
     return parser
 
 

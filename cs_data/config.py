@@ -24,6 +24,12 @@ DEFAULT_SLA_FIRST_RESPONSE_MINUTES = {"urgent": 60, "high": 240, "normal": 480, 
 DEFAULT_SLA_RESOLUTION_MINUTES = {"urgent": 480, "high": 1440, "normal": 4320, "low": 7200}
 
 
+DEFAULT_COOKIE_NAME = "cs_cockpit_auth"
+DEFAULT_COOKIE_EXPIRY_DAYS = 1.0
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 class ConfigError(ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
 
@@ -46,6 +52,16 @@ class Settings:
     """Resolution SLA target per ticket priority, in minutes."""
     auto_seed_scale: str | None = "S"
     """Demo scale seeded into an empty embedded database at app start; empty = never."""
+    demo_mode: bool = False
+    """Demo users with the published password may log in; default: on for the embedded
+    database only. Outside demo mode the app needs a real cookie key and no demo users."""
+    cookie_key: str | None = field(default=None, repr=False)
+    """Secret that signs the login cookie (at least 32 bytes, random); required outside demo
+    mode. In demo mode a random key is generated once into the data folder."""
+    cookie_name: str = DEFAULT_COOKIE_NAME
+    """Name of the login cookie in the browser."""
+    cookie_expiry_days: float = DEFAULT_COOKIE_EXPIRY_DAYS
+    """How long a login cookie keeps a browser signed in, in days."""
 
     @property
     def is_embedded(self) -> bool:
@@ -99,6 +115,27 @@ def _parse_minutes(name: str, raw: Any, default: dict[str, int]) -> MappingProxy
     return MappingProxyType(merged)
 
 
+def _parse_bool(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def _parse_expiry(raw: Any) -> float:
+    try:
+        days = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"cookie_expiry_days: {raw!r} is not a number of days") from None
+    if not 0 < days <= 30:
+        raise ConfigError("cookie_expiry_days: must be more than 0 and at most 30 days")
+    return days
+
+
 def load_settings(
     environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE
 ) -> Settings:
@@ -123,8 +160,14 @@ def load_settings(
     if scale is not None and scale not in ("S", "M", "L"):
         raise ConfigError(f"auto_seed_scale: {scale!r} is not one of S, M, L (or empty)")
 
+    database_url = str(pick("database_url") or default_database_url())
+    demo_default = database_url == default_database_url()
+    cookie_name = str(pick("cookie_name", DEFAULT_COOKIE_NAME)).strip()
+    if not cookie_name or not cookie_name.replace("_", "").replace("-", "").isalnum():
+        raise ConfigError("cookie_name: use letters, digits, '-' and '_' only")
+
     return Settings(
-        database_url=str(pick("database_url") or default_database_url()),
+        database_url=database_url,
         time_zone=time_zone,
         sla_first_response_minutes=_parse_minutes(
             "sla_first_response_minutes",
@@ -137,6 +180,10 @@ def load_settings(
             DEFAULT_SLA_RESOLUTION_MINUTES,
         ),
         auto_seed_scale=scale,
+        demo_mode=_parse_bool("demo_mode", pick("demo_mode", demo_default)),
+        cookie_key=str(pick("cookie_key") or "") or None,
+        cookie_name=cookie_name,
+        cookie_expiry_days=_parse_expiry(pick("cookie_expiry_days", DEFAULT_COOKIE_EXPIRY_DAYS)),
     )
 
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import bcrypt
 import numpy as np
 from sqlalchemy import Connection, Engine, Integer, Table, delete, func, insert, select
 
-from cs_data import audit, domain
-from cs_data.auth import Actor
+from cs_data import audit, domain, users
+from cs_data.auth import Actor, ensure
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES, DEFAULT_SLA_RESOLUTION_MINUTES
 from cs_data.db import transaction
 from cs_data.errors import CockpitError
@@ -70,6 +71,11 @@ CSAT_RESPONSE_RATE = 0.1
 CES_RESPONSE_RATE = 0.015
 TICKET_GRACE_DAYS = 30
 """A churned account still files tickets for this many days after its contract ended."""
+DEMO_PASSWORD = "cockpit-demo"
+"""The published password of the demo users who can log in (demo mode only)."""
+DEMO_LOGIN_USERS = ("admin", "manager", "csm01", "csm02", "exec", "viewer")
+"""Demo users with the demo password, one or more of every role; the others cannot log in."""
+_BCRYPT_SALT_CHARS = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 @dataclass(frozen=True)
@@ -468,6 +474,7 @@ def generate(
     Raises ``DatabaseNotEmpty`` when the database already holds data, unless ``replace`` is
     set: then every row of every table is deleted first, in the same transaction.
     """
+    ensure(actor, "demo.generate")
     spec = _resolve_scale(scale)
     day = today or datetime.now(UTC).date()
     with transaction(engine) as session:
@@ -494,6 +501,17 @@ def generate(
             after={"scale": spec.name, "seed": seed, "today": day.isoformat(), "counts": counts},
         )
     return DemoSummary(scale=spec.name, seed=seed, today=day, counts=counts)
+
+
+def demo_password_hash(seed: int) -> str:
+    """The bcrypt hash of ``DEMO_PASSWORD`` with a salt drawn from ``seed``: computed once per
+    run (bcrypt is slow on purpose) and the same for the same seed, like every other row."""
+    rng = random.Random(f"cs-cockpit-demo/{seed}/password-salt")
+    # 22 salt characters; the last carries only 2 of the 128 salt bits, so it is one of the
+    # four characters whose other bits are zero (the canonical form bcrypt writes back)
+    salt = "".join(rng.choice(_BCRYPT_SALT_CHARS) for _ in range(21)) + rng.choice(".Oeu")
+    prefix = f"$2b${users.BCRYPT_ROUNDS:02d}$".encode("ascii")
+    return bcrypt.hashpw(DEMO_PASSWORD.encode("utf-8"), prefix + salt.encode("ascii")).decode()
 
 
 def _resolve_scale(scale: str | DemoScale) -> DemoScale:
@@ -784,6 +802,7 @@ class _Builder:
         plan += [(f"agent{i:0{agent_width}d}", "viewer") for i in range(1, spec.agents + 1)]
         self.progress("users", 0, len(plan))
         writer = self._writer(User)
+        password_hash = demo_password_hash(self.seed)
         taken: set[str] = set()
         joined = self.now - timedelta(days=ACCOUNT_HISTORY_DAYS + 30)
         for user_id, (username, role) in enumerate(plan, start=1):
@@ -799,8 +818,9 @@ class _Builder:
                     "display_name": display,
                     "email": f"{username}@cockpit.example",
                     "role": role,
-                    "password_hash": None,
+                    "password_hash": password_hash if username in DEMO_LOGIN_USERS else None,
                     "is_active": True,
+                    "is_demo": True,
                     "created_at": joined + timedelta(days=3 * user_id, hours=9),
                 }
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class CockpitError(Exception):
@@ -28,6 +29,8 @@ class FieldError:
     field: str
     code: str
     message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    """Values the message names (e.g. ``{"min": 10}``), for translated messages."""
 
 
 @dataclass

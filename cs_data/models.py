@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -100,8 +101,24 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    """bcrypt hash; never plaintext."""
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Deactivated users cannot log in; their records stay."""
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Created by the demo data generator (with a published password when it has one)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class LoginFailure(Base):
+    """One failed password login of a known user, kept in the database so that the lockout
+    holds across app replicas; a successful login or a password reset clears them."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index(None, "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 # --- customers ----------------------------------------------------------------------------

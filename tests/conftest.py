@@ -7,9 +7,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from cs_data import schema
+from cs_data import schema, users
 from cs_data.config import get_settings
 from cs_data.db import create_engine_for, get_engine
+from tests.apptest import COOKIE_KEY as APP_COOKIE_KEY
+from tests.apptest import ROOT
 from tests.databases import BACKENDS, fresh_database_url
 
 
@@ -45,3 +47,18 @@ def configured_db(db_url, monkeypatch) -> Iterator[str]:
     get_engine().dispose()
     get_settings.cache_clear()
     get_engine.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch) -> None:
+    """bcrypt at its lowest cost in tests: hashes stay real, tests stay fast."""
+    monkeypatch.setattr(users, "BCRYPT_ROUNDS", 4)
+
+
+@pytest.fixture
+def shared_mode(configured_db, monkeypatch) -> str:
+    """This test's configured database in shared mode with a valid cookie key, from the root."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("CS_COOKIE_KEY", APP_COOKIE_KEY)
+    get_settings.cache_clear()
+    return configured_db

@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket, User
+from cs_data.models import (
+    Account,
+    HealthSnapshot,
+    Renewal,
+    Subscription,
+    SurveyResponse,
+    Ticket,
+    User,
+)
 
 _sequence = itertools.count(1)
 
@@ -86,3 +94,17 @@ def make_renewal(session: Session, *, account: Account, **overrides: Any) -> Ren
     session.add(renewal)
     session.flush()
     return renewal
+
+
+def make_health_snapshot(session: Session, *, account: Account, **overrides: Any) -> HealthSnapshot:
+    values = {
+        "account_id": account.id,
+        "snapshot_date": date(2025, 3, 1),
+        "score": 75.0,
+        "band": "green",
+        "components": {},
+    }
+    snapshot = HealthSnapshot(**(values | overrides))
+    session.add(snapshot)
+    session.flush()
+    return snapshot

@@ -35,6 +35,7 @@ from cs_data.models import (
     User,
     card_assignees,
 )
+from cs_data.users import password_matches
 from tests.databases import fresh_database_url
 
 TODAY = date(2026, 5, 15)
@@ -223,15 +224,21 @@ def demo_s(request, tmp_path_factory) -> Iterator[Engine]:
         yield engine
 
 
-def test_users_are_readable_and_cannot_log_in_yet(demo_s):
+def test_users_are_demo_users_and_a_few_log_in_with_the_demo_password(demo_s):
     users = {row.username: row for row in _rows(demo_s, User)}
 
     assert {"admin", "manager", "manager2", "exec", "viewer", "csm01", "agent01"} <= set(users)
     assert users["admin"].role == "admin" and users["csm08"].role == "csm"
     assert sum(u.role == "csm" for u in users.values()) == 8
     assert sum(name.startswith("agent") for name in users) == 12
-    assert all(u.password_hash is None for u in users.values())
     assert len({u.display_name for u in users.values()}) == len(users)
+    assert all(u.is_demo and u.is_active for u in users.values())
+
+    can_log_in = {name for name, u in users.items() if u.password_hash is not None}
+    assert can_log_in == set(demo.DEMO_LOGIN_USERS)
+    assert {users[name].role for name in can_log_in} == set(domain.ROLES)
+    (password_hash,) = {users[name].password_hash for name in can_log_in}
+    assert password_matches(demo.DEMO_PASSWORD, password_hash)
 
 
 def test_accounts_have_segments_regions_and_csms(demo_s):

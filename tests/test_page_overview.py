@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,20 +11,14 @@ from cs_data import config, demo, schema
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-
-
-def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60)
+from tests.apptest import ROOT, add_user, log_in, new_app
 
 
 @pytest.fixture
-def app(configured_db, monkeypatch) -> AppTest:
-    """The app on this test's configured (so never seeded) database, run from the project root."""
-    monkeypatch.chdir(ROOT)
-    return new_app()
+def app(shared_mode) -> AppTest:
+    """The app on this test's configured (so never seeded) database, logged in as a viewer."""
+    add_user("vic", "viewer")
+    return log_in(new_app(), "vic")
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -167,7 +160,7 @@ def embedded(tmp_path, monkeypatch):
 
 
 def test_an_empty_embedded_database_is_seeded_with_demo_data_and_says_so(embedded):
-    at = new_app()
+    at = log_in(new_app(), "viewer")
     at.run(timeout=300)
 
     assert get_settings().is_embedded

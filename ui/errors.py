@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from cs_data.errors import InvalidInput, NotFound, PermissionDenied, StaleEdit
-from ui.i18n import t
+from ui.i18n import has_key, t
 
 log = logging.getLogger(__name__)
 
@@ -27,3 +27,21 @@ def show_error(error: BaseException) -> None:
     else:
         log.error("unexpected error", exc_info=error)
         st.error(t("error.unexpected"))
+
+
+def field_messages(error: InvalidInput | None, field: str) -> list[str]:
+    """The translated messages of ``error`` for one field (``error.code.<code>``, else the
+    message cs_data wrote)."""
+    if error is None:
+        return []
+    return [
+        t(f"error.code.{e.code}", **e.params) if has_key(f"error.code.{e.code}") else e.message
+        for e in error.errors
+        if e.field == field
+    ]
+
+
+def show_field_errors(error: InvalidInput | None, field: str) -> None:
+    """The errors of one field, right where it is drawn (call just after its widget)."""
+    for message in field_messages(error, field):
+        st.error(message, icon=":material/error:")

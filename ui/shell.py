@@ -1,24 +1,29 @@
-"""The app shell: settings, database start-up with on-screen progress, and the sidebar.
+"""The app shell: settings, database start-up with on-screen progress, the sidebar, and the
+permission guard of every page.
 
 ``page_setup()`` is what app.py and every page call first: it sends a run that Streamlit
 started in its legacy ``pages/`` folder mode back through app.py, then makes language and
-database ready (at no cost once app.py has done so in the same run).
+database ready (at no cost once app.py has done so in the same run). Every page then calls
+``require(action)``, which shows a refusal and stops unless the logged-in user may open it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from cs_data.auth import Actor, can
 from cs_data.bootstrap import StartupReport, prepare_database
 from cs_data.config import ConfigError, Settings, get_settings
 from cs_data.db import get_engine
 from cs_data.demo import DemoSummary
 from ui.i18n import format_count, has_key, init_language, label, language_switch, t
+from ui.login import ACTOR_KEY
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +171,36 @@ def sidebar(current: Settings) -> None:
             st.badge(t("shell.demo_badge"), icon=":material/science:", color="orange")
             st.caption(t("shell.demo_help"))
         st.markdown(t("shell.time_zone", zone=current.time_zone))
+
+
+def current_actor() -> Actor | None:
+    """The actor app.py's login gate verified in this session (None before a login)."""
+    actor = st.session_state.get(ACTOR_KEY)
+    return actor if isinstance(actor, Actor) else None
+
+
+def refuse() -> None:
+    """Tell the visitor this page is not theirs, and stop the run (no data is read)."""
+    st.title(t("access.title"), anchor=False)
+    st.error(t("access.denied"), icon=":material/block:")
+    st.stop()
+
+
+def require(action: str) -> Actor:
+    """The current actor when allowed to ``action``; otherwise a refusal and the run stops.
+
+    Every page calls this first: navigation hides forbidden pages, and this guard also holds
+    when a page file runs without the entrypoint.
+    """
+    actor = current_actor()
+    if actor is None or not can(actor, action):
+        refuse()
+    return actor
+
+
+def user_box(actor: Actor, display_name: str, logout: Callable[[], None]) -> None:
+    """The signed-in user's name and role, and the logout button, in the sidebar."""
+    with st.sidebar:
+        st.divider()
+        st.markdown(t("shell.signed_in", name=display_name, role=label("role", actor.role)))
+        logout()

@@ -3,7 +3,8 @@
 The server runs on a free port with every flag explicit, from the project root (so it reads
 ``.streamlit/config.toml``), on a temporary SQLite file filled beforehand with demo data
 (scale S) and named by ``CS_DATABASE_URL``: a configured database, so the app never seeds
-it. The server log goes to a file and is printed when start-up fails.
+it. Demo mode is switched on (the demo users log in with the demo password) and the cookie
+key is fixed. The server log goes to a file and is printed when start-up fails.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from cs_data import demo, schema
 from cs_data.auth import operator
 from cs_data.db import create_engine_for
+from cs_data.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -42,6 +44,9 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1440, "height": 900}
 STARTUP_TIMEOUT_S = 90
 APP_TIMEOUT_MS = 60_000
+COOKIE_KEY = "e2e-cookie-key-" + "0123456789" * 4
+ENGLISH_FORM = ("Username", "Password", "Log in")
+KOREAN_FORM = ("사용자 이름", "비밀번호", "로그인")
 
 
 def _free_port() -> int:
@@ -71,7 +76,11 @@ def streamlit_server(database_url: str, log_path: Path) -> Iterator[str]:
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    env = os.environ | {"CS_DATABASE_URL": database_url}
+    env = os.environ | {
+        "CS_DATABASE_URL": database_url,
+        "CS_DEMO_MODE": "true",
+        "CS_COOKIE_KEY": COOKIE_KEY,
+    }
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -166,6 +175,31 @@ def save_screenshot(page: Page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True, animations="disabled")
     page.set_viewport_size(VIEWPORT)
     return path
+
+
+def log_in(
+    page: Page,
+    username: str,
+    password: str = DEMO_PASSWORD,
+    *,
+    labels: tuple[str, str, str] = ENGLISH_FORM,
+    expect_success: bool = True,
+) -> None:
+    """Fill in and submit the login form; on success wait until the form has gone."""
+    user_label, _password_label, submit = labels
+    page.get_by_role("textbox", name=user_label).fill(username)
+    page.locator("input[type=password]").fill(password)
+    page.get_by_role("button", name=submit).click()
+    wait_until_idle(page)
+    if expect_success:
+        expect(page.get_by_role("button", name=submit)).to_have_count(0)
+        wait_until_idle(page)
+
+
+@pytest.fixture
+def login():
+    """``login(page, username, password=DEMO_PASSWORD, ...)`` (see ``log_in``)."""
+    return log_in
 
 
 @pytest.fixture

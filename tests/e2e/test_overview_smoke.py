@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import KOREAN_FORM
+
 pytestmark = pytest.mark.e2e
 
 OVERVIEW_METRICS = 7
@@ -23,10 +25,11 @@ def expect_overview(page, *, title: str, first_metric: str) -> None:
 
 
 def test_overview_shows_metrics_and_chart_in_english_then_korean(
-    app_server, page, page_errors, idle, screenshot
+    app_server, page, page_errors, idle, login, screenshot
 ):
     page.goto(app_server)
     idle(page)
+    login(page, "viewer")
 
     expect_overview(page, title="Overview", first_metric="Accounts")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Database: SQLite")
@@ -44,19 +47,21 @@ def test_overview_shows_metrics_and_chart_in_english_then_korean(
     assert page_errors == []
 
 
-def test_a_korean_link_opens_in_korean(app_server, page, page_errors, idle):
+def test_a_korean_link_opens_in_korean(app_server, page, page_errors, idle, login):
     page.goto(f"{app_server}/?lang=ko")
     idle(page)
+    login(page, "viewer", labels=KOREAN_FORM)
 
     expect_overview(page, title="개요", first_metric="고객 계정")
     assert page_errors == []
 
 
 def test_a_deep_link_on_a_fresh_server_goes_through_the_entrypoint(
-    fresh_server, page, page_errors, idle
+    fresh_server, page, page_errors, idle, login
 ):
     page.goto(f"{fresh_server}/overview?lang=ko")
     idle(page)
+    login(page, "exec", labels=KOREAN_FORM)
 
     expect_overview(page, title="개요", first_metric="고객 계정")
     sidebar = page.get_by_test_id("stSidebar")

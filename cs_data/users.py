@@ -1,0 +1,525 @@
+"""Users: administration (create, role, password, deactivate), the password policy, and login.
+
+Passwords are stored as bcrypt hashes only. Failed logins are counted in the database, so the
+lockout (``MAX_FAILURES`` per user within ``LOCKOUT_WINDOW``) holds across app replicas. Every
+administrative command checks the permission first, runs in one transaction and writes an
+audit entry with the values before and after (a password change is recorded as such, never
+its hash).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import bcrypt
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
+
+from cs_data import audit, domain
+from cs_data.auth import Actor, ensure
+from cs_data.db import read_session, transaction
+from cs_data.errors import CockpitError, FieldError, InvalidInput, NotFound
+from cs_data.models import LoginFailure, User, utc_now
+
+BCRYPT_ROUNDS = 12
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72
+"""bcrypt ignores everything after 72 bytes, so longer passwords are refused."""
+MIN_CHARACTER_CLASSES = 2
+MAX_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+"""Lower case only: the login form lower-cases what is typed."""
+LOGIN_ACTOR = Actor(name="login", user_id=None, role="viewer")
+"""Who the audit log names for events of the login form (before anyone is logged in)."""
+
+
+class LoginFailed(CockpitError):
+    """Unknown user, wrong password or deactivated account (deliberately not told apart)."""
+
+
+class LockedOut(CockpitError):
+    """Too many failed logins for this user; ``minutes`` until the next attempt is possible."""
+
+    def __init__(self, username: str, minutes: int) -> None:
+        super().__init__(
+            f"too many failed logins for {username!r}: try again in {minutes} minute(s)"
+        )
+        self.username = username
+        self.minutes = minutes
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as the administration and login screens see it (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    is_active: bool
+    has_password: bool
+    is_demo: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LoginAccount:
+    """What the login form needs of one user that has a password."""
+
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    password_hash: str
+    may_log_in: bool
+    """False when deactivated or locked out: the form must not accept the password now."""
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def _character_classes(password: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+
+
+def password_problems(password: str, *, username: str, field: str = "password") -> list[FieldError]:
+    """Every way ``password`` falls short of the policy (empty list: it is acceptable)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            FieldError(
+                field,
+                "password_too_short",
+                f"use at least {MIN_PASSWORD_LENGTH} characters",
+                {"min": MIN_PASSWORD_LENGTH},
+            )
+        )
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        problems.append(
+            FieldError(
+                field,
+                "password_too_long",
+                f"use at most {MAX_PASSWORD_BYTES} bytes (UTF-8)",
+                {"max": MAX_PASSWORD_BYTES},
+            )
+        )
+    if password and _character_classes(password) < MIN_CHARACTER_CLASSES:
+        problems.append(
+            FieldError(
+                field,
+                "password_one_class",
+                "mix at least two of: lower case, upper case, digits, symbols",
+                {"min": MIN_CHARACTER_CLASSES},
+            )
+        )
+    if password.strip() != password:
+        problems.append(FieldError(field, "password_spaces", "no spaces at the start or end"))
+    if username and password.strip().lower() == username.strip().lower():
+        problems.append(FieldError(field, "password_is_username", "must differ from the username"))
+    return problems
+
+
+def check_password_policy(password: str, *, username: str) -> None:
+    """Raise ``InvalidInput`` listing every policy problem of ``password``."""
+    problems = password_problems(password, username=username)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def hash_password(password: str) -> str:
+    """A bcrypt hash of ``password`` (``BCRYPT_ROUNDS``)."""
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(BCRYPT_ROUNDS)).decode("ascii")
+
+
+def password_matches(password: str, password_hash: str) -> bool:
+    """True when ``password`` is the one ``password_hash`` was made from."""
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+@cache
+def unusable_hash() -> str:
+    """A valid bcrypt hash of a random secret nobody knows: given to the login form for users
+    who may not log in now, so that it refuses them like a wrong password (and as slowly)."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+def _info(user: User) -> UserInfo:
+    return UserInfo(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        email=user.email,
+        role=user.role,
+        is_active=user.is_active,
+        has_password=user.password_hash is not None,
+        is_demo=user.is_demo,
+        created_at=user.created_at,
+    )
+
+
+def _snapshot(user: User) -> dict[str, Any]:
+    """The audited view of a user (no password hash)."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "role": user.role,
+        "is_active": user.is_active,
+    }
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.scalars(
+        select(User).where(User.username == username.strip().lower()).with_for_update()
+    ).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def _role_problem(role: str) -> FieldError | None:
+    if role in domain.ROLES:
+        return None
+    return FieldError(
+        "role", "unknown_role", f"unknown role {role!r} (use {', '.join(domain.ROLES)})"
+    )
+
+
+def _last_admin_problem(session: Session, user: User, field: str) -> FieldError | None:
+    """Refuse to remove the last active admin (nobody could administer users any more)."""
+    if user.role != "admin" or not user.is_active:
+        return None
+    admins = session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_active)
+    )
+    if admins > 1:
+        return None
+    return FieldError(field, "last_admin", "the last active admin must stay an active admin")
+
+
+def create_user(
+    engine: Engine,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    email: str | None = None,
+) -> UserInfo:
+    """Create a user who can log in; raises ``InvalidInput`` naming every bad field."""
+    ensure(actor, "user.create")
+    username = username.strip().lower()
+    display_name = display_name.strip()
+    email = (email or "").strip() or None
+    problems = []
+    if not USERNAME_PATTERN.fullmatch(username):
+        problems.append(
+            FieldError(
+                "username",
+                "username_format",
+                "2–64 characters: lower-case letters, digits, '.', '_' or '-'",
+            )
+        )
+    if not display_name or len(display_name) > 200:
+        problems.append(
+            FieldError("display_name", "required", "enter a name (up to 200 characters)")
+        )
+    if email is not None and ("@" not in email or len(email) > 320 or " " in email):
+        problems.append(FieldError("email", "email_format", "not an email address"))
+    if (problem := _role_problem(role)) is not None:
+        problems.append(problem)
+    problems += password_problems(password, username=username)
+    with transaction(engine) as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            problems.append(FieldError("username", "username_taken", "this username is taken"))
+        if problems:
+            raise InvalidInput(problems)
+        user = User(
+            username=username,
+            display_name=display_name,
+            email=email,
+            role=role,
+            password_hash=hash_password(password),
+            is_active=True,
+            is_demo=False,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            action="user.create",
+            entity_type="user",
+            entity_id=username,
+            after=_snapshot(user) | {"password": "set"},
+        )
+        return _info(user)
+
+
+def set_role(engine: Engine, actor: Actor, username: str, *, role: str) -> UserInfo:
+    """Give ``username`` another role."""
+    ensure(actor, "user.set_role")
+    with transaction(engine) as session:
+        user = _get(session, username)
+        problem = _role_problem(role)
+        if problem is None and role != "admin":
+            problem = _last_admin_problem(session, user, "role")
+        if problem is not None:
+            raise InvalidInput([problem])
+        if user.role == role:
+            return _info(user)
+        before = _snapshot(user)
+        user.role = role
+        audit.record(
+            session,
+            actor,
+            action="user.set_role",
+            entity_type="user",
+            entity_id=user.username,
+            before={"role": before["role"]},
+            after={"role": role},
+        )
+        return _info(user)
+
+
+def reset_password(engine: Engine, actor: Actor, username: str, *, password: str) -> None:
+    """Set a new password for ``username`` (also lifts a lockout)."""
+    ensure(actor, "user.reset_password")
+    with transaction(engine) as session:
+        user = _get(session, username)
+        check_password_policy(password, username=user.username)
+        had_password = user.password_hash is not None
+        user.password_hash = hash_password(password)
+        session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+        audit.record(
+            session,
+            actor,
+            action="user.reset_password",
+            entity_type="user",
+            entity_id=user.username,
+            before={"password": "set" if had_password else "none"},
+            after={"password": "changed"},
+        )
+
+
+def _set_active(engine: Engine, actor: Actor, username: str, *, active: bool) -> UserInfo:
+    ensure(actor, "user.deactivate")
+    with transaction(engine) as session:
+        user = _get(session, username)
+        if user.is_active == active:
+            return _info(user)
+        if not active:
+            if actor.user_id is not None and actor.user_id == user.id:
+                raise InvalidInput(
+                    [FieldError("username", "self_deactivate", "you cannot deactivate yourself")]
+                )
+            if (problem := _last_admin_problem(session, user, "username")) is not None:
+                raise InvalidInput([problem])
+        user.is_active = active
+        audit.record(
+            session,
+            actor,
+            action="user.deactivate" if not active else "user.reactivate",
+            entity_type="user",
+            entity_id=user.username,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+        return _info(user)
+
+
+def deactivate(engine: Engine, actor: Actor, username: str) -> UserInfo:
+    """Stop ``username`` from logging in (at once, also in open sessions); records stay."""
+    return _set_active(engine, actor, username, active=False)
+
+
+def reactivate(engine: Engine, actor: Actor, username: str) -> UserInfo:
+    """Let a deactivated user log in again."""
+    return _set_active(engine, actor, username, active=True)
+
+
+def list_users(engine: Engine, actor: Actor, *, include_inactive: bool = True) -> list[UserInfo]:
+    """Every user, by username (people from imports without a password included)."""
+    ensure(actor, "user.list")
+    query = select(User).order_by(User.username)
+    if not include_inactive:
+        query = query.where(User.is_active)
+    with read_session(engine) as session:
+        return [_info(user) for user in session.scalars(query)]
+
+
+# --- login ------------------------------------------------------------------------------------
+
+
+def _recent_failures(session: Session, username: str, now: datetime) -> list[datetime]:
+    return list(
+        session.scalars(
+            select(LoginFailure.failed_at)
+            .where(LoginFailure.username == username, LoginFailure.failed_at > now - LOCKOUT_WINDOW)
+            .order_by(LoginFailure.failed_at.desc())
+            .limit(MAX_FAILURES)
+        )
+    )
+
+
+def _minutes_locked(failures: list[datetime], now: datetime) -> int:
+    """Whole minutes (rounded up) until the oldest of the last ``MAX_FAILURES`` failures
+    leaves the window; 0 when fewer failures than that are recent."""
+    if len(failures) < MAX_FAILURES:
+        return 0
+    until = failures[MAX_FAILURES - 1] + LOCKOUT_WINDOW
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def lockout_minutes(engine: Engine, username: str, *, now: datetime | None = None) -> int:
+    """Minutes until ``username`` may try to log in again; 0 when not locked out."""
+    now = now or utc_now()
+    with read_session(engine) as session:
+        return _minutes_locked(_recent_failures(session, username.strip().lower(), now), now)
+
+
+def locked_usernames(engine: Engine, *, now: datetime | None = None) -> set[str]:
+    """The users locked out right now."""
+    now = now or utc_now()
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(LoginFailure.username)
+            .where(LoginFailure.failed_at > now - LOCKOUT_WINDOW)
+            .group_by(LoginFailure.username)
+            .having(func.count() >= MAX_FAILURES)
+        )
+        return {row.username for row in rows}
+
+
+def record_failed_login(engine: Engine, username: str, *, now: datetime | None = None) -> int:
+    """Count a failed login of a known user; returns the lockout minutes it leads to (0: none).
+
+    Attempts during a lockout are not counted, so a lockout ends ``LOCKOUT_WINDOW`` after it
+    began. The start of a lockout is audited.
+    """
+    now = now or utc_now()
+    username = username.strip().lower()
+    with transaction(engine) as session:
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            return 0
+        if (minutes := _minutes_locked(_recent_failures(session, username, now), now)) > 0:
+            return minutes
+        session.add(LoginFailure(username=username, failed_at=now))
+        session.flush()
+        minutes = _minutes_locked(_recent_failures(session, username, now), now)
+        if minutes:
+            audit.record(
+                session,
+                LOGIN_ACTOR,
+                action="login.locked_out",
+                entity_type="user",
+                entity_id=username,
+                after={"failures": MAX_FAILURES, "minutes": minutes},
+            )
+        return minutes
+
+
+def record_successful_login(engine: Engine, username: str) -> None:
+    """Forget the failed logins of ``username`` after it logged in."""
+    with transaction(engine) as session:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+
+
+def login_accounts(engine: Engine, *, now: datetime | None = None) -> list[LoginAccount]:
+    """Every user with a password, with whether the login form may accept them right now."""
+    locked = locked_usernames(engine, now=now)
+    with read_session(engine) as session:
+        users = session.scalars(
+            select(User).where(User.password_hash.is_not(None)).order_by(User.username)
+        )
+        return [
+            LoginAccount(
+                username=user.username,
+                display_name=user.display_name,
+                email=user.email,
+                role=user.role,
+                password_hash=user.password_hash,
+                may_log_in=user.is_active and user.username not in locked,
+            )
+            for user in users
+        ]
+
+
+def _actor(user: User) -> Actor:
+    return Actor(name=user.username, user_id=user.id, role=user.role)
+
+
+def active_actor(engine: Engine, username: str) -> Actor | None:
+    """The acting identity of an active user with a password; None otherwise (checked on every
+    run, so a deactivation or role change takes effect at once)."""
+    with read_session(engine) as session:
+        user = session.scalars(
+            select(User).where(
+                User.username == username.strip().lower(),
+                User.is_active,
+                User.password_hash.is_not(None),
+            )
+        ).first()
+        return _actor(user) if user is not None else None
+
+
+def verify_login(
+    engine: Engine, username: str, password: str, *, now: datetime | None = None
+) -> Actor:
+    """The actor for a correct username and password; raises ``LockedOut`` or ``LoginFailed``.
+
+    The lockout is checked before the password, and failures are recorded.
+    """
+    now = now or utc_now()
+    username = username.strip().lower()
+    if (minutes := lockout_minutes(engine, username, now=now)) > 0:
+        raise LockedOut(username, minutes)
+    with read_session(engine) as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        accepted = (
+            user is not None
+            and user.is_active
+            and user.password_hash is not None
+            and password_matches(password, user.password_hash)
+        )
+        actor = _actor(user) if accepted else None
+    if actor is None:
+        if (minutes := record_failed_login(engine, username, now=now)) > 0:
+            raise LockedOut(username, minutes)
+        raise LoginFailed("unknown user or wrong password")
+    record_successful_login(engine, username)
+    return actor
+
+
+def demo_users_that_can_log_in(engine: Engine) -> list[str]:
+    """Active demo users with a (published) password: refused outside demo mode."""
+    with read_session(engine) as session:
+        return list(
+            session.scalars(
+                select(User.username)
+                .where(User.is_demo, User.is_active, User.password_hash.is_not(None))
+                .order_by(User.username)
+            )
+        )

@@ -1,0 +1,118 @@
+"""Audit (admins, managers): who changed what and when, newest first, filtered and paged in SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cs_data import audit
+from cs_data.db import get_engine
+from cs_data.errors import CockpitError
+from ui import shell
+from ui.errors import show_error
+from ui.i18n import format_count, format_datetime, t
+
+PAGE_SIZE = 50
+DEFAULT_DAYS = 30
+PAGE_KEY = "audit_page"
+
+
+def first_page() -> None:
+    """A changed filter starts again at page 1."""
+    st.session_state[PAGE_KEY] = 1
+
+
+def as_text(values: dict[str, Any] | None) -> str:
+    """Before/after values as plain JSON text (shown as text, never as markup)."""
+    if not values:
+        return ""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def pick(label_key: str, options: list[str], key: str) -> str | None:
+    return st.selectbox(
+        t(label_key),
+        [None, *options],
+        format_func=lambda value: t("audit.any") if value is None else value,
+        key=key,
+        on_change=first_page,
+    )
+
+
+def filters(choices: audit.AuditChoices) -> audit.AuditFilter:
+    today = datetime.now(UTC).date()
+    with st.container(border=True):
+        period, who, what, kind = st.columns([2, 1, 1, 1])
+        with period:
+            chosen = st.date_input(
+                t("audit.period"),
+                value=(today - timedelta(days=DEFAULT_DAYS), today),
+                max_value=today,
+                key="audit_period",
+                on_change=first_page,
+            )
+        with who:
+            actor_name = pick("audit.actor", choices.actor_names, "audit_actor")
+        with what:
+            action = pick("audit.action", choices.actions, "audit_action")
+        with kind:
+            entity_type = pick("audit.entity_type", choices.entity_types, "audit_entity")
+    days = list(chosen) if isinstance(chosen, tuple | list) else [chosen]
+    return audit.AuditFilter(
+        start=days[0] if days else None,
+        end=days[1] if len(days) > 1 else (days[0] if days else None),
+        actor_name=actor_name,
+        action=action,
+        entity_type=entity_type,
+    )
+
+
+def entries_table(page: audit.AuditPage) -> None:
+    frame = pd.DataFrame(
+        {
+            t("audit.col_time"): [format_datetime(r.occurred_at, settings.zone) for r in page.rows],
+            t("audit.col_actor"): [r.actor_name for r in page.rows],
+            t("audit.col_action"): [r.action for r in page.rows],
+            t("audit.col_entity"): [r.entity_type for r in page.rows],
+            t("audit.col_entity_id"): [r.entity_id or "" for r in page.rows],
+            t("audit.col_before"): [as_text(r.before) for r in page.rows],
+            t("audit.col_after"): [as_text(r.after) for r in page.rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+settings = shell.page_setup()
+actor = shell.require("page.audit")
+st.title(t("audit.title"), anchor=False)
+st.caption(t("audit.intro", zone=settings.time_zone))
+engine = get_engine()
+try:
+    where = filters(audit.choices(engine, actor))
+    number = int(st.session_state.get(PAGE_KEY, 1))
+    result = audit.list_entries(engine, actor, where, page=number, page_size=PAGE_SIZE)
+except CockpitError as error:
+    show_error(error)
+    st.stop()
+
+if not result.rows:
+    st.info(t("audit.empty"), icon=":material/inbox:")
+    st.stop()
+entries_table(result)
+left, right = st.columns([1, 3], vertical_alignment="center")
+with left:
+    st.session_state[PAGE_KEY] = result.page
+    st.number_input(t("audit.page"), min_value=1, max_value=result.pages, key=PAGE_KEY)
+with right:
+    st.caption(
+        t(
+            "audit.count",
+            total=format_count(result.total),
+            page=format_count(result.page),
+            pages=format_count(result.pages),
+        )
+    )

@@ -1,0 +1,49 @@
+"""AppTest helpers: the real app.py on a test database, with a logged-in user.
+
+The login form itself is driven in the browser tests (``tests/e2e/test_login.py``). Here a
+session starts the way streamlit-authenticator leaves one after a successful login (its
+``authentication_status``, ``username`` and ``name`` session keys); the gate in app.py still
+looks the user up in the database on every run, so roles and deactivation are real. A browser
+cannot write session state, so this is no way in for a visitor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from cs_data import schema, users
+from cs_data.auth import operator
+from cs_data.db import get_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PASSWORD = "Page-test-pass1"
+COOKIE_KEY = "test-cookie-key-" + "0123456789" * 4
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def add_user(username: str, role: str, display_name: str | None = None) -> None:
+    """A user of the configured database who can log in with ``PASSWORD``."""
+    engine = get_engine()
+    schema.upgrade(engine)
+    users.create_user(
+        engine,
+        operator(),
+        username=username,
+        display_name=display_name or username.title(),
+        role=role,
+        password=PASSWORD,
+    )
+
+
+def log_in(at: AppTest, username: str, display_name: str | None = None) -> AppTest:
+    """Start ``at``'s session as logged in as ``username`` (see the module docstring)."""
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = display_name or username.title()
+    return at

@@ -1,0 +1,183 @@
+"""Roles and permissions: the table, and every role × command through cs_data on each backend.
+
+An allowed command succeeds; a denied one raises ``PermissionDenied`` and writes nothing (no
+row changes, no audit entry).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cs_data import audit, demo, domain, users
+from cs_data.auth import (
+    PERMISSIONS,
+    Actor,
+    Owned,
+    Permission,
+    allowed_actions,
+    can,
+    ensure,
+    operator,
+    permission,
+)
+from cs_data.db import transaction
+from cs_data.errors import PermissionDenied
+from cs_data.models import AuditEntry, Base, LoginFailure, User
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+PASSWORD = "Matrix-pass-1"
+TINY = demo.DemoScale("matrix", accounts=3, tickets=10, csms=2, agents=1, cards_per_board=5)
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def test_every_action_names_known_roles_and_says_what_it_allows():
+    assert PERMISSIONS
+    for name, rule in PERMISSIONS.items():
+        assert rule.name == name
+        assert rule.roles | rule.own_roles <= set(domain.ROLES)
+        assert rule.description and not rule.description.endswith(".")
+
+
+def test_admins_may_do_everything_and_viewers_only_read():
+    assert allowed_actions("admin") == list(PERMISSIONS)
+    assert allowed_actions("viewer") == ["page.overview"]
+    assert allowed_actions("exec") == ["page.overview"]
+    assert set(allowed_actions("manager")) == {"page.overview", "page.audit", "audit.view"}
+
+
+def test_an_undeclared_action_is_a_programming_error():
+    with pytest.raises(KeyError, match=re.escape("declare it in cs_data.auth.PERMISSIONS")):
+        can(operator(), "rocket.launch")
+
+
+def test_refusal_names_the_actor_role_and_action():
+    viewer = Actor(name="vic", user_id=7, role="viewer")
+    with pytest.raises(PermissionDenied, match=r"^vic \(role viewer\) may not create users$"):
+        ensure(viewer, "user.create")
+
+
+def test_ownership_rules_allow_only_the_owner(monkeypatch):
+    """The shape later rules use (a CSM edits renewals of their own accounts)."""
+    rule = Permission("renewal.edit", "edit renewals", frozenset({"manager"}), frozenset({"csm"}))
+    table = dict(PERMISSIONS) | {rule.name: rule}
+    monkeypatch.setattr("cs_data.auth.PERMISSIONS", table)
+    csm = Actor(name="cara", user_id=3, role="csm")
+    mine = Owned("renewal", "R1", frozenset({3}))
+    theirs = Owned("renewal", "R2", frozenset({4}))
+
+    assert can(csm, "renewal.edit", mine)
+    assert not can(csm, "renewal.edit", theirs)
+    assert not can(csm, "renewal.edit")
+    assert can(Actor(name="max", user_id=9, role="manager"), "renewal.edit", theirs)
+    with pytest.raises(PermissionDenied, match="may not edit renewals renewal R2"):
+        ensure(csm, "renewal.edit", theirs)
+
+
+def test_the_readme_role_table_lists_every_action_with_its_roles():
+    rows = {}
+    for line in README.splitlines():
+        match = re.match(r"\|\s*`([a-z_.]+)`\s*\|(.*)\|\s*$", line)
+        if match and match.group(1) in PERMISSIONS:
+            rows[match.group(1)] = [cell.strip() for cell in match.group(2).split("|")]
+    assert sorted(rows) == sorted(PERMISSIONS), "add each action to README's role table"
+    header = next(line for line in README.splitlines() if line.startswith("| action |"))
+    roles = [cell.strip() for cell in header.strip("|").split("|")][2:]
+    assert roles == list(domain.ROLES)
+    for name, cells in rows.items():
+        marks = cells[1:]
+        rule = PERMISSIONS[name]
+        expected = [
+            "yes" if role in rule.roles else "own" if role in rule.own_roles else "—"
+            for role in roles
+        ]
+        assert marks == expected, name
+
+
+# --- role × command through cs_data --------------------------------------------------------
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _people(engine: Engine) -> dict[str, Actor]:
+    """One user per role (the actors), plus ``target``, a CSM the commands act on."""
+    hashed = users.hash_password(PASSWORD)
+    with transaction(engine) as session:
+        for name, role in [*((f"as_{role}", role) for role in domain.ROLES), ("target", "csm")]:
+            session.add(User(username=name, display_name=name, role=role, password_hash=hashed))
+        session.flush()
+        actors = {
+            user.role: Actor(name=user.username, user_id=user.id, role=user.role)
+            for user in session.scalars(select(User).where(User.username.like("as_%")))
+        }
+        session.add(AuditEntry(actor_name="seed", action="seed", entity_type="database"))
+    return actors
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
+    "list_users": ("user.list", lambda e, a: users.list_users(e, a)),
+    "create_user": (
+        "user.create",
+        lambda e, a: users.create_user(
+            e, a, username="newbie", display_name="New Bie", role="viewer", password=PASSWORD
+        ),
+    ),
+    "set_role": ("user.set_role", lambda e, a: users.set_role(e, a, "target", role="manager")),
+    "reset_password": (
+        "user.reset_password",
+        lambda e, a: users.reset_password(e, a, "target", password="Other-pass-22"),
+    ),
+    "deactivate": ("user.deactivate", lambda e, a: users.deactivate(e, a, "target")),
+    "list_audit": ("audit.view", lambda e, a: audit.list_entries(e, a)),
+    "audit_choices": ("audit.view", lambda e, a: audit.choices(e, a)),
+    "demo_generate": (
+        "demo.generate",
+        lambda e, a: demo.generate(e, a, scale=TINY, replace=True),
+    ),
+}
+
+
+def test_every_command_checks_a_declared_action():
+    assert {action for action, _ in COMMANDS.values()} <= set(PERMISSIONS)
+
+
+@pytest.mark.parametrize("role", domain.ROLES)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_role_may_run_command_only_when_the_table_allows(engine, role, command):
+    action, run = COMMANDS[command]
+    actor = _people(engine)[role]
+    before = _dump(engine)
+
+    if role in permission(action).roles:
+        run(engine, actor)
+        return
+
+    with pytest.raises(PermissionDenied, match=re.escape(f"{actor.name} (role {role}) may not")):
+        run(engine, actor)
+    assert _dump(engine) == before, "a refused command wrote something"
+
+
+def test_allowed_writes_are_audited_with_the_actor(engine):
+    admin = _people(engine)["admin"]
+    users.set_role(engine, admin, "target", role="manager")
+    with engine.connect() as connection:
+        entry = connection.execute(
+            select(AuditEntry).where(AuditEntry.action == "user.set_role")
+        ).one()
+        failures = connection.execute(select(LoginFailure)).all()
+    assert (entry.actor_id, entry.actor_name) == (admin.user_id, "as_admin")
+    assert (entry.before, entry.after) == ({"role": "csm"}, {"role": "manager"})
+    assert failures == []

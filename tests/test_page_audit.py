@@ -1,0 +1,176 @@
+"""The Audit page (admins, managers), and the login gate's navigation by role (AppTest)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cs_data import audit, security
+from cs_data.auth import Actor, operator
+from cs_data.db import get_engine, transaction
+from cs_data.errors import PermissionDenied
+from cs_data.models import AuditEntry
+from tests.apptest import ROOT, add_user, log_in, new_app
+
+AUDIT_PAGE = "pages/audit.py"
+
+
+def entry(days_ago: int, **values) -> AuditEntry:
+    defaults = {"actor_name": "ann", "action": "user.set_role", "entity_type": "user"}
+    occurred = datetime.now(UTC) - timedelta(days=days_ago)
+    return AuditEntry(occurred_at=occurred, **(defaults | values))
+
+
+@pytest.fixture
+def manager_app(shared_mode) -> AppTest:
+    add_user("ann", "admin")
+    add_user("max", "manager")
+    with transaction(get_engine()) as session:
+        session.add_all(
+            [
+                entry(1, entity_id="bob", before={"role": "csm"}, after={"role": "exec"}),
+                entry(2, actor_name="max", action="renewal.move", entity_type="renewal"),
+                entry(3, after={"note": "<script>alert(1)</script>"}),
+                entry(90, action="old.thing"),
+                *(entry(5, action="bulk", entity_id=str(n)) for n in range(60)),
+            ]
+        )
+    at = log_in(new_app(), "max")
+    at.run()
+    at.switch_page(AUDIT_PAGE).run()
+    assert not at.exception
+    return at
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_newest_first_with_before_and_after_as_plain_text(manager_app):
+    rows = table(manager_app)
+    assert manager_app.title[0].value == "Audit log"
+    assert len(rows) == 50, "one page of 50"
+    assert list(rows["Action"])[:3] == ["user.create", "user.create", "user.set_role"]
+    assert list(rows["Record"])[:3] == ["max", "ann", "bob"], "newest first"
+    third = rows.iloc[2]
+    assert (third["Who"], third["Before"], third["After"]) == (
+        "ann",
+        '{"role": "csm"}',
+        '{"role": "exec"}',
+    )
+    captions = [c.value for c in manager_app.caption]
+    assert any(c.startswith("65 entries · page 1 of 2") for c in captions), captions
+
+
+def test_filters_narrow_the_entries_in_sql(manager_app):
+    at = manager_app
+    at.selectbox(key="audit_actor").select("max").run()
+
+    rows = table(at)
+    assert list(rows["Action"]) == ["renewal.move"]
+
+    at.selectbox(key="audit_actor").select(None)
+    at.selectbox(key="audit_entity").select("user").run()
+    assert "renewal.move" not in set(table(at)["Action"])
+    assert "old.thing" not in set(table(at)["Action"]), "older than the default 30 days"
+
+    at.selectbox(key="audit_action").select("old.thing").run()
+    assert [i.value for i in at.info] == ["No entries match these filters."]
+
+
+def test_the_second_page(manager_app):
+    at = manager_app
+    at.number_input(key="audit_page").set_value(2).run()
+
+    assert len(table(at)) == 15
+    assert any("page 2 of 2" in c.value for c in at.caption)
+
+
+def test_markup_in_values_is_shown_as_text(manager_app):
+    at = manager_app
+    at.selectbox(key="audit_action").select("user.set_role").run()
+    assert '{"note": "<script>alert(1)</script>"}' in list(table(at)["After"])
+
+
+def test_list_entries_pages_and_filters_by_day(engine):
+    with transaction(engine) as session:
+        session.add_all([entry(0, entity_id=str(n)) for n in range(5)] + [entry(10)])
+    today = datetime.now(UTC).date()
+
+    page = audit.list_entries(
+        engine, operator(), audit.AuditFilter(start=today, end=today), page=2, page_size=2
+    )
+
+    assert (page.total, page.pages, page.page, len(page.rows)) == (5, 3, 2, 2)
+    assert [row.entity_id for row in page.rows] == ["2", "1"]
+    last = audit.list_entries(engine, operator(), page=99, page_size=2)
+    assert (last.page, len(last.rows)) == (3, 2)
+
+
+# --- the gate and navigation by role -------------------------------------------------------
+
+PAGES_BY_ROLE = {
+    "admin": ["Overview", "Audit", "Users"],
+    "manager": ["Overview", "Audit"],
+    "csm": ["Overview"],
+    "exec": ["Overview"],
+    "viewer": ["Overview"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(PAGES_BY_ROLE))
+def test_each_role_may_open_exactly_its_pages(shared_mode, role):
+    add_user("ann", "admin")
+    add_user(f"as_{role}", role)
+    at = log_in(new_app(), f"as_{role}")
+    at.run()
+    assert not at.exception
+
+    for page, path in (("Audit", AUDIT_PAGE), ("Users", "pages/users.py")):
+        if page in PAGES_BY_ROLE[role]:
+            at.switch_page(path).run()
+            assert at.title[0].value in ("Audit log", "Users")
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(path)
+
+
+def test_a_page_file_refuses_a_visitor_who_is_not_logged_in(shared_mode):
+    add_user("ann", "admin")
+    at = AppTest.from_file(str(ROOT / AUDIT_PAGE), default_timeout=60)
+    at.run()
+
+    assert [t.value for t in at.title] == ["Not available"]
+    assert not at.dataframe
+
+
+def test_without_a_login_only_the_form_shows(shared_mode):
+    add_user("ann", "admin")
+    at = new_app()
+    at.run()
+
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.title and not at.metric
+    assert not any("Demo mode" in m.value for m in at.markdown), "not in shared mode"
+
+
+def test_shared_mode_refuses_to_start_without_a_cookie_key(configured_db, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("CS_COOKIE_KEY", raising=False)
+    add_user("ann", "admin")
+    at = new_app()
+    at.run()
+
+    assert [t.value for t in at.title] == ["CS Cockpit cannot start yet"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "CS_COOKIE_KEY" in text and "secrets.token_urlsafe(48)" in text
+    assert not at.text_input, "no login form until it is configured"
+    assert security.EXAMPLE_COOKIE_KEY not in text
+
+
+def test_an_actor_without_permission_gets_no_audit_data(engine):
+    with pytest.raises(PermissionDenied, match="may not read the audit log"):
+        audit.list_entries(engine, Actor(name="vic", user_id=None, role="viewer"))
