@@ -82,8 +82,9 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("user.set_role", "change a user's role", frozenset({"admin"})),
     Permission("user.reset_password", "reset a user's password", frozenset({"admin"})),
     Permission("user.deactivate", "deactivate or reactivate users", frozenset({"admin"})),
-    # demo data
+    # data
     Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
+    Permission("data.import", "import data files", frozenset({"admin"})),
 )
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from cs_data import audit, domain
-from cs_data.auth import Actor
+from cs_data.auth import Actor, ensure
 from cs_data.db import transaction
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from cs_data.models import (
@@ -994,8 +994,9 @@ def import_file(
 
     Raises ``ImportRejected`` listing the row errors when any row is invalid (the database is
     unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
-    unknown kind.
+    unknown kind; ``PermissionDenied`` when the actor may not import.
     """
+    ensure(actor, "data.import")
     spec = _KINDS.get(kind)
     if spec is None:
         message = f"unknown import kind {kind!r} (use {', '.join(IMPORT_KINDS)})"

@@ -7,6 +7,7 @@ row changes, no audit entry).
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data import audit, demo, domain, users
+from cs_data import audit, demo, domain, importers, users
 from cs_data.auth import (
     PERMISSIONS,
     Actor,
@@ -127,6 +128,12 @@ def _people(engine: Engine) -> dict[str, Actor]:
     return actors
 
 
+def _import_accounts(engine: Engine, actor: Actor) -> Any:
+    path = Path(tempfile.mkdtemp()) / "accounts.csv"
+    path.write_text("account_id,name\nACC-import,Imported Ltd\n", encoding="utf-8")
+    return importers.import_file(engine, actor, "accounts", path)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
     "list_users": ("user.list", lambda e, a: users.list_users(e, a)),
     "create_user": (
@@ -147,6 +154,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
         "demo.generate",
         lambda e, a: demo.generate(e, a, scale=TINY, replace=True),
     ),
+    "import_file": ("data.import", _import_accounts),
 }
 
 
