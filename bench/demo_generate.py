@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
-import uuid
 from datetime import date
-from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from common import OUT, fresh_database
+from sqlalchemy import make_url
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from cs_data import demo, schema  # noqa: E402
-from cs_data.auth import operator  # noqa: E402
-from cs_data.db import create_engine_for  # noqa: E402
-
-OUT = ROOT / "bench" / "out"
+from cs_data import demo, schema
+from cs_data.auth import operator
+from cs_data.db import create_engine_for
 
 
 class PhaseClock:
@@ -73,24 +66,8 @@ def main() -> None:
     parser.add_argument("--db-url", default=f"sqlite:///{(OUT / 'demo.db').as_posix()}")
     args = parser.parse_args()
 
-    url = make_url(args.db_url)
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            for suffix in ("", "-wal", "-shm"):
-                Path(url.database + suffix).unlink(missing_ok=True)
-        run(args.db_url, args.scale, args.seed, args.today)
-        return
-    schema_name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema_name}"'))
-    try:
-        scoped = url.update_query_dict({"options": f"-csearch_path={schema_name}"})
-        run(scoped.render_as_string(hide_password=False), args.scale, args.seed, args.today)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
-        admin.dispose()
+    with fresh_database(args.db_url) as url:
+        run(url, args.scale, args.seed, args.today)
 
 
 if __name__ == "__main__":

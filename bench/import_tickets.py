@@ -20,19 +20,17 @@ import csv
 import random
 import resource
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from common import OUT, ROOT, fresh_database
+from sqlalchemy import make_url
 
 from cs_data import schema
 from cs_data.auth import operator
 from cs_data.db import create_engine_for
 from cs_data.importers import import_file
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
 HEADER = [
     "ticket_id",
     "created_at",
@@ -155,24 +153,8 @@ def main() -> None:
     parser.add_argument("--db-url", default=f"sqlite:///{(OUT / 'import.db').as_posix()}")
     args = parser.parse_args()
 
-    url = make_url(args.db_url)
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            for suffix in ("", "-wal", "-shm"):
-                Path(url.database + suffix).unlink(missing_ok=True)
-        run(args.rows, args.accounts, args.seed, args.db_url)
-        return
-    schema_name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema_name}"'))
-    try:
-        scoped = url.update_query_dict({"options": f"-csearch_path={schema_name}"})
-        run(args.rows, args.accounts, args.seed, scoped.render_as_string(hide_password=False))
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
-        admin.dispose()
+    with fresh_database(args.db_url) as url:
+        run(args.rows, args.accounts, args.seed, url)
 
 
 if __name__ == "__main__":
