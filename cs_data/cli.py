@@ -241,8 +241,8 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
         return EXIT_OK
     narrowed = ", ".join(f"{name} {value}" for name, value in filters.active().items())
     print(
-        f"KPIs for {window.start} to {window.end} as of {window.as_of.isoformat()}"
-        + (f" ({narrowed})" if narrowed else "")
+        f"KPIs for {window.start} to {window.end} as of "
+        f"{window.as_of.isoformat(timespec='seconds')}" + (f" ({narrowed})" if narrowed else "")
     )
     for key, value in values.items():
         unit = kpi.KPIS[key].unit

@@ -95,7 +95,7 @@ def test_text_lists_every_kpi_with_its_unit(seeded, db_url, capsys):
 
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        "KPIs for 2025-03-01 to 2025-03-31 as of 2025-04-01T00:00:00+00:00 (segment smb)"
+        "KPIs for 2025-03-01 to 2025-03-31 as of 2025-03-31T23:59:59+00:00 (segment smb)"
     )
     assert [line.split()[0] for line in out[1:]] == list(kpi.KPIS)
     rows = {line.split()[0]: line.split(maxsplit=1)[1] for line in out[1:]}

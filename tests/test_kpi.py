@@ -30,7 +30,9 @@ from tests.factories import (
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "shared" / "KPI_DEFINITIONS.md"
 MARCH = {"start": date(2025, 3, 1), "end": date(2025, 3, 31)}
-MARCH_END = datetime(2025, 4, 1, tzinfo=UTC)
+APRIL_1 = datetime(2025, 4, 1, tzinfo=UTC)
+MARCH_END = APRIL_1 - timedelta(microseconds=1)
+"""The default as_of of the March window: the last instant of March 31."""
 TICKET_KEYS = (
     "tickets_created",
     "frt_median_min",
@@ -164,12 +166,12 @@ def tickets(engine):
             ("T2", smb, "high", "email", agent, at("2025-03-10 10:00"), 300, 1000),
             # T3 no priority = normal: exactly on both targets 480 and 4320 (met)
             ("T3", ent, None, "email", agent, at("2025-03-15 12:00"), 480, 4320),
-            # T4 low, never answered: at Apr 1 00:00 it waited 16800 > 1440 and > 7200
+            # T4 low, never answered: at as_of it waited about 16800 > 1440 and > 7200
             ("T4", None, "low", "web", None, at("2025-03-20 08:00"), None, None),
             # T5 urgent, 30 minutes before the end: inside both targets, counted in neither
             ("T5", None, "urgent", "web", None, at("2025-03-31 23:30"), None, None),
-            # T6 created at Apr 1 00:00: after the window, but open at as_of
-            ("T6", None, "normal", "chat", None, MARCH_END, 10, None),
+            # T6 created at Apr 1 00:00: after the window and after as_of
+            ("T6", None, "normal", "chat", None, APRIL_1, 10, None),
         ]
         for ticket_id, account, priority, channel, assignee, created, frt, resolution in rows:
             make_ticket(
@@ -190,8 +192,8 @@ def tickets(engine):
             created_at=at("2025-02-28 23:59:59"),
             resolved_at=at("2025-03-01 00:00:01"),
         )
-        # T8 resolved exactly at Apr 1 00:00: outside the window, closed at as_of
-        make_ticket(session, id="T8", created_at=at("2025-02-20 10:00"), resolved_at=MARCH_END)
+        # T8 resolved exactly at Apr 1 00:00: outside the window, still open at as_of
+        make_ticket(session, id="T8", created_at=at("2025-02-20 10:00"), resolved_at=APRIL_1)
         # T9 created before the window, never resolved: open
         make_ticket(session, id="T9", created_at=at("2025-02-25 10:00"))
     return engine
@@ -209,7 +211,7 @@ def test_ticket_kpis_over_a_window(tickets):
         # resolved in the window: T7 1/30, T1 300, T2 1000, T3 4320 (T8 at Apr 1 is out)
         "resolution_median_min": pytest.approx(300 + 0.5 * 700),  # rank 1.5
         "resolution_p90_min": pytest.approx(1000 + 0.7 * 3320),  # rank 2.7
-        "backlog_open": 4,  # T4, T5, T6 (created at as_of), T9; T8 resolved at as_of
+        "backlog_open": 4,  # T4, T5, T8 (resolved after as_of), T9; T6 created after as_of
         "sla_frt_compliance": pytest.approx(2 / 4),  # met T1 T3, breached T2 T4
         "sla_resolution_compliance": pytest.approx(3 / 4),  # met T1 T2 T3, breached T4
     }
@@ -436,8 +438,8 @@ def test_retention_over_a_window(subscriptions):
     assert values["nrr"] == pytest.approx(168 / 218)
     assert values["logo_churn_rate"] == pytest.approx(1 / 5)
     assert values["revenue_churn_rate"] == pytest.approx(1 - 158 / 218)
-    # ARR on Apr 1 (the day of the default as_of): R1 100, R3 40, R4 20, R5 60, R6 5, R7 8
-    assert values["arr_total"] == 233_00
+    # ARR on Mar 31 (the day of the default as_of): R1 100, R2 50, R3 40, R4 20, R5 60, R7 8
+    assert values["arr_total"] == 278_00
 
 
 def test_arr_total_is_measured_on_the_day_of_as_of(subscriptions):
@@ -636,7 +638,7 @@ def test_each_period_of_a_series_is_its_own_window(everything, grain, start, end
             everything,
             start=bucket.start,
             end=bucket.end,
-            as_of=min(bucket.upper, as_of),
+            as_of=min(kpi.end_of_day(bucket.end), as_of),
             keys=["backlog_open", "arr_total"],
         )
         expected |= at_end
@@ -660,8 +662,9 @@ def test_backlog_series_counts_open_tickets_at_each_period_end(tickets):
     frame = kpi.kpi_series(
         tickets, "backlog_open", start=date(2025, 2, 19), end=date(2025, 2, 28), grain="day"
     )
-    # T8 opens Feb 20, T9 Feb 25; on Mar 1 00:00 T7 (23:59:59) and T1 (created at that instant)
-    assert frame["value"].tolist() == [0, 1, 1, 1, 1, 1, 2, 2, 2, 4]
+    # at the end of each day: T8 open from Feb 20, T9 from Feb 25, T7 from Feb 28 23:59:59
+    # (T1, created at Mar 1 00:00, is after the last period)
+    assert frame["value"].tolist() == [0, 1, 1, 1, 1, 1, 2, 2, 2, 3]
 
 
 def test_compare_with_the_previous_window(everything):

@@ -19,6 +19,7 @@ from cs_data.kpi.scope import (
     Grain,
     KpiFilter,
     Window,
+    end_of_day,
     make_window,
     previous_window,
     split_window,
@@ -407,7 +408,7 @@ def series_frame(
         for group in _groups(chosen):
             windows = buckets
             if group.point_in_time:
-                windows = [replace(b, as_of=min(b.upper, window.as_of)) for b in buckets]
+                windows = [replace(b, as_of=min(end_of_day(b.end), window.as_of)) for b in buckets]
             for values in group.compute(connection, windows, filters):
                 for key, value in values.items():
                     columns.setdefault(key, []).append(value)

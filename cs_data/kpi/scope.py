@@ -48,6 +48,11 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def end_of_day(day: date) -> datetime:
+    """The last instant of ``day`` in UTC (23:59:59.999999), so its UTC day is ``day``."""
+    return day_start(day + timedelta(days=1)) - timedelta(microseconds=1)
+
+
 def window_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The half-open UTC instants ``[start 00:00, end + 1 day 00:00)`` of a day window."""
     _check_window(start, end)
@@ -104,12 +109,12 @@ class Window:
 def make_window(
     start: date, end: date, as_of: datetime | None = None, *, now: datetime | None = None
 ) -> Window:
-    """The window ``[start, end]``; ``as_of`` defaults to the end of ``end`` day (that is,
-    ``end + 1 day`` 00:00 UTC) or to ``now`` when that is earlier."""
+    """The window ``[start, end]``; ``as_of`` defaults to the end of ``end`` day (its last
+    instant, so ``arr_total`` is measured on ``end``) or to ``now`` when that is earlier."""
     _check_window(start, end)
     if as_of is None:
         current = as_utc(now) if now is not None else datetime.now(UTC)
-        as_of = min(day_start(end + timedelta(days=1)), current)
+        as_of = min(end_of_day(end), current)
     return Window(start, end, as_utc(as_of))
 
 
