@@ -19,6 +19,17 @@ from ui.i18n import t
 PAGES = (
     # (file, title key, icon, url path, permission)
     ("pages/overview.py", "nav.overview", ":material/dashboard:", "overview", "page.overview"),
+    ("pages/support.py", "nav.support", ":material/support_agent:", "support", "page.support"),
+    ("pages/feedback.py", "nav.feedback", ":material/reviews:", "feedback", "page.feedback"),
+    (
+        "pages/retention.py",
+        "nav.retention",
+        ":material/autorenew:",
+        "retention",
+        "page.retention",
+    ),
+    ("pages/team.py", "nav.team", ":material/groups:", "team", "page.team"),
+    ("pages/targets.py", "nav.targets", ":material/flag:", "targets", "page.targets"),
     ("pages/audit.py", "nav.audit", ":material/history:", "audit", "page.audit"),
     ("pages/users.py", "nav.users", ":material/group:", "users", "page.users"),
 )

@@ -1,13 +1,18 @@
-"""Shared by the benchmark scripts: a fresh database for one run."""
+"""Shared by the benchmark scripts: a fresh database for one run, a median timing."""
 
 from __future__ import annotations
 
+import statistics
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, make_url, text
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -36,3 +41,15 @@ def fresh_database(db_url: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
         admin.dispose()
+
+
+def median_seconds(run: Callable[[], T], repeats: int) -> tuple[float, T]:
+    """Run ``run`` once to warm up, then ``repeats`` times: the median wall time in seconds
+    and the last result."""
+    result = run()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result

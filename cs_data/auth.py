@@ -74,6 +74,11 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.overview", "open the Overview page", EVERYONE),
     Permission("page.audit", "open the Audit page", frozenset({"admin", "manager"})),
     Permission("page.users", "open the Users page", frozenset({"admin"})),
+    Permission("page.support", "open the Support page", EVERYONE),
+    Permission("page.feedback", "open the Feedback page", EVERYONE),
+    Permission("page.targets", "open the Targets page", EVERYONE),
+    Permission("page.retention", "open the Retention page", EVERYONE),
+    Permission("page.team", "open the Team page", frozenset({"admin", "manager", "exec"})),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -85,6 +90,10 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     # data
     Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
     Permission("data.import", "import data files", frozenset({"admin"})),
+    # KPI targets
+    Permission("target.create", "create KPI targets", frozenset({"admin", "manager"})),
+    Permission("target.update", "change KPI targets", frozenset({"admin", "manager"})),
+    Permission("target.delete", "delete KPI targets", frozenset({"admin", "manager"})),
 )
 
 

@@ -176,7 +176,8 @@ class Subscription(Base):
         CheckConstraint("arr_cents >= 0", name="arr_not_negative"),
         CheckConstraint("end_date IS NULL OR end_date > start_date", name="end_after_start"),
         Index(None, "account_id", "start_date"),
-        Index(None, "start_date", "end_date"),
+        # arr_cents too, so ARR on a day is summed from the index alone
+        Index(None, "start_date", "end_date", "arr_cents"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -245,7 +246,8 @@ class SurveyResponse(Base):
             ),
             name="score_on_scale",
         ),
-        Index(None, "survey_type", "responded_at"),
+        # score too, so survey KPIs over a window read the index alone
+        Index(None, "survey_type", "responded_at", "score"),
         Index(None, "account_id", "responded_at"),
     )
 

@@ -9,21 +9,30 @@ import streamlit as st
 
 from cs_data import kpi
 from cs_data.db import get_engine
+from cs_data.targets import Progress
 from ui import charts, shell
 from ui.errors import show_error
-from ui.i18n import (
-    format_count,
-    format_date,
-    format_datetime,
-    format_money,
-    format_number,
-    format_percent,
-    t,
-)
+from ui.i18n import format_count, format_date, format_datetime, format_money, t
+from ui.targets import load_progress, progress_bars
+from ui.trend_cards import trend_cards
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
 CACHE_TTL_SECONDS = 300
+MAX_TARGETS = 6
+CARDS = (
+    "tickets_created",
+    "backlog_open",
+    "frt_median_min",
+    "sla_frt_compliance",
+    "csat",
+    "nps",
+    "grr",
+    "nrr",
+    "logo_churn_rate",
+    "at_risk_arr",
+)
+"""The KPIs on the Overview's cards: support load and speed, sentiment, retention, risk."""
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -40,8 +49,18 @@ def load_daily_tickets(database_key: str, start: date, end: date) -> pd.DataFram
     return kpi.tickets_created_by_day(get_engine(), start, end)
 
 
-def metric_cards(summary: kpi.Overview) -> None:
-    recent_start, recent_end = (format_date(d) for d in summary.recent)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_trends(
+    database_key: str, start: date, end: date, as_of: datetime
+) -> tuple[dict[str, kpi.Change], pd.DataFrame]:
+    """The card KPIs against the previous window, and their daily series in the window."""
+    engine = get_engine()
+    changes = kpi.compare_previous(engine, start=start, end=end, as_of=as_of, keys=CARDS)
+    series = kpi.series_frame(engine, CARDS, start=start, end=end, as_of=as_of)
+    return changes, series
+
+
+def customer_cards(summary: kpi.Overview) -> None:
     upcoming_start, upcoming_end = (format_date(d) for d in summary.upcoming)
     customers = [
         (t("overview.accounts"), format_count(summary.accounts), t("overview.accounts_help")),
@@ -62,33 +81,21 @@ def metric_cards(summary: kpi.Overview) -> None:
             ),
         ),
     ]
-    support = [
-        (t("overview.backlog"), format_count(summary.backlog_open), t("overview.backlog_help")),
-        (
-            t("overview.tickets", days=RECENT_DAYS),
-            format_count(summary.tickets_created),
-            t("overview.tickets_help", days=RECENT_DAYS, start=recent_start, end=recent_end),
-        ),
-        (
-            t("overview.csat", days=RECENT_DAYS),
-            format_percent(summary.csat.share),
-            t(
-                "overview.csat_help",
-                days=RECENT_DAYS,
-                average=format_number(summary.csat.average, digits=2),
-                responses=format_count(summary.csat.responses),
-            ),
-        ),
-        (
-            t("overview.nps", days=RECENT_DAYS),
-            format_number(summary.nps.value, digits=0, signed=True),
-            t("overview.nps_help", days=RECENT_DAYS, responses=format_count(summary.nps.responses)),
-        ),
-    ]
-    for heading, cards in ((t("overview.customers"), customers), (t("overview.support"), support)):
-        st.subheader(heading, anchor=False)
-        for column, (label, value, help_text) in zip(st.columns(len(cards)), cards, strict=True):
-            column.metric(label, value, help=help_text, border=True)
+    st.subheader(t("overview.customers"), anchor=False)
+    for column, (label, value, help_text) in zip(
+        st.columns(len(customers)), customers, strict=True
+    ):
+        column.metric(label, value, help=help_text, border=True)
+
+
+def target_section(progress: list[Progress]) -> None:
+    st.subheader(t("overview.targets"), anchor=False)
+    with st.container(border=True):
+        if progress:
+            progress_bars(progress[:MAX_TARGETS])
+        else:
+            st.caption(t("overview.targets_empty"))
+        st.page_link("pages/targets.py", label=t("overview.targets_link"), icon=":material/flag:")
 
 
 def ticket_trend(daily: pd.DataFrame) -> None:
@@ -114,6 +121,8 @@ as_of = datetime.now(UTC).replace(second=0, microsecond=0)
 try:
     summary = load_overview(settings.database_url, as_of)
     daily = load_daily_tickets(settings.database_url, *summary.recent)
+    changes, series = load_trends(settings.database_url, *summary.recent, as_of)
+    progress = load_progress(settings.database_url, as_of)
 except Exception as error:
     show_error(error)
     st.stop()
@@ -128,7 +137,10 @@ st.caption(
     )
 )
 if summary.has_data:
-    metric_cards(summary)
+    customer_cards(summary)
+    st.subheader(t("overview.indicators", days=RECENT_DAYS), anchor=False)
+    trend_cards(changes, series, CARDS)
+    target_section(progress)
     ticket_trend(daily)
 else:
     with st.container(border=True):

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data import audit, demo, domain, importers, users
+from cs_data import audit, demo, domain, importers, targets, users
 from cs_data.auth import (
     PERMISSIONS,
     Actor,
@@ -49,9 +50,20 @@ def test_every_action_names_known_roles_and_says_what_it_allows():
 
 def test_admins_may_do_everything_and_viewers_only_read():
     assert allowed_actions("admin") == list(PERMISSIONS)
-    assert allowed_actions("viewer") == ["page.overview"]
-    assert allowed_actions("exec") == ["page.overview"]
-    assert set(allowed_actions("manager")) == {"page.overview", "page.audit", "audit.view"}
+    pages = [name for name in PERMISSIONS if name.startswith("page.")]
+    everyone_pages = [name for name in pages if PERMISSIONS[name].roles == frozenset(domain.ROLES)]
+    assert allowed_actions("viewer") == everyone_pages
+    assert allowed_actions("exec") == [*everyone_pages, "page.team"]
+    assert {"page.overview", "page.targets"} <= set(everyone_pages)
+    assert set(allowed_actions("manager")) == {
+        *everyone_pages,
+        "page.audit",
+        "page.team",
+        "audit.view",
+        "target.create",
+        "target.update",
+        "target.delete",
+    }
 
 
 def test_an_undeclared_action_is_a_programming_error():
@@ -155,6 +167,20 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
         lambda e, a: demo.generate(e, a, scale=TINY, replace=True),
     ),
     "import_file": ("data.import", _import_accounts),
+    "create_target": (
+        "target.create",
+        lambda e, a: targets.create_target(
+            e,
+            a,
+            kpi="csat",
+            name="CSAT",
+            target_value=0.8,
+            direction="at_least",
+            segment=None,
+            start_date=date(2025, 1, 1),
+            deadline=date(2025, 3, 31),
+        ),
+    ),
 }
 
 

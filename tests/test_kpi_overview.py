@@ -155,6 +155,18 @@ def test_tickets_created_by_day_uses_utc_days_and_fills_empty_days(engine):
     assert kpi.tickets_created(engine, start, end) == 3
 
 
+def test_tickets_created_by_day_over_more_days_than_one_statement_counts(engine):
+    add_tickets(engine, (at("2024-01-01 12:00"), None), (at("2025-02-03 00:00"), None))
+    start, end = date(2024, 1, 1), date(2025, 2, 3)  # 400 days, two statements
+
+    frame = kpi.tickets_created_by_day(engine, start, end)
+
+    assert len(frame) == 400
+    assert frame["tickets"].sum() == 2
+    assert frame["tickets"].iloc[0] == 1
+    assert frame["tickets"].iloc[-1] == 1
+
+
 def test_a_window_that_ends_before_it_starts_is_refused(engine):
     with pytest.raises(ValueError, match="before it starts"):
         kpi.tickets_created(engine, date(2025, 3, 2), date(2025, 3, 1))

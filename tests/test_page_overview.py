@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from cs_data import config, demo, schema
+from cs_data import config, demo, schema, targets
+from cs_data.auth import operator
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket
@@ -105,14 +107,59 @@ def test_the_metrics_show_the_figures_of_the_rows(app):
         "Accounts": "2",
         "ARR": "$1.5M",
         "Renewals due · next 90 days": "$20K",
-        "Open tickets": "3",
-        "New tickets · last 30 days": "3",
-        "CSAT · last 30 days": "50.0%",
-        "NPS · last 30 days": "+33",
+        "Tickets created": "3",
+        "Open backlog": "3",
+        "First response, median": "—",
+        "First response SLA": "0.0%",
+        "CSAT": "50.0%",
+        "NPS": "+33",
+        "Gross revenue retention": "60.0%",
+        "Net revenue retention": "60.0%",
+        "Logo churn rate": "50.0%",
+        "ARR at risk": "$0",
     }
+    cards = {metric.label: metric for metric in app.metric}
+    assert cards["Tickets created"].delta == "+2", "T4 was created 40 days ago"
+    assert cards["Open backlog"].delta == "+2", "only T4 was open 30 days ago"
+    assert cards["Gross revenue retention"].delta == "-40.0 pp"
+    assert cards["CSAT"].delta == "", "no responses in the previous window"
+    color = {name: Metric.MetricColor.Name(card.proto.color) for name, card in cards.items()}
+    assert color["Tickets created"] == "GRAY", "volume is neither good nor bad"
+    assert color["Open backlog"] == "RED", "a higher backlog is worse"
+    assert color["Gross revenue retention"] == "RED"
+    assert color["Logo churn rate"] == "RED", "more churn is worse"
+    assert color["ARR at risk"] == "GRAY", "no change"
+    assert len(cards["Tickets created"].proto.chart_data) == 30, "a sparkline of 30 days"
+    assert "Share of CSAT responses" in cards["CSAT"].help
+    assert "Previous window of the same length: —." in cards["CSAT"].help
     arr = next(metric for metric in app.metric if metric.label == "ARR")
     assert "$1,500,000" in arr.help and "subscription" in arr.help
     assert app.get("vega_lite_chart"), "the daily ticket chart is missing"
+
+
+def test_active_targets_show_their_progress(app):
+    schema.upgrade(get_engine())
+    now = datetime.now(UTC)
+    add_rows(now)
+    targets.create_target(
+        get_engine(),
+        operator(),
+        kpi="csat",
+        name="Happy customers",
+        target_value=0.8,
+        direction="at_least",
+        segment=None,
+        start_date=now.date() - timedelta(days=7),
+        deadline=now.date() + timedelta(days=7),
+    )
+
+    app.run()
+
+    assert not app.exception
+    (bar,) = app.get("progress")
+    assert bar.proto.value == round(0.5 / 0.8 * 100)
+    assert bar.proto.text.startswith("CSAT · All segments: 50.0% (goal ≥ 80.0%) · Behind · due")
+    assert "Happy customers" in [text.value for text in app.text]
 
 
 def test_korean_from_the_link(app):
@@ -186,7 +233,7 @@ def test_no_recent_tickets_shows_a_message_instead_of_the_chart(app):
 
     assert not app.exception
     assert metrics(app)["Accounts"] == "1"
-    assert metrics(app)["CSAT · last 30 days"] == "—"
+    assert metrics(app)["CSAT"] == "—"
     assert [info.value for info in app.info] == ["No tickets were created in the last 30 days."]
     assert not app.get("vega_lite_chart")
 

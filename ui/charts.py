@@ -64,3 +64,188 @@ def daily_bars(
 def show(chart: alt.Chart) -> None:
     """Render a chart from this module at the full width of its container."""
     st.altair_chart(chart, width="stretch")
+
+
+def trend_lines(
+    data: pd.DataFrame,
+    *,
+    period: str,
+    series: dict[str, str],
+    title: str,
+    subtitle: str,
+    period_title: str,
+    value_title: str,
+    value_format: str = ",.0f",
+    zero: bool = True,
+) -> alt.Chart:
+    """One line per column of ``series`` (column → legend name) over ``period`` (period start
+    timestamps), with points and a tooltip per point; missing values leave gaps. ``zero=False``
+    fits the value axis to the data instead of starting it at zero."""
+    long = data[[period, *series]].melt(period, var_name="key", value_name="value")
+    long["series"] = long["key"].map(series)
+    return (
+        alt.Chart(long, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                f"{period}:T",
+                timeUnit="yearmonthdate",
+                title=period_title,
+                axis=alt.Axis(format=t("chart.axis_day"), labelAngle=0),
+            ),
+            y=alt.Y(
+                "value:Q",
+                title=value_title,
+                axis=alt.Axis(format=value_format),
+                scale=alt.Scale(zero=zero),
+            ),
+            color=alt.Color("series:N", title=None, sort=list(series.values())),
+            tooltip=[
+                alt.Tooltip(
+                    f"{period}:T",
+                    timeUnit="yearmonthdate",
+                    title=period_title,
+                    format=t("chart.tooltip_day"),
+                ),
+                alt.Tooltip("series:N", title=t("chart.series")),
+                alt.Tooltip("value:Q", title=value_title, format=value_format),
+            ],
+        )
+        .properties(height=CHART_HEIGHT)
+    )
+
+
+def category_bars(
+    data: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    subtitle: str,
+    category_title: str,
+    value_title: str,
+    value_format: str = ",d",
+    color: str | None = None,
+    color_title: str | None = None,
+    palette: list[str] | None = None,
+) -> alt.Chart:
+    """Bars per category in the frame's order; ``color`` (optional) a column that groups the
+    bars, shown side by side within a category, in ``palette`` colours (in order of first
+    appearance) when given."""
+    order = list(dict.fromkeys(data[category]))
+    encoding = {
+        "x": alt.X(f"{category}:N", title=category_title, sort=order, axis=alt.Axis(labelAngle=0)),
+        "y": alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        "tooltip": [
+            alt.Tooltip(f"{category}:N", title=category_title),
+            *([alt.Tooltip(f"{color}:N", title=color_title)] if color else []),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+        ],
+    }
+    mark = {"cornerRadiusTopLeft": 3, "cornerRadiusTopRight": 3}
+    if color:
+        groups = list(dict.fromkeys(data[color]))
+        scale = alt.Scale(domain=groups, range=palette) if palette else alt.Undefined
+        encoding["color"] = alt.Color(f"{color}:N", title=color_title, sort=groups, scale=scale)
+        encoding["xOffset"] = alt.XOffset(f"{color}:N", sort=groups)
+    else:
+        mark["color"] = _primary_color()
+    return (
+        alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
+        .mark_bar(**mark)
+        .encode(**encoding)
+        .properties(height=CHART_HEIGHT)
+    )
+
+
+def heatmap(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    title: str,
+    subtitle: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    y_order: list[str],
+) -> alt.Chart:
+    """A grid of ``x`` × ``y`` cells shaded by ``value`` (rows in ``y_order``)."""
+    return (
+        alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{y}:N", title=y_title, sort=y_order),
+            color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="blues")),
+            tooltip=[
+                alt.Tooltip(f"{y}:N", title=y_title),
+                alt.Tooltip(f"{x}:O", title=x_title),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=",d"),
+            ],
+        )
+        .properties(height=CHART_HEIGHT)
+    )
+
+
+def waterfall(
+    data: pd.DataFrame,
+    *,
+    step: str,
+    amount: str,
+    total: str,
+    color: str,
+    colors: dict[str, str],
+    title: str,
+    subtitle: str,
+    step_title: str,
+    value_title: str,
+    color_title: str,
+    value_format: str = "$,.0f",
+) -> alt.Chart:
+    """Floating bars in the frame's order: a row whose ``total`` is true stands on the axis'
+    base; each other row starts where the running total stands and moves it by ``amount``
+    (negative = down). ``color`` names each row's kind, coloured by ``colors`` (kind → colour).
+
+    When every running total is positive, the value axis starts at 90 % of the lowest one (not
+    at zero) so that movements small next to the totals stay visible."""
+    starts, ends, running = [], [], 0.0
+    for value, is_total in zip(data[amount], data[total], strict=True):
+        start, running = (None, value) if is_total else (running, running + value)
+        starts.append(start)
+        ends.append(running)
+    levels = [level for level in (*starts, *ends) if level is not None]
+    base = 0.9 * min(levels) if levels and min(levels) > 0 else 0.0
+    starts = [base if start is None else start for start in starts]
+    bars = data.assign(
+        _low=[min(pair) for pair in zip(starts, ends, strict=True)],
+        _high=[max(pair) for pair in zip(starts, ends, strict=True)],
+    )
+    top = max([*bars["_high"], base])
+    return (
+        alt.Chart(bars, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
+        .mark_bar(cornerRadius=2)
+        .encode(
+            x=alt.X(
+                f"{step}:N", title=step_title, sort=list(data[step]), axis=alt.Axis(labelAngle=0)
+            ),
+            y=alt.Y(
+                "_low:Q",
+                title=value_title,
+                axis=alt.Axis(format=value_format),
+                scale=alt.Scale(domain=[base, top * 1.02 if top > base else base + 1], clamp=True),
+            ),
+            y2="_high:Q",
+            color=alt.Color(
+                f"{color}:N",
+                title=color_title,
+                scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{step}:N", title=step_title),
+                alt.Tooltip(f"{amount}:Q", title=value_title, format=value_format),
+            ],
+        )
+        .properties(height=CHART_HEIGHT)
+    )

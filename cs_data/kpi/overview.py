@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from cs_data.kpi.renewals import renewals_due_arr
 from cs_data.kpi.revenue import account_count, arr_total
-from cs_data.kpi.scope import leading_window, trailing_window
+from cs_data.kpi.scope import NO_FILTER, leading_window, make_window, trailing_window
 from cs_data.kpi.sql import Bind, connect
 from cs_data.kpi.support import backlog_open, tickets_created
-from cs_data.kpi.surveys import Csat, Nps, csat, nps
+from cs_data.kpi.surveys import Csat, Nps, survey_stats
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ def overview(
     recent = trailing_window(as_of, recent_days)
     upcoming = leading_window(as_of, upcoming_days)
     with connect(bind) as connection:
+        # CSAT and NPS come from one grouped query over the window's responses
+        surveys = survey_stats(connection, [make_window(*recent, as_of)], NO_FILTER)[0]
         return Overview(
             as_of=as_of,
             recent=recent,
@@ -62,7 +64,7 @@ def overview(
             arr_cents=arr_total(connection, as_of.astimezone(UTC).date()),
             backlog_open=backlog_open(connection, as_of),
             tickets_created=tickets_created(connection, *recent),
-            csat=csat(connection, *recent),
-            nps=nps(connection, *recent),
+            csat=Csat(surveys["csat"], surveys["csat_avg"], surveys["csat_responses"]),
+            nps=Nps(surveys["nps"], surveys["nps_responses"]),
             renewals_due_arr_cents=renewals_due_arr(connection, *upcoming),
         )

@@ -20,12 +20,13 @@ from tests.e2e.conftest import ENGLISH_FORM, KOREAN_FORM
 
 pytestmark = pytest.mark.e2e
 
+KPI_PAGES = ["Overview", "Support", "Feedback", "Retention"]
 NAV_BY_USER = {
-    "admin": ["Overview", "Audit", "Users"],
-    "manager": ["Overview", "Audit"],
-    "csm01": [],
-    "exec": [],
-    "viewer": [],
+    "admin": [*KPI_PAGES, "Team", "Targets", "Audit", "Users"],
+    "manager": [*KPI_PAGES, "Team", "Targets", "Audit"],
+    "csm01": [*KPI_PAGES, "Targets"],
+    "exec": [*KPI_PAGES, "Team", "Targets"],
+    "viewer": [*KPI_PAGES, "Targets"],
 }
 """Top navigation links per demo user; with one page only, Streamlit shows no menu."""
 

@@ -11,7 +11,7 @@ from tests.e2e.conftest import KOREAN_FORM
 
 pytestmark = pytest.mark.e2e
 
-OVERVIEW_METRICS = 7
+OVERVIEW_METRICS = 13
 
 
 def expect_overview(page, *, title: str, first_metric: str) -> None:
@@ -21,6 +21,7 @@ def expect_overview(page, *, title: str, first_metric: str) -> None:
     expect(page.get_by_test_id("stMetricLabel").first).to_contain_text(first_metric)
     expect(page.get_by_test_id("stMetricValue").first).to_have_text(re.compile(r"^\d[\d,]*$"))
     expect(page.get_by_test_id("stVegaLiteChart").locator("svg, canvas").first).to_be_visible()
+    expect(page.get_by_test_id("stProgress").first).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 

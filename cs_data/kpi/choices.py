@@ -1,0 +1,43 @@
+"""The values the KPI filter bar offers, read from the data (distinct, sorted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from cs_data.kpi.sql import Bind, connect
+from cs_data.models import Account, Ticket, User
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """Distinct segments, regions, ticket channels, and the CSMs as ``(user id, name)``."""
+
+    segments: list[str]
+    regions: list[str]
+    channels: list[str]
+    csms: list[tuple[int, str]]
+
+
+def _distinct(connection, column) -> list[str]:
+    stmt = select(column).where(column.is_not(None)).distinct().order_by(column)
+    return [value for value in connection.scalars(stmt) if value]
+
+
+def filter_choices(bind: Bind) -> FilterChoices:
+    """Segments and regions of accounts, channels of tickets, and the users who are CSM of an
+    account or have the csm role, by display name."""
+    owners = select(Account.csm_id).where(Account.csm_id.is_not(None))
+    csms = (
+        select(User.id, User.display_name)
+        .where(or_(User.role == "csm", User.id.in_(owners)))
+        .order_by(User.display_name, User.id)
+    )
+    with connect(bind) as connection:
+        return FilterChoices(
+            segments=_distinct(connection, Account.segment),
+            regions=_distinct(connection, Account.region),
+            channels=_distinct(connection, Ticket.channel),
+            csms=[(int(row.id), row.display_name) for row in connection.execute(csms)],
+        )

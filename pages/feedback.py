@@ -1,0 +1,179 @@
+"""Feedback: CSAT and NPS trends and distributions, the latest comments and the detractors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from cs_data import kpi
+from cs_data.db import get_engine
+from cs_data.kpi import feedback_detail
+from ui import kpi_charts, shell
+from ui.errors import show_error
+from ui.filters import filter_bar
+from ui.i18n import format_datetime, label, t
+from ui.kpi_cards import kpi_cards
+from ui.paging import pager
+
+CACHE_TTL_SECONDS = 300
+PAGE_SIZE = 25
+COMMENTS_PAGE = "feedback_comments_page"
+DETRACTORS_PAGE = "feedback_detractors_page"
+CARDS = ("csat", "csat_avg", "csat_responses", "nps", "nps_responses")
+SURVEY_CHOICES = (None, "csat", "nps", "ces")
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_cards(
+    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
+) -> dict[str, kpi.Change]:
+    """The card KPIs and their change against the previous window."""
+    return kpi.compare_previous(
+        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=CARDS
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_trends(
+    database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
+) -> pd.DataFrame:
+    """CSAT and NPS per period."""
+    return kpi.series_frame(
+        get_engine(), ("csat", "nps"), start=start, end=end, grain=grain, as_of=as_of, filters=where
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_distributions(
+    database_key: str, start: date, end: date, where: kpi.KpiFilter
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses per NPS score and per CSAT score."""
+    engine = get_engine()
+    return (
+        feedback_detail.score_distribution(engine, "nps", start, end, filters=where),
+        feedback_detail.score_distribution(engine, "csat", start, end, filters=where),
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_comments(
+    database_key: str,
+    start: date,
+    end: date,
+    where: kpi.KpiFilter,
+    search: str,
+    survey_type: str | None,
+    scores: tuple[int, int],
+    page: int,
+) -> feedback_detail.ResponsePage:
+    """One page of the latest comments matching the search and filters."""
+    return feedback_detail.latest_comments(
+        get_engine(),
+        start,
+        end,
+        filters=where,
+        search=search,
+        survey_type=survey_type,
+        min_score=scores[0],
+        max_score=scores[1],
+        page=page,
+        page_size=PAGE_SIZE,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_detractors(
+    database_key: str, start: date, end: date, where: kpi.KpiFilter, page: int
+) -> feedback_detail.ResponsePage:
+    """One page of NPS detractors to follow up."""
+    return feedback_detail.detractors(
+        get_engine(), start, end, filters=where, page=page, page_size=PAGE_SIZE
+    )
+
+
+def responses_table(result: feedback_detail.ResponsePage, *, with_type: bool) -> None:
+    rows = result.rows
+    columns = {
+        t("feedback.col_time"): [format_datetime(r.responded_at, settings.zone) for r in rows],
+        t("feedback.col_account"): [r.account_name or r.account_id or "" for r in rows],
+        t("feedback.col_csm"): [r.csm or "" for r in rows],
+        t("feedback.col_type"): [label("survey", r.survey_type) for r in rows],
+        t("feedback.score"): [r.score for r in rows],
+        t("feedback.col_comment"): [r.comment or "" for r in rows],
+    }
+    if not with_type:
+        del columns[t("feedback.col_type")]
+    st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch")
+
+
+def comment_filters() -> tuple[str, str | None, tuple[int, int]]:
+    def first_page() -> None:
+        st.session_state[COMMENTS_PAGE] = 1
+
+    search, kind, scores = st.columns([2, 1, 1])
+    text = search.text_input(t("feedback.search"), key="feedback_search", on_change=first_page)
+    survey_type = kind.selectbox(
+        t("feedback.col_type"),
+        SURVEY_CHOICES,
+        format_func=lambda v: t("filters.any") if v is None else label("survey", v),
+        placeholder=t("filters.any"),
+        key="feedback_type",
+        on_change=first_page,
+    )
+    low, high = scores.slider(
+        t("feedback.score_range"), 0, 10, (0, 10), key="feedback_scores", on_change=first_page
+    )
+    return text.strip(), survey_type, (low, high)
+
+
+settings = shell.page_setup()
+actor = shell.require("page.feedback")
+st.title(t("feedback.title"), anchor=False)
+st.caption(t("feedback.intro", zone=settings.time_zone))
+try:
+    chosen = filter_bar(
+        "feedback", settings.database_url, show=("period", "segment", "region", "csm")
+    )
+    window = (settings.database_url, chosen.start, chosen.end)
+    changes = load_cards(*window, chosen.as_of, chosen.kpi_filter)
+    trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
+    nps, csat = load_distributions(*window, chosen.kpi_filter)
+except Exception as error:
+    show_error(error)
+    st.stop()
+
+if not any(changes[key].current for key in ("csat_responses", "nps_responses")):
+    st.info(t("feedback.empty"), icon=":material/inbox:")
+    st.stop()
+kpi_cards(changes, CARDS)
+kpi_charts.feedback_trends(trends, chosen.grain)
+kpi_charts.score_distributions(nps, csat)
+
+st.subheader(t("feedback.detractors_title"), anchor=False)
+st.caption(t("feedback.detractors_help"))
+detractors = load_detractors(
+    *window, chosen.kpi_filter, int(st.session_state.get(DETRACTORS_PAGE, 1))
+)
+if detractors.rows:
+    responses_table(detractors, with_type=False)
+    pager(detractors, DETRACTORS_PAGE, "feedback.count")
+else:
+    st.info(t("feedback.detractors_empty"), icon=":material/sentiment_satisfied:")
+
+st.subheader(t("feedback.comments_title"), anchor=False)
+search, survey_type, scores = comment_filters()
+comments = load_comments(
+    *window,
+    chosen.kpi_filter,
+    search,
+    survey_type,
+    scores,
+    int(st.session_state.get(COMMENTS_PAGE, 1)),
+)
+if comments.rows:
+    responses_table(comments, with_type=True)
+    pager(comments, COMMENTS_PAGE, "feedback.count")
+else:
+    st.info(t("feedback.comments_empty"), icon=":material/search_off:")

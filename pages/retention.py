@@ -1,0 +1,102 @@
+"""Retention: ARR, gross and net revenue retention, logo and revenue churn, the ARR waterfall
+of the window and the accounts that churned in it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from cs_data import kpi
+from cs_data.db import get_engine
+from cs_data.kpi import retention_detail
+from ui import retention_view, shell
+from ui.errors import show_error
+from ui.filters import filter_bar
+from ui.i18n import format_date, t
+from ui.kpi_cards import kpi_cards
+from ui.paging import pager
+
+CACHE_TTL_SECONDS = 300
+PAGE_SIZE = 50
+PAGE_KEY = "retention_churned_page"
+SHOW = ("period", "segment", "region", "csm")
+CARDS = ("arr_total", "grr", "nrr", "logo_churn_rate", "revenue_churn_rate")
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_cards(
+    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
+) -> dict[str, kpi.Change]:
+    """The card KPIs and their change against the previous window."""
+    return kpi.compare_previous(
+        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=CARDS
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_trends(
+    database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
+) -> pd.DataFrame:
+    """Retention, churn and ARR per period."""
+    return kpi.series_frame(
+        get_engine(), CARDS, start=start, end=end, grain=grain, as_of=as_of, filters=where
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_waterfall(
+    database_key: str, start: date, end: date, where: kpi.KpiFilter
+) -> retention_detail.Waterfall:
+    """The ARR waterfall of the window."""
+    return retention_detail.arr_waterfall(get_engine(), start, end, filters=where)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_churned(
+    database_key: str, start: date, end: date, where: kpi.KpiFilter, page: int
+) -> retention_detail.ChurnedPage:
+    """One page of churned accounts, largest starting ARR first."""
+    return retention_detail.churned_accounts(
+        get_engine(), start, end, filters=where, page=page, page_size=PAGE_SIZE
+    )
+
+
+settings = shell.page_setup()
+actor = shell.require("page.retention")
+st.title(t("retention.title"), anchor=False)
+st.caption(t("retention.intro"))
+try:
+    chosen = filter_bar("retention", settings.database_url, show=SHOW)
+    window = (settings.database_url, chosen.start, chosen.end)
+    changes = load_cards(*window, chosen.as_of, chosen.kpi_filter)
+    trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
+    flow = load_waterfall(*window, chosen.kpi_filter)
+    number = int(st.session_state.get(PAGE_KEY, 1))
+    churned = load_churned(*window, chosen.kpi_filter, number)
+except Exception as error:
+    show_error(error)
+    st.stop()
+
+if not flow.starting and not flow.ending and not changes["arr_total"].current:
+    st.info(t("retention.empty"), icon=":material/inbox:")
+    st.stop()
+kpi_cards(changes, CARDS)
+retention_view.retention_trends(trends, chosen.grain)
+ending_day = chosen.end + timedelta(days=1)
+retention_view.waterfall_chart(
+    flow,
+    t(
+        "retention.waterfall_subtitle",
+        start=format_date(chosen.start),
+        end=format_date(ending_day),
+    ),
+)
+st.subheader(t("retention.churned_title"), anchor=False)
+st.caption(t("retention.churned_help"))
+if not churned.rows:
+    st.info(t("retention.churned_empty"), icon=":material/verified:")
+    st.stop()
+retention_view.churned_table(churned)
+pager(churned, PAGE_KEY, "retention.count")

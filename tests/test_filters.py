@@ -1,0 +1,99 @@
+"""The KPI filter bar: parsing links (pure functions) and the widget through a page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cs_data.kpi import KpiFilter
+from cs_data.kpi.choices import FilterChoices
+from ui.filters import (
+    FilterState,
+    grain_for,
+    parse_state,
+    preset_window,
+    resolve,
+    state_params,
+)
+
+TODAY = date(2025, 5, 20)
+CHOICES = FilterChoices(
+    segments=["enterprise", "smb"], regions=["na"], channels=["chat", "email"], csms=[(7, "Cara")]
+)
+
+
+def test_presets_end_today():
+    assert preset_window("7d", TODAY) == (date(2025, 5, 14), TODAY)
+    assert preset_window("30d", TODAY) == (date(2025, 4, 21), TODAY)
+    assert preset_window("90d", TODAY) == (date(2025, 2, 20), TODAY)
+    assert preset_window("qtd", TODAY) == (date(2025, 4, 1), TODAY)
+    assert preset_window("qtd", date(2025, 12, 31)) == (date(2025, 10, 1), date(2025, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("days", "grain"), [(1, "day"), (31, "day"), (32, "week"), (120, "week"), (121, "month")]
+)
+def test_grain_suits_the_length(days, grain):
+    assert grain_for(days) == grain
+
+
+def test_a_full_link_is_read_back():
+    params = {
+        "period": "custom",
+        "from": "2025-03-01",
+        "to": "2025-03-31",
+        "segment": "smb",
+        "region": "na",
+        "csm": "7",
+        "priority": "urgent",
+        "channel": "chat",
+        "lang": "ko",
+    }
+    state = parse_state(params, TODAY, CHOICES)
+    assert state == FilterState(
+        preset="custom",
+        start=date(2025, 3, 1),
+        end=date(2025, 3, 31),
+        segment="smb",
+        region="na",
+        csm_id=7,
+        priority="urgent",
+        channel="chat",
+    )
+    assert state_params(state) == {k: v for k, v in params.items() if k != "lang"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "custom", "from": "2025-03-31", "to": "2025-03-01"},  # reversed
+        {"period": "custom", "from": "2025-03-01"},  # half a range
+        {"period": "custom", "from": "2025-13-01", "to": "2025-03-01"},  # not a date
+        {"period": "custom", "from": "2025-05-01", "to": "2025-06-01"},  # in the future
+        {"period": "year"},  # unknown preset
+        {"segment": "<b>", "region": "mars", "csm": "x7", "priority": "asap", "channel": "fax"},
+        {"csm": "8"},  # not a CSM
+    ],
+)
+def test_bad_values_fall_back_to_defaults(params):
+    assert parse_state(params, TODAY, CHOICES) == FilterState()
+
+
+def test_defaults_make_an_empty_link_and_hidden_filters_are_left_out():
+    assert state_params(FilterState()) == {}
+    state = FilterState(preset="qtd", priority="high", segment="smb")
+    assert state_params(state, show=("period", "segment")) == {"period": "qtd", "segment": "smb"}
+
+
+def test_resolve_gives_window_grain_filter_and_as_of():
+    now = datetime(2025, 5, 20, 15, 42, 17, tzinfo=UTC)
+    state = FilterState(preset="90d", segment="smb", priority="high")
+    chosen = resolve(state, now, show=("period", "segment"))
+    assert (chosen.start, chosen.end, chosen.grain) == (date(2025, 2, 20), TODAY, "week")
+    assert chosen.kpi_filter == KpiFilter(segment="smb"), "priority is not shown here"
+    assert chosen.as_of == datetime(2025, 5, 20, 15, 42, tzinfo=UTC)
+
+    past = resolve(FilterState("custom", date(2025, 1, 1), date(2025, 1, 31)), now)
+    assert past.as_of == datetime(2025, 2, 1, tzinfo=UTC)
+    assert (past.days, past.grain) == (31, "day")

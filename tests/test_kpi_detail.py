@@ -1,0 +1,227 @@
+"""Support and feedback drill-downs (cs_data.kpi.support_detail, feedback_detail, choices) on
+hand-made data, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from cs_data.config import get_settings
+from cs_data.db import transaction
+from cs_data.kpi import KpiFilter, compute_kpis
+from cs_data.kpi.choices import filter_choices
+from cs_data.kpi.feedback_detail import (
+    NPS_GROUPS,
+    detractors,
+    group_counts,
+    latest_comments,
+    score_distribution,
+)
+from cs_data.kpi.support_detail import (
+    breached_tickets,
+    sla_by_priority,
+    volume_by_channel,
+    weekday_hour,
+)
+from tests.factories import make_account, make_survey, make_ticket, make_user
+
+MARCH = (date(2025, 3, 1), date(2025, 3, 31))
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def default_settings(monkeypatch):
+    """The default SLA targets, whatever the environment says."""
+    for name in ("CS_SLA_FIRST_RESPONSE_MINUTES", "CS_SLA_RESOLUTION_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def tickets(engine):
+    """March 2025 tickets. First response targets: urgent 60, high 240, normal 480, low 1440;
+    resolution: urgent 480, high 1440, normal 4320, low 7200 minutes."""
+    with transaction(engine) as session:
+        agent = make_user(session, username="agent", display_name="Agent Kim")
+        smb = make_account(session, id="SMB", name="Small Co", segment="smb")
+        ent = make_account(session, id="ENT", name="Big Co", segment="enterprise")
+        rows = [
+            # id, account, priority, channel, created, frt, resolution (minutes)
+            ("T1", smb, "urgent", "chat", "2025-03-03 09:15", 30, 300),  # Monday 09h: met, met
+            ("T2", smb, "high", "email", "2025-03-04 10:00", 300, 1000),  # frt breached
+            ("T3", ent, None, "email", "2025-03-09 23:59", 480, 5000),  # Sunday; res breached
+            ("T4", ent, "low", None, "2025-03-20 08:00", None, None),  # never answered
+            ("T5", None, "urgent", "web", "2025-03-31 23:30", None, None),  # inside targets
+            ("T6", smb, "high", "chat", "2025-04-01 00:00", 999, None),  # after the window
+        ]
+        for ticket_id, account, priority, channel, created, frt, resolution in rows:
+            start = at(created)
+            make_ticket(
+                session,
+                id=ticket_id,
+                subject=f"subject {ticket_id}",
+                account_id=account.id if account else None,
+                priority=priority,
+                channel=channel,
+                assignee_id=agent.id if ticket_id == "T2" else None,
+                created_at=start,
+                first_response_at=start + timedelta(minutes=frt) if frt else None,
+                resolved_at=start + timedelta(minutes=resolution) if resolution else None,
+            )
+    return engine
+
+
+def test_sla_by_priority_matches_the_engine(tickets):
+    frame = sla_by_priority(tickets, *MARCH).set_index("priority")
+
+    assert list(frame.index) == ["low", "normal", "high", "urgent"]
+    assert frame.loc["urgent", ["frt_met", "frt_breached"]].tolist() == [1, 0], "T5 not counted"
+    assert frame.loc["high", ["frt_met", "frt_breached", "resolution_met"]].tolist() == [0, 1, 1]
+    assert frame.loc["normal", ["frt_met", "resolution_breached"]].tolist() == [1, 1]
+    assert frame.loc["low", ["frt_breached", "resolution_breached"]].tolist() == [1, 1]
+    assert frame.loc["high", "frt_compliance"] == 0.0
+    engine_values = compute_kpis(tickets, start=MARCH[0], end=MARCH[1])
+    met = frame["frt_met"].sum()
+    assert met / (met + frame["frt_breached"].sum()) == engine_values["sla_frt_compliance"]
+
+
+def test_sla_by_priority_without_tickets_is_undefined(tickets):
+    frame = sla_by_priority(tickets, date(2024, 1, 1), date(2024, 1, 31))
+    assert frame["frt_compliance"].isna().all()
+    assert frame["frt_met"].sum() == 0
+
+
+def test_volume_by_channel_and_filters(tickets):
+    frame = volume_by_channel(tickets, *MARCH)
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("email", 2),
+        ("chat", 1),
+        ("web", 1),
+        (None, 1),
+    ]
+    smb = volume_by_channel(tickets, *MARCH, filters=KpiFilter(segment="smb"))
+    assert list(smb.itertuples(index=False, name=None)) == [("chat", 1), ("email", 1)]
+
+
+def test_weekday_hour_counts_every_cell_in_utc(tickets):
+    frame = weekday_hour(tickets, *MARCH)
+    assert len(frame) == 7 * 24
+    cells = {(r.weekday, r.hour): r.tickets for r in frame.itertuples() if r.tickets}
+    # Mon 3rd 09h, Tue 4th 10h, Sun 9th 23h, Thu 20th 08h, Mon 31st 23h
+    assert cells == {(0, 9): 1, (1, 10): 1, (6, 23): 1, (3, 8): 1, (0, 23): 1}
+
+
+def test_breached_tickets_newest_first_paged(tickets):
+    first = breached_tickets(tickets, *MARCH, page_size=2)
+    assert (first.total, first.pages, first.page) == (3, 2, 1)
+    assert [row.id for row in first.rows] == ["T4", "T3"]
+    t4, t3 = first.rows
+    assert (t4.account_name, t4.priority, t4.frt_minutes, t4.channel) == (
+        "Big Co",
+        "low",
+        None,
+        None,
+    )
+    assert (t4.frt_breached, t4.resolution_breached) == (True, True)
+    assert (t3.priority, t3.frt_breached, t3.resolution_breached) == ("normal", False, True)
+    assert t3.resolution_minutes == 5000
+
+    second = breached_tickets(tickets, *MARCH, page=9, page_size=2)
+    assert second.page == 2
+    (t2,) = second.rows
+    assert (t2.id, t2.assignee, t2.frt_minutes, t2.subject) == (
+        "T2",
+        "Agent Kim",
+        300,
+        "subject T2",
+    )
+    assert (t2.frt_breached, t2.resolution_breached) == (True, False)
+
+    high = breached_tickets(tickets, *MARCH, filters=KpiFilter(priority="high"))
+    assert [row.id for row in high.rows] == ["T2"]
+
+
+def test_breached_tickets_judged_at_as_of(tickets):
+    early = breached_tickets(tickets, *MARCH, as_of=at("2025-03-20 12:00"))
+    assert [row.id for row in early.rows] == ["T3", "T2"], "T4 still inside its targets"
+
+
+@pytest.fixture
+def surveys(engine):
+    with transaction(engine) as session:
+        csm = make_user(session, username="cara", display_name="Cara")
+        acme = make_account(session, id="ACME", name="Acme", segment="smb", csm_id=csm.id)
+        other = make_account(session, id="OTH", name="Other", segment="enterprise")
+        rows = [
+            # id, account, type, score, day, comment
+            ("S1", acme, "nps", 0, "2025-03-02", "Terrible 100% of the time"),
+            ("S2", acme, "nps", 6, "2025-03-05", None),
+            ("S3", other, "nps", 7, "2025-03-06", "fine"),
+            ("S4", other, "nps", 9, "2025-03-07", "Great support"),
+            ("S5", acme, "nps", 10, "2025-03-08", ""),
+            ("S6", acme, "csat", 2, "2025-03-09", "slow SUPPORT"),
+            ("S7", other, "csat", 5, "2025-03-10", "응답이 빨라요"),
+            ("S8", acme, "nps", 3, "2025-04-02", "after the window"),
+        ]
+        for rid, account, kind, score, day, comment in rows:
+            make_survey(
+                session,
+                id=rid,
+                account_id=account.id,
+                survey_type=kind,
+                score=score,
+                responded_at=at(f"{day} 12:00"),
+                comment=comment,
+            )
+    return engine
+
+
+def test_score_distribution_lists_the_whole_scale(surveys):
+    nps = score_distribution(surveys, "nps", *MARCH)
+    assert list(nps["score"]) == list(range(11))
+    assert dict(zip(nps["score"], nps["responses"], strict=True))[0] == 1
+    assert group_counts(nps, NPS_GROUPS) == {"detractor": 2, "passive": 1, "promoter": 2}
+    csat = score_distribution(surveys, "csat", *MARCH, filters=KpiFilter(segment="smb"))
+    assert list(csat["responses"]) == [0, 1, 0, 0, 0]
+    with pytest.raises(ValueError, match="unknown survey type"):
+        score_distribution(surveys, "xyz", *MARCH)
+
+
+def test_latest_comments_search_and_filters(surveys):
+    page = latest_comments(surveys, *MARCH)
+    assert [r.id for r in page.rows] == ["S7", "S6", "S4", "S3", "S1"], "no empty comments"
+    assert page.rows[1].csm == "Cara" and page.rows[1].account_name == "Acme"
+
+    found = latest_comments(surveys, *MARCH, search="support")
+    assert [r.id for r in found.rows] == ["S6", "S4"], "case-insensitive"
+    assert [r.id for r in latest_comments(surveys, *MARCH, search="100%").rows] == ["S1"]
+    assert latest_comments(surveys, *MARCH, search="1_0").total == 0, "wildcards are literal"
+    assert [r.id for r in latest_comments(surveys, *MARCH, search="빨라").rows] == ["S7"]
+
+    nps_low = latest_comments(surveys, *MARCH, survey_type="nps", min_score=0, max_score=7)
+    assert [r.id for r in nps_low.rows] == ["S3", "S1"]
+    second = latest_comments(surveys, *MARCH, page=2, page_size=2)
+    assert ([r.id for r in second.rows], second.pages) == (["S4", "S3"], 3)
+
+
+def test_detractors_to_follow_up(surveys):
+    page = detractors(surveys, *MARCH)
+    assert [(r.id, r.score, r.account_name, r.csm) for r in page.rows] == [
+        ("S2", 6, "Acme", "Cara"),
+        ("S1", 0, "Acme", "Cara"),
+    ]
+    assert page.rows[0].responded_at == at("2025-03-05 12:00")
+    assert detractors(surveys, *MARCH, filters=KpiFilter(segment="enterprise")).total == 0
+
+
+def test_filter_choices(surveys, tickets):
+    choices = filter_choices(tickets)
+    assert choices.segments == ["enterprise", "smb"]
+    assert choices.channels == ["chat", "email", "web"]
+    assert [name for _, name in choices.csms] == ["Agent Kim", "Cara"]

@@ -1,0 +1,128 @@
+"""The Feedback page through the real entrypoint (AppTest on app.py), on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cs_data import schema
+from cs_data.db import get_engine, transaction
+from cs_data.models import Account, SurveyResponse, User
+from tests.apptest import add_user, log_in, new_app
+
+PAGE = "pages/feedback.py"
+
+
+def add_responses(now: datetime) -> None:
+    """Survey responses of the last days; the expected figures are in the tests."""
+    schema.upgrade(get_engine())
+    with transaction(get_engine()) as session:
+        cara = User(username="cara", display_name="Cara Csm", role="csm")
+        session.add(cara)
+        session.flush()
+        session.add_all(
+            [
+                Account(id="A1", name="Alpha", segment="smb", csm_id=cara.id),
+                Account(id="A2", name="Beta", segment="enterprise"),
+            ]
+        )
+        session.flush()
+        rows = [
+            ("R1", "A1", "nps", 2, 1, "[click](http://evil.example) too slow"),
+            ("R2", "A2", "nps", 10, 2, "Great team"),
+            ("R3", "A2", "nps", 8, 3, None),
+            ("R4", "A1", "csat", 5, 1, "quick fix, thanks"),
+            ("R5", "A2", "csat", 2, 4, "SLOW response"),
+        ]
+        session.add_all(
+            SurveyResponse(
+                id=rid,
+                account_id=account,
+                survey_type=kind,
+                score=score,
+                responded_at=now - timedelta(days=days),
+                comment=comment,
+            )
+            for rid, account, kind, score, days, comment in rows
+        )
+
+
+def open_page(role: str = "manager", query: dict[str, str] | None = None) -> AppTest:
+    add_user(f"as_{role}", role)
+    at = log_in(new_app(), f"as_{role}")
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_cards_detractors_and_comments(shared_mode):
+    add_responses(datetime.now(UTC))
+    at = open_page()
+
+    assert at.title[0].value == "Feedback"
+    cards = metrics(at)
+    assert (cards["CSAT"], cards["NPS"], cards["NPS responses"]) == ("50.0%", "+0", "3")
+    assert "4 or 5" in next(m.help for m in at.metric if m.label == "CSAT")
+    assert any("1 promoters, 1 passives, 1 detractors" in c.value for c in at.caption)
+    detractors, comments = (frame.value for frame in at.dataframe)
+    assert list(detractors["Account"]) == ["Alpha"]
+    assert list(detractors["CSM"]) == ["Cara Csm"]
+    assert list(detractors["Comment"]) == ["[click](http://evil.example) too slow"], "plain text"
+    assert list(comments["Comment"]) == [
+        "quick fix, thanks",
+        "[click](http://evil.example) too slow",
+        "Great team",
+        "SLOW response",
+    ]
+
+
+def test_search_and_filters_narrow_the_comments(shared_mode):
+    add_responses(datetime.now(UTC))
+    at = open_page()
+    at.text_input(key="feedback_search").input("slow").run()
+    assert list(at.dataframe[1].value["Comment"]) == [
+        "[click](http://evil.example) too slow",
+        "SLOW response",
+    ]
+    at.selectbox(key="feedback_type").select("csat").run()
+    assert list(at.dataframe[1].value["Comment"]) == ["SLOW response"]
+    at.slider(key="feedback_scores").set_value((3, 10)).run()
+    assert [i.value for i in at.info] == ["No comments match."]
+
+
+def test_a_segment_link(shared_mode):
+    add_responses(datetime.now(UTC))
+    at = open_page(query={"segment": "enterprise"})
+    assert metrics(at)["NPS responses"] == "2"
+    assert [i.value for i in at.info] == ["No detractors in this window."]
+    assert not any(s.key == "feedback_priority" for s in at.selectbox), "no ticket filters here"
+
+
+def test_without_data_an_empty_state(shared_mode):
+    at = open_page("viewer")
+    assert [i.value for i in at.info] == [
+        "No CSAT or NPS responses in this window. Widen the period or clear a filter."
+    ]
+    assert not at.metric
+
+
+def test_in_korean(shared_mode):
+    add_responses(datetime.now(UTC))
+    at = open_page("exec", query={"lang": "ko"})
+    assert at.title[0].value == "피드백"
+    assert "NPS 응답 수" in metrics(at)
+
+
+@pytest.mark.parametrize("role", ["admin", "csm", "viewer"])
+def test_every_role_may_open_it(shared_mode, role):
+    at = open_page(role)
+    assert at.title[0].value == "Feedback"

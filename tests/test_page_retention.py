@@ -1,0 +1,113 @@
+"""The Retention page through the real entrypoint (AppTest on app.py), on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cs_data import schema
+from cs_data.db import get_engine, transaction
+from cs_data.models import Account, Subscription
+from tests.apptest import add_user, log_in, new_app
+
+PAGE = "pages/retention.py"
+
+
+def add_book() -> None:
+    """Over the last 30 days: Alpha keeps $1,000, Beta ($500) churns, Gamma ($300) is new."""
+    schema.upgrade(get_engine())
+    today = datetime.now(UTC).date()
+    with transaction(get_engine()) as session:
+        session.add_all(
+            [
+                Account(id="A1", name="Alpha", segment="smb"),
+                Account(id="A2", name="Beta <b>Co</b>", segment="enterprise"),
+                Account(id="A3", name="Gamma", segment="smb"),
+            ]
+        )
+        session.flush()
+        session.add_all(
+            [
+                Subscription(
+                    id="S1", account_id="A1", start_date=today - timedelta(100), arr_cents=100_000
+                ),
+                Subscription(
+                    id="S2",
+                    account_id="A2",
+                    start_date=today - timedelta(100),
+                    end_date=today - timedelta(5),
+                    arr_cents=50_000,
+                ),
+                Subscription(
+                    id="S3", account_id="A3", start_date=today - timedelta(10), arr_cents=30_000
+                ),
+            ]
+        )
+
+
+def open_page(role: str = "manager", query: dict[str, str] | None = None) -> AppTest:
+    add_user(f"as_{role}", role)
+    at = log_in(new_app(), f"as_{role}")
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, object]:
+    return {m.label: m for m in at.metric}
+
+
+def test_cards_and_churned_accounts(shared_mode):
+    add_book()
+    at = open_page()
+
+    assert at.title[0].value == "Retention"
+    cards = metrics(at)
+    assert cards["ARR"].value == "$1.3K"  # Alpha 1,000 + Gamma 300
+    assert cards["Gross revenue retention"].value == "66.7%"  # 1,000 of 1,500 kept
+    assert cards["Net revenue retention"].value == "66.7%"
+    assert cards["Logo churn rate"].value == "50.0%"
+    assert "Σ min(ending, starting ARR)" in cards["Gross revenue retention"].help
+    assert "Previous window of the same length" in cards["Logo churn rate"].help
+    rows = at.dataframe[0].value
+    assert list(rows["Account"]) == ["Beta <b>Co</b>"], "plain text"
+    assert list(rows["Starting ARR"]) == ["$500"]
+    assert list(rows["Segment"]) == ["Enterprise"]
+    assert any("1 accounts · page 1 of 1" in c.value for c in at.caption)
+    assert any("Expansion: Σ increase" in c.value for c in at.caption)
+
+
+def test_a_filter_narrows_the_view(shared_mode):
+    add_book()
+    at = open_page(query={"segment": "smb"})
+
+    assert metrics(at)["Logo churn rate"].value == "0.0%"
+    assert [i.value for i in at.info] == ["No account churned in this window."]
+    assert at.query_params["segment"] == "smb"
+
+
+def test_without_data_an_empty_state(shared_mode):
+    at = open_page("viewer")
+    assert [i.value for i in at.info] == [
+        "No ARR in this window. Widen the period or clear a filter."
+    ]
+    assert not at.metric
+
+
+def test_in_korean(shared_mode):
+    add_book()
+    at = open_page("csm", query={"lang": "ko"})
+    assert at.title[0].value == "리텐션"
+    assert "고객 이탈률" in metrics(at)
+    assert list(at.dataframe[0].value.columns)[:2] == ["계정 ID", "계정"]
+
+
+@pytest.mark.parametrize("role", ["admin", "exec", "viewer", "csm"])
+def test_every_role_may_open_it(shared_mode, role):
+    at = open_page(role)
+    assert at.title[0].value == "Retention"

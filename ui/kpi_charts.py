@@ -1,0 +1,166 @@
+"""The charts of the Support and Feedback pages, built from cs_data frames: every chart has a
+title, a subtitle naming what is counted, axis titles with units and tooltips."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cs_data.kpi import feedback_detail
+from ui import charts
+from ui.i18n import format_count, label, t
+
+GROUP_COLORS = {
+    "detractor": "#DC2626",
+    "passive": "#9CA3AF",
+    "promoter": "#16A34A",
+    "dissatisfied": "#DC2626",
+    "satisfied": "#16A34A",
+}
+"""Score groups in the colours readers expect: bad red, neutral grey, good green."""
+TIME_TRENDS = ("frt_median_min", "frt_p90_min", "resolution_median_min", "resolution_p90_min")
+
+
+def support_trends(trends: pd.DataFrame, grain: str) -> None:
+    period = t(f"filters.grain.{grain}")
+    hours = trends.assign(**{key: trends[key] / 60 for key in TIME_TRENDS})
+    left, right = st.columns(2)
+    for column, prefix in ((left, "frt"), (right, "resolution")):
+        series = {key: t(f"kpi_text.{key}") for key in TIME_TRENDS if key.startswith(prefix)}
+        chart = charts.trend_lines(
+            hours,
+            period="period_start",
+            series=series,
+            title=t(f"support.trend_{prefix}"),
+            subtitle=t("support.trend_subtitle", grain=period),
+            period_title=t("chart.period_start"),
+            value_title=t("chart.hours"),
+            value_format=",.1f",
+        )
+        with column.container(border=True):
+            charts.show(chart)
+    backlog = charts.trend_lines(
+        trends,
+        period="period_start",
+        series={"backlog_open": t("kpi_text.backlog_open")},
+        title=t("support.trend_backlog"),
+        subtitle=t("support.backlog_subtitle", grain=period),
+        period_title=t("chart.period_start"),
+        value_title=t("chart.tickets"),
+    )
+    with st.container(border=True):
+        charts.show(backlog)
+
+
+def support_breakdowns(sla: pd.DataFrame, channels: pd.DataFrame, cells: pd.DataFrame) -> None:
+    compliance = pd.DataFrame(
+        {
+            "priority": [label("priority", p) for p in sla["priority"]] * 2,
+            "target": [t("support.target_frt")] * len(sla)
+            + [t("support.target_resolution")] * len(sla),
+            "share": [*sla["frt_compliance"], *sla["resolution_compliance"]],
+        }
+    ).dropna()
+    volume = channels.assign(
+        channel=[label("channel", c) if c else t("support.no_channel") for c in channels["channel"]]
+    )
+    left, right = st.columns(2)
+    with left.container(border=True):
+        charts.show(
+            charts.category_bars(
+                compliance,
+                category="priority",
+                value="share",
+                title=t("support.sla_title"),
+                subtitle=t("support.sla_subtitle"),
+                category_title=t("support.priority"),
+                value_title=t("support.compliance"),
+                value_format=".0%",
+                color="target",
+                color_title=t("support.target"),
+            )
+        )
+    with right.container(border=True):
+        charts.show(
+            charts.category_bars(
+                volume,
+                category="channel",
+                value="tickets",
+                title=t("support.channel_title"),
+                subtitle=t("support.channel_subtitle"),
+                category_title=t("support.channel"),
+                value_title=t("chart.tickets"),
+            )
+        )
+    days = [t(f"fmt.weekday.{n}") for n in range(7)]
+    grid = cells.assign(weekday=[days[n] for n in cells["weekday"]])
+    with st.container(border=True):
+        charts.show(
+            charts.heatmap(
+                grid,
+                x="hour",
+                y="weekday",
+                value="tickets",
+                title=t("support.heatmap_title"),
+                subtitle=t("support.heatmap_subtitle"),
+                x_title=t("support.hour_utc"),
+                y_title=t("support.weekday"),
+                value_title=t("chart.tickets"),
+                y_order=days,
+            )
+        )
+
+
+def feedback_trends(trends: pd.DataFrame, grain: str) -> None:
+    subtitle = t("feedback.trend_subtitle", grain=t(f"filters.grain.{grain}"))
+    specs = (
+        ("csat", t("feedback.csat_trend"), t("feedback.csat_axis"), ".0%"),
+        ("nps", t("feedback.nps_trend"), t("feedback.nps_axis"), "+,.0f"),
+    )
+    for column, (key, title, axis, number) in zip(st.columns(2), specs, strict=True):
+        chart = charts.trend_lines(
+            trends,
+            period="period_start",
+            series={key: t(f"kpi_text.{key}")},
+            title=title,
+            subtitle=subtitle,
+            period_title=t("chart.period_start"),
+            value_title=axis,
+            value_format=number,
+        )
+        with column.container(border=True):
+            charts.show(chart)
+
+
+def score_distributions(nps: pd.DataFrame, csat: pd.DataFrame) -> None:
+    groups = feedback_detail.group_counts(nps, feedback_detail.NPS_GROUPS)
+    st.caption(
+        t(
+            "feedback.groups",
+            **{name: format_count(groups[name]) for name in feedback_detail.NPS_GROUPS},
+        )
+    )
+    left, right = st.columns(2)
+    for column, (frame, title) in zip(
+        (left, right),
+        ((nps, t("feedback.nps_distribution")), (csat, t("feedback.csat_distribution"))),
+        strict=True,
+    ):
+        data = frame.assign(
+            score=frame["score"].astype(str),
+            group=[label("score_group", g) for g in frame["group"]],
+        )
+        chart = charts.category_bars(
+            data,
+            category="score",
+            value="responses",
+            title=title,
+            subtitle=t("feedback.distribution_subtitle"),
+            category_title=t("feedback.score"),
+            value_title=t("feedback.responses"),
+            color="group",
+            color_title=t("feedback.group"),
+            palette=[GROUP_COLORS[g] for g in dict.fromkeys(frame["group"])],
+        )
+        with column.container(border=True):
+            charts.show(chart)

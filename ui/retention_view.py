@@ -1,0 +1,104 @@
+"""The Retention page's charts and table: retention and churn trends, ARR trend, the ARR
+waterfall of the window and the churned accounts, from cs_data frames and records."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cs_data.kpi.retention_detail import ChurnedPage, Waterfall
+from ui import charts
+from ui.i18n import format_date, format_money, label, t
+
+CENTS_PER_DOLLAR = 100
+STEPS = ("starting", "expansion", "contraction", "churn", "new", "ending")
+COLORS = {"total": "#64748B", "increase": "#16A34A", "decrease": "#DC2626"}
+
+
+def retention_trends(trends: pd.DataFrame, grain: str) -> None:
+    """GRR and NRR, logo and revenue churn (shares) and ARR (dollars) per period."""
+    subtitle = t("retention.trend_subtitle", grain=t(f"filters.grain.{grain}"))
+    specs = (
+        ("retention", ("grr", "nrr"), ".1%"),
+        ("churn", ("logo_churn_rate", "revenue_churn_rate"), ".1%"),
+    )
+    for column, (name, keys, number) in zip(st.columns(2), specs, strict=True):
+        chart = charts.trend_lines(
+            trends,
+            period="period_start",
+            series={key: t(f"kpi_text.{key}") for key in keys},
+            title=t(f"retention.trend_{name}"),
+            subtitle=subtitle,
+            period_title=t("chart.period_start"),
+            value_title=t("retention.share_axis"),
+            value_format=number,
+            zero=name == "churn",
+        )
+        with column.container(border=True):
+            charts.show(chart)
+    dollars = trends.assign(arr_total=trends["arr_total"] / CENTS_PER_DOLLAR)
+    chart = charts.trend_lines(
+        dollars,
+        period="period_start",
+        series={"arr_total": t("kpi_text.arr_total")},
+        title=t("retention.trend_arr"),
+        subtitle=t("retention.arr_subtitle", grain=t(f"filters.grain.{grain}")),
+        period_title=t("chart.period_start"),
+        value_title=t("retention.arr_axis"),
+        value_format="$,.0f",
+        zero=False,
+    )
+    with st.container(border=True):
+        charts.show(chart)
+
+
+def waterfall_chart(flow: Waterfall, subtitle: str) -> None:
+    """Starting → expansion → contraction → churn → new → ending, in dollars."""
+    signs = {"expansion": 1, "contraction": -1, "churn": -1, "new": 1}
+    amounts = [signs.get(step, 1) * getattr(flow, step) / CENTS_PER_DOLLAR for step in STEPS]
+    kinds = [
+        "total" if step not in signs else ("increase" if signs[step] > 0 else "decrease")
+        for step in STEPS
+    ]
+    data = pd.DataFrame(
+        {
+            "step": [t(f"retention.step.{step}") for step in STEPS],
+            "amount": amounts,
+            "total": [kind == "total" for kind in kinds],
+            "kind": [t(f"retention.kind.{kind}") for kind in kinds],
+        }
+    )
+    chart = charts.waterfall(
+        data,
+        step="step",
+        amount="amount",
+        total="total",
+        color="kind",
+        colors={t(f"retention.kind.{kind}"): colour for kind, colour in COLORS.items()},
+        title=t("retention.waterfall_title"),
+        subtitle=subtitle,
+        step_title=t("retention.step"),
+        value_title=t("retention.arr_axis"),
+        color_title=t("retention.kind"),
+    )
+    with st.container(border=True):
+        charts.show(chart)
+        st.caption(t("retention.waterfall_help"))
+
+
+def churned_table(result: ChurnedPage) -> None:
+    """The churned accounts as plain text, largest starting ARR first."""
+    rows = result.rows
+    frame = pd.DataFrame(
+        {
+            t("retention.col_account"): [r.account_id for r in rows],
+            t("retention.col_name"): [r.name for r in rows],
+            t("retention.col_segment"): [
+                label("segment", r.segment) if r.segment else "" for r in rows
+            ],
+            t("retention.col_csm"): [r.csm or "" for r in rows],
+            t("retention.col_arr"): [format_money(r.starting_arr_cents) for r in rows],
+            t("retention.col_ended"): [format_date(r.ended_on) if r.ended_on else "" for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
