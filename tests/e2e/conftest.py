@@ -25,8 +25,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cs_data import demo, schema
 from cs_data.auth import operator
+from cs_data.config import DEFAULT_COOKIE_NAME
 from cs_data.db import create_engine_for
 from cs_data.demo import DEMO_PASSWORD
+
+# The machine running the suite is shared and busy: give the app's reruns time to finish.
+expect.set_options(timeout=20_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -194,6 +198,8 @@ def log_in(
     if expect_success:
         expect(page.get_by_role("button", name=submit)).to_have_count(0)
         wait_until_idle(page)
+        # the login cookie is written from the browser: a navigation before it lands logs out
+        page.wait_for_function(f"document.cookie.includes('{DEFAULT_COOKIE_NAME}=')")
 
 
 @pytest.fixture
