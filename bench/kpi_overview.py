@@ -2,24 +2,24 @@
 
     .venv/bin/python bench/kpi_overview.py --scale L
 
-The Overview computation is what the page loads for one ``as_of`` (default: the day the
-demo data ends, 00:00 UTC), that is ``kpi.overview(engine, as_of=…)`` and
-``kpi.tickets_created_by_day`` over the same 30-day window:
+The Overview computation is everything the page loads for one ``as_of`` (default: the day
+the demo data ends, 00:00 UTC), that is ``kpi.overview(engine, as_of=…)``:
 
-- ``accounts``: number of accounts;
-- ``arr_cents``: ``arr_total`` on the UTC day of ``as_of``;
-- ``backlog_open``: tickets open at ``as_of``;
-- ``tickets_created``, ``csat`` (share, mean, responses), ``nps`` (value, responses) over
-  the 30 whole UTC days ending on the day of ``as_of``;
-- ``renewals_due_arr_cents``: open renewal ARR due in the 90 days from the day of ``as_of``;
-- ``tickets_by_day``: tickets created on each day of the 30-day window (the page's chart).
+- ``accounts``; ``arr_cents`` (``arr_total`` on the UTC day of ``as_of``);
+  ``renewals_due_arr_cents`` (open renewal ARR due in the 90 days from the day of ``as_of``)
+  and ``at_risk_arr_cents`` (``at_risk_arr`` over those 90 days);
+- each card KPI (``kpi.CARD_KEYS``: tickets created, backlog, first response median, first
+  response SLA, CSAT, NPS, GRR, NRR, logo churn, renewal rate by ARR) over the 30 whole UTC days
+  ending on the day of ``as_of`` (``<key>``), over the 30 days before with ``as_of`` moved
+  back 30 days (``<key>.previous``) and per day of the 30 (``<key>.daily``, the sparkline
+  and the ticket chart).
 
 Three implementations compute them in one run, each timed as the median of ``--repeats``
 runs after a warm-up, and must give the same numbers:
 
-1. CS Cockpit: the ``cs_data.kpi`` functions on the database (exactly what the page calls);
+1. CS Cockpit: ``kpi.overview`` on the database (exactly what the page calls);
 2. DuckDB: hand-written SQL over the same tables exported to Parquet under ``bench/out/``;
-3. naive pandas: ``pd.read_sql_table`` of the whole tables, then pandas.
+3. naive pandas: ``pd.read_sql_table`` of the whole tables, then pandas and numpy.
 
 The database (default ``bench/out/demo-<scale>.db``) is filled with demo data when empty and
 reused when it already holds the demo data of the same scale.
@@ -30,34 +30,45 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from common import OUT, median_seconds
 from sqlalchemy import Engine, inspect, make_url, select
 
 from cs_data import demo, kpi, schema
 from cs_data.auth import operator
+from cs_data.config import get_settings
 from cs_data.db import create_engine_for
-from cs_data.kpi.scope import leading_window, trailing_window, window_bounds
+from cs_data.domain import TICKET_PRIORITIES
+from cs_data.kpi.scope import end_of_day, leading_window, trailing_window
 from cs_data.models import AuditEntry
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
+NEVER = "9999-12-31"
+"""Stands for a missing end (open subscription, unresolved ticket) in range comparisons."""
 
 EXPORTS: dict[str, str] = {
     "accounts": "SELECT id FROM accounts",
     "subscriptions": "SELECT account_id, start_date, end_date, arr_cents FROM subscriptions",
-    "tickets": "SELECT created_at, resolved_at FROM tickets",
+    "tickets": "SELECT created_at, first_response_at, resolved_at, priority FROM tickets",
     "survey_responses": "SELECT survey_type, score, responded_at FROM survey_responses",
-    "renewals": "SELECT renewal_date, outcome, current_arr_cents FROM renewals",
+    "renewals": (
+        "SELECT account_id, renewal_date, outcome, risk, current_arr_cents, renewed_arr_cents"
+        " FROM renewals"
+    ),
+    "health_snapshots": "SELECT account_id, snapshot_date, band FROM health_snapshots",
 }
 """The tables (and columns) the Overview figures read, as exported to Parquet."""
-TIMESTAMPS = ("created_at", "resolved_at", "responded_at")
-DATES = ("start_date", "end_date", "renewal_date")
+TIMESTAMPS = ("created_at", "first_response_at", "resolved_at", "responded_at")
+DATES = ("start_date", "end_date", "renewal_date", "snapshot_date")
+STRINGS = ("id", "account_id", "priority", "survey_type", "outcome", "risk", "band")
 
 
 # --- the data -------------------------------------------------------------------------------
@@ -100,43 +111,121 @@ def prepare(db_url: str, scale: str) -> tuple[Engine, date]:
     return engine, summary.today
 
 
+def read_table(connection: Any, query: str) -> pd.DataFrame:
+    """A query's rows with timestamps as naive UTC, dates as dates and strings as strings."""
+    frame = pd.read_sql_query(query, connection)
+    for column in frame.columns:
+        if column in TIMESTAMPS:
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+        elif column in DATES:
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601").dt.date
+        elif column in STRINGS:
+            frame[column] = frame[column].astype("string")
+    return frame
+
+
 def export_parquet(engine: Engine, directory: Path) -> dict[str, Path]:
-    """Each table of ``EXPORTS`` as a Parquet file: timestamps naive UTC, dates as dates."""
+    """Each table of ``EXPORTS`` as a Parquet file."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {}
     with engine.connect() as connection:
         for table, query in EXPORTS.items():
-            frame = pd.read_sql_query(query, connection)
-            for column in frame.columns:
-                if column in TIMESTAMPS:
-                    frame[column] = pd.to_datetime(frame[column], format="ISO8601")
-                elif column in DATES:
-                    frame[column] = pd.to_datetime(frame[column], format="ISO8601").dt.date
             paths[table] = directory / f"{table}.parquet"
-            frame.to_parquet(paths[table], index=False)
+            read_table(connection, query).to_parquet(paths[table], index=False)
     return paths
 
 
-# --- the three implementations ---------------------------------------------------------------
+# --- the windows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """One window the figures are computed over: whole UTC days ``first..last``, the instant
+    tickets are judged at (``as_of``) and the instant the backlog is counted at."""
+
+    name: str
+    first: date
+    last: date
+    as_of: datetime
+    backlog_at: datetime
+
+    @property
+    def lower(self) -> datetime:
+        return datetime.combine(self.first, datetime.min.time())
+
+    @property
+    def upper(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time())
+
+    @property
+    def after(self) -> date:
+        return self.last + timedelta(days=1)
 
 
 class Windows:
-    """The instants and days one Overview computation uses, in every form needed."""
+    """The spans of one Overview computation (naive UTC): the recent window, the previous
+    one and each day of the recent window."""
 
     def __init__(self, as_of: datetime) -> None:
         self.as_of = as_of
         self.day = as_of.astimezone(UTC).date()
-        self.recent = trailing_window(as_of, RECENT_DAYS)
         self.upcoming = leading_window(as_of, UPCOMING_DAYS)
-        lower, upper = window_bounds(*self.recent)
-        self.naive_as_of = as_of.astimezone(UTC).replace(tzinfo=None)
-        self.lower = lower.replace(tzinfo=None)
-        self.upper = upper.replace(tzinfo=None)
-        self.days = [self.recent[0] + timedelta(days=n) for n in range(RECENT_DAYS)]
+        naive = as_of.astimezone(UTC).replace(tzinfo=None)
+        first, last = trailing_window(as_of, RECENT_DAYS)
+        shift = timedelta(days=RECENT_DAYS)
+        self.current = Span("current", first, last, naive, naive)
+        self.previous = Span("previous", first - shift, last - shift, naive - shift, naive - shift)
+        self.days = [
+            Span(
+                f"day {n}",
+                day,
+                day,
+                naive,
+                min(end_of_day(day).replace(tzinfo=None), naive),
+            )
+            for n, day in enumerate(first + timedelta(days=k) for k in range(RECENT_DAYS))
+        ]
+        self.spans = [self.current, self.previous, *self.days]
+
+    def frame(self) -> pd.DataFrame:
+        """The spans as rows: k, first, last, after, lower, upper, as_of, backlog_at."""
+        return pd.DataFrame(
+            {
+                "k": range(len(self.spans)),
+                "first_day": [s.first for s in self.spans],
+                "last_day": [s.last for s in self.spans],
+                "after_day": [s.after for s in self.spans],
+                "lower": [s.lower for s in self.spans],
+                "upper": [s.upper for s in self.spans],
+                "as_of": [s.as_of for s in self.spans],
+                "as_of_day": [s.as_of.date() for s in self.spans],
+                "backlog_at": [s.backlog_at for s in self.spans],
+            }
+        )
 
 
-def by_day(counts: dict[date, int], windows: Windows) -> tuple[int, ...]:
-    return tuple(int(counts.get(day, 0)) for day in windows.days)
+def figures(values: dict[str, list[Any]], headline: dict[str, int]) -> dict[str, Any]:
+    """The figures by name from each card KPI's value per span (current, previous, days)."""
+    result: dict[str, Any] = dict(headline)
+    for key in kpi.CARD_KEYS:
+        current, previous, *daily = values[key]
+        result[key] = current
+        result[f"{key}.previous"] = previous
+        result[f"{key}.daily"] = tuple(daily)
+    return result
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def sla_targets_ms() -> dict[str, int]:
+    """First-response SLA target per priority, in milliseconds (null priority = normal)."""
+    minutes = get_settings().sla_first_response_minutes
+    return {priority: minutes[priority] * 60_000 for priority in TICKET_PRIORITIES}
+
+
+# --- 1. CS Cockpit --------------------------------------------------------------------------
 
 
 def cockpit(engine: Engine, windows: Windows) -> dict[str, Any]:
@@ -144,157 +233,272 @@ def cockpit(engine: Engine, windows: Windows) -> dict[str, Any]:
     summary = kpi.overview(
         engine, as_of=windows.as_of, recent_days=RECENT_DAYS, upcoming_days=UPCOMING_DAYS
     )
-    daily = kpi.tickets_created_by_day(engine, *summary.recent)
-    return {
+    values = {}
+    for key in kpi.CARD_KEYS:
+        change = summary.changes[key]
+        daily = [None if pd.isna(v) else v for v in summary.daily[key].tolist()]
+        values[key] = [change.current, change.previous, *daily]
+    headline = {
         "accounts": summary.accounts,
         "arr_cents": summary.arr_cents,
-        "backlog_open": summary.backlog_open,
-        "tickets_created": summary.tickets_created,
-        "csat_share": summary.csat.share,
-        "csat_avg": summary.csat.average,
-        "csat_responses": summary.csat.responses,
-        "nps": summary.nps.value,
-        "nps_responses": summary.nps.responses,
         "renewals_due_arr_cents": summary.renewals_due_arr_cents,
-        "tickets_by_day": by_day(
-            dict(zip(daily["day"].dt.date, daily["tickets"], strict=True)), windows
-        ),
+        "at_risk_arr_cents": summary.at_risk_arr_cents,
     }
+    return figures(values, headline)
 
 
-DUCKDB_FIGURES = """
+# --- 2. DuckDB ------------------------------------------------------------------------------
+
+DUCKDB_HEADLINE = f"""
 SELECT
     (SELECT count(*) FROM accounts) AS accounts,
     (SELECT coalesce(sum(arr_cents), 0) FROM subscriptions
-        WHERE start_date <= $day AND (end_date IS NULL OR end_date > $day)) AS arr_cents,
-    (SELECT count(*) FROM tickets
-        WHERE created_at <= $as_of AND (resolved_at IS NULL OR resolved_at > $as_of))
-        AS backlog_open,
+        WHERE start_date <= $day AND coalesce(end_date, DATE '{NEVER}') > $day) AS arr_cents,
     (SELECT coalesce(sum(current_arr_cents), 0) FROM renewals
-        WHERE outcome IS NULL AND renewal_date BETWEEN $due_start AND $due_end)
+        WHERE outcome IS NULL AND renewal_date BETWEEN $due_first AND $due_last)
         AS renewals_due_arr_cents
 """
-DUCKDB_SURVEYS = """
-SELECT survey_type, count(*) AS responses, sum(score) AS total,
-    count(*) FILTER (WHERE score >= 4) AS satisfied,
-    count(*) FILTER (WHERE score >= 9) AS promoters,
-    count(*) FILTER (WHERE score <= 6) AS detractors
-FROM survey_responses
-WHERE survey_type IN ('csat', 'nps') AND responded_at >= $lower AND responded_at < $upper
-GROUP BY survey_type
+DUCKDB_TICKETS = """
+WITH timed AS (
+    SELECT created_at,
+        epoch_ms(first_response_at) - epoch_ms(created_at) AS frt,
+        CASE coalesce(priority, 'normal')
+            WHEN 'urgent' THEN $urgent WHEN 'high' THEN $high WHEN 'low' THEN $low
+            ELSE $normal END AS target
+    FROM tickets
+)
+SELECT w.k,
+    count(*) AS tickets,
+    quantile_cont(t.frt, 0.5) AS frt_median,
+    count(*) FILTER (WHERE t.frt <= t.target) AS met,
+    count(*) FILTER (
+        WHERE t.frt > t.target
+            OR (t.frt IS NULL AND epoch_ms(w.as_of) - epoch_ms(t.created_at) > t.target)
+    ) AS breached
+FROM spans w JOIN timed t ON t.created_at >= w.lower AND t.created_at < w.upper
+GROUP BY w.k
 """
-DUCKDB_DAILY = """
-SELECT CAST(created_at AS DATE) AS day, count(*) AS tickets
-FROM tickets WHERE created_at >= $lower AND created_at < $upper
-GROUP BY day
+DUCKDB_BACKLOG = f"""
+WITH candidates AS (  -- the tickets open at some instant between the first and the last
+    SELECT created_at, coalesce(resolved_at, TIMESTAMP '{NEVER}') AS closed_at
+    FROM tickets
+    WHERE created_at <= (SELECT max(backlog_at) FROM spans)
+        AND coalesce(resolved_at, TIMESTAMP '{NEVER}') > (SELECT min(backlog_at) FROM spans)
+)
+SELECT w.k, count(*) AS backlog
+FROM spans w JOIN candidates t ON t.created_at <= w.backlog_at AND t.closed_at > w.backlog_at
+GROUP BY w.k
+"""
+DUCKDB_SURVEYS = """
+SELECT w.k,
+    count(*) FILTER (WHERE s.survey_type = 'csat') AS csat_n,
+    count(*) FILTER (WHERE s.survey_type = 'csat' AND s.score >= 4) AS satisfied,
+    count(*) FILTER (WHERE s.survey_type = 'nps') AS nps_n,
+    count(*) FILTER (WHERE s.survey_type = 'nps' AND s.score >= 9) AS promoters,
+    count(*) FILTER (WHERE s.survey_type = 'nps' AND s.score <= 6) AS detractors
+FROM spans w JOIN survey_responses s ON s.responded_at >= w.lower AND s.responded_at < w.upper
+GROUP BY w.k
+"""
+DUCKDB_RETENTION = f"""
+WITH days AS (SELECT first_day AS day FROM spans UNION SELECT after_day FROM spans),
+arr AS (  -- each account's ARR on each day a window starts or ends
+    SELECT d.day, s.account_id, sum(s.arr_cents) AS arr
+    FROM days d JOIN subscriptions s
+        ON s.start_date <= d.day AND coalesce(s.end_date, DATE '{NEVER}') > d.day
+    GROUP BY d.day, s.account_id
+),
+cohorts AS (
+    SELECT w.k, a.arr AS starting, coalesce(e.arr, 0) AS ending
+    FROM spans w
+    JOIN arr a ON a.day = w.first_day
+    LEFT JOIN arr e ON e.day = w.after_day AND e.account_id = a.account_id
+    WHERE a.arr > 0
+)
+SELECT k, count(*) AS cohort, sum(starting) AS starting, sum(ending) AS ending,
+    sum(least(starting, ending)) AS kept, count(*) FILTER (WHERE ending = 0) AS churned
+FROM cohorts
+GROUP BY k
+"""
+DUCKDB_AT_RISK = """
+WITH bands AS (  -- each account's latest health band on or before the day of as_of
+    SELECT account_id, arg_max(band, snapshot_date) AS band
+    FROM health_snapshots WHERE snapshot_date <= $day
+    GROUP BY account_id
+)
+SELECT coalesce(sum(r.current_arr_cents), 0)
+FROM renewals r LEFT JOIN bands b USING (account_id)
+WHERE r.outcome IS NULL AND r.renewal_date BETWEEN $due_first AND $due_last
+    AND (r.risk = 'high' OR b.band = 'red')
+"""
+DUCKDB_RENEWAL_RATE = """
+SELECT w.k,
+    sum(CASE WHEN r.outcome = 'won'
+        THEN least(coalesce(r.renewed_arr_cents, 0), r.current_arr_cents) ELSE 0 END) AS kept,
+    sum(r.current_arr_cents) AS closed
+FROM spans w JOIN renewals r ON r.renewal_date BETWEEN w.first_day AND w.last_day
+WHERE r.outcome IN ('won', 'lost')
+GROUP BY w.k
 """
 
 
 def duckdb_views(paths: dict[str, Path]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per exported Parquet file."""
+    """An in-memory DuckDB connection with one view per exported Parquet file (typed, so an
+    empty table still compares as dates and strings)."""
     connection = duckdb.connect()
     for table, path in paths.items():
-        connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+        columns = [
+            f"CAST({c} AS DATE) AS {c}" if c in DATES else c for c in pd.read_parquet(path).columns
+        ]
+        select_list = ", ".join(columns)
+        connection.execute(
+            f"CREATE VIEW {table} AS SELECT {select_list} FROM read_parquet('{path}')"
+        )
     return connection
 
 
 def with_duckdb(connection: duckdb.DuckDBPyConnection, windows: Windows) -> dict[str, Any]:
     """The same figures in hand-written DuckDB SQL over the Parquet files."""
-    figures = connection.execute(
-        DUCKDB_FIGURES,
-        {
-            "day": windows.day,
-            "as_of": windows.naive_as_of,
-            "due_start": windows.upcoming[0],
-            "due_end": windows.upcoming[1],
-        },
+    connection.register("spans", windows.frame())
+    headline = connection.execute(
+        DUCKDB_HEADLINE,
+        {"day": windows.day, "due_first": windows.upcoming[0], "due_last": windows.upcoming[1]},
     ).fetchone()
-    accounts, arr_cents, backlog, renewals_due = figures
-    window = {"lower": windows.lower, "upper": windows.upper}
-    surveys = {row[0]: row[1:] for row in connection.execute(DUCKDB_SURVEYS, window).fetchall()}
-    daily = dict(connection.execute(DUCKDB_DAILY, window).fetchall())
-    return {
-        "accounts": accounts,
-        "arr_cents": int(arr_cents),
-        "backlog_open": backlog,
-        **survey_figures(surveys),
-        "renewals_due_arr_cents": int(renewals_due),
-        "tickets_created": sum(daily.values()),
-        "tickets_by_day": by_day(daily, windows),
-    }
+
+    def by_span(query: str, parameters: dict | None = None) -> dict[int, tuple]:
+        rows = connection.execute(query, parameters or {}).fetchall()
+        return {row[0]: row[1:] for row in rows}
+
+    tickets = by_span(DUCKDB_TICKETS, sla_targets_ms())
+    backlog = by_span(DUCKDB_BACKLOG)
+    surveys = by_span(DUCKDB_SURVEYS)
+    retention = by_span(DUCKDB_RETENTION)
+    renewal_rate = by_span(DUCKDB_RENEWAL_RATE)
+    values: dict[str, list[Any]] = {key: [] for key in kpi.CARD_KEYS}
+    for k in range(len(windows.spans)):
+        created, frt_median, met, breached = tickets.get(k, (0, None, 0, 0))
+        csat_n, satisfied, nps_n, promoters, detractors = surveys.get(k, (0,) * 5)
+        cohort, starting, ending, kept, churned = retention.get(k, (0, 0, 0, 0, 0))
+        values["tickets_created"].append(created)
+        values["backlog_open"].append(backlog.get(k, (0,))[0])
+        values["frt_median_min"].append(None if frt_median is None else frt_median / 60_000)
+        values["sla_frt_compliance"].append(ratio(met, met + breached))
+        values["csat"].append(ratio(satisfied, csat_n))
+        values["nps"].append(ratio(100 * (promoters - detractors), nps_n))
+        values["grr"].append(ratio(int(kept or 0), int(starting or 0)))
+        values["nrr"].append(ratio(int(ending or 0), int(starting or 0)))
+        values["logo_churn_rate"].append(ratio(churned, cohort) if starting else None)
+        kept_arr, closed_arr = renewal_rate.get(k, (0, 0))
+        values["renewal_rate_arr"].append(ratio(int(kept_arr), int(closed_arr)))
+    due = {"day": windows.day, "due_first": windows.upcoming[0], "due_last": windows.upcoming[1]}
+    ((at_risk,),) = connection.execute(DUCKDB_AT_RISK, due).fetchall()
+    names = ("accounts", "arr_cents", "renewals_due_arr_cents")
+    return figures(
+        values,
+        {
+            **{n: int(v) for n, v in zip(names, headline, strict=True)},
+            "at_risk_arr_cents": int(at_risk),
+        },
+    )
 
 
-def survey_figures(surveys: dict[str, tuple[int, int, int, int, int]]) -> dict[str, Any]:
-    """CSAT and NPS from (responses, Σ score, satisfied, promoters, detractors) per type."""
-    csat_n, csat_total, satisfied, _, _ = surveys.get("csat", (0, 0, 0, 0, 0))
-    nps_n, _, _, promoters, detractors = surveys.get("nps", (0, 0, 0, 0, 0))
-    return {
-        "csat_share": satisfied / csat_n if csat_n else None,
-        "csat_avg": int(csat_total) / csat_n if csat_n else None,
-        "csat_responses": int(csat_n),
-        "nps": 100 * (promoters - detractors) / nps_n if nps_n else None,
-        "nps_responses": int(nps_n),
-    }
+# --- 3. naive pandas ------------------------------------------------------------------------
 
 
 def naive(engine: Engine, windows: Windows) -> dict[str, Any]:
-    """Every table read whole into pandas, then the figures computed in pandas."""
+    """Every table read whole into pandas, then each figure computed in pandas and numpy."""
     with engine.connect() as connection:
-        tables = {table: pd.read_sql_table(table, connection) for table in EXPORTS}
+        tables = {table: read_table(connection, f"SELECT * FROM {table}") for table in EXPORTS}
     subscriptions, tickets = tables["subscriptions"], tables["tickets"]
     surveys, renewals = tables["survey_responses"], tables["renewals"]
-    day = pd.Timestamp(windows.day)
-    as_of = pd.Timestamp(windows.naive_as_of)
-    lower, upper = pd.Timestamp(windows.lower), pd.Timestamp(windows.upper)
+    health = tables["health_snapshots"]
+    never = date.fromisoformat(NEVER)
+    sub_end = subscriptions["end_date"].fillna(never)
+    resolved = tickets["resolved_at"].fillna(pd.Timestamp(NEVER))
+    frt_ms = (tickets["first_response_at"] - tickets["created_at"]).dt.total_seconds() * 1000
+    targets = tickets["priority"].fillna("normal").map(sla_targets_ms())
 
-    starts = pd.to_datetime(subscriptions["start_date"])
-    ends = pd.to_datetime(subscriptions["end_date"])
-    active = (starts <= day) & (ends.isna() | (ends > day))
-    created = pd.to_datetime(tickets["created_at"])
-    resolved = pd.to_datetime(tickets["resolved_at"])
-    backlog = (created <= as_of) & (resolved.isna() | (resolved > as_of))
-    recent = created[(created >= lower) & (created < upper)]
-    daily = recent.dt.date.value_counts().to_dict()
-    responded = pd.to_datetime(surveys["responded_at"])
-    in_window = surveys[(responded >= lower) & (responded < upper)]
-    by_type = {}
-    for kind in ("csat", "nps"):
-        scores = in_window.loc[in_window["survey_type"] == kind, "score"]
-        by_type[kind] = (
-            len(scores),
-            int(scores.sum()),
-            int((scores >= 4).sum()),
-            int((scores >= 9).sum()),
-            int((scores <= 6).sum()),
+    def arr_by_account(day: date) -> pd.Series:
+        active = (subscriptions["start_date"] <= day) & (sub_end > day)
+        return subscriptions[active].groupby("account_id")["arr_cents"].sum()
+
+    def red_accounts(day: date) -> set[str]:
+        known = health[health["snapshot_date"] <= day].sort_values("snapshot_date")
+        latest = known.groupby("account_id")["band"].last()
+        return set(latest[latest == "red"].index)
+
+    values: dict[str, list[Any]] = {key: [] for key in kpi.CARD_KEYS}
+    for span in windows.spans:
+        created = tickets["created_at"]
+        in_span = (created >= span.lower) & (created < span.upper)
+        frt = frt_ms[in_span].dropna()
+        waited = (pd.Timestamp(span.as_of) - created[in_span]).dt.total_seconds() * 1000
+        target = targets[in_span]
+        met = int((frt_ms[in_span] <= target).sum())
+        breached = int(
+            ((frt_ms[in_span] > target) | (frt_ms[in_span].isna() & (waited > target))).sum()
         )
-    due = pd.to_datetime(renewals["renewal_date"]).dt.date
-    open_due = renewals["outcome"].isna() & (due >= windows.upcoming[0])
-    open_due &= due <= windows.upcoming[1]
-    return {
+        at = pd.Timestamp(span.backlog_at)
+        values["tickets_created"].append(int(in_span.sum()))
+        values["backlog_open"].append(int(((created <= at) & (resolved > at)).sum()))
+        values["frt_median_min"].append(
+            float(np.percentile(frt, 50)) / 60_000 if len(frt) else None
+        )
+        values["sla_frt_compliance"].append(ratio(met, met + breached))
+
+        answered = (surveys["responded_at"] >= span.lower) & (surveys["responded_at"] < span.upper)
+        csat = surveys.loc[answered & (surveys["survey_type"] == "csat"), "score"]
+        nps = surveys.loc[answered & (surveys["survey_type"] == "nps"), "score"]
+        values["csat"].append(ratio(int((csat >= 4).sum()), len(csat)))
+        values["nps"].append(ratio(100 * int((nps >= 9).sum() - (nps <= 6).sum()), len(nps)))
+
+        starting = arr_by_account(span.first)
+        starting = starting[starting > 0]
+        ending = arr_by_account(span.after).reindex(starting.index, fill_value=0)
+        total = int(starting.sum())
+        values["grr"].append(ratio(int(np.minimum(starting, ending).sum()), total))
+        values["nrr"].append(ratio(int(ending.sum()), total))
+        values["logo_churn_rate"].append(ratio(int((ending == 0).sum()), len(starting)))
+
+        in_span = (renewals["renewal_date"] >= span.first) & (renewals["renewal_date"] <= span.last)
+        won = renewals[in_span & (renewals["outcome"] == "won")]
+        closed = renewals[in_span & renewals["outcome"].isin(["won", "lost"])]
+        kept = np.minimum(won["renewed_arr_cents"].fillna(0), won["current_arr_cents"])
+        values["renewal_rate_arr"].append(
+            ratio(int(kept.sum()), int(closed["current_arr_cents"].sum()))
+        )
+
+    due = renewals[
+        renewals["outcome"].isna()
+        & (renewals["renewal_date"] >= windows.upcoming[0])
+        & (renewals["renewal_date"] <= windows.upcoming[1])
+    ]
+    risky = (due["risk"] == "high").fillna(False) | due["account_id"].isin(
+        red_accounts(windows.day)
+    )
+    headline = {
         "accounts": len(tables["accounts"]),
-        "arr_cents": int(subscriptions.loc[active, "arr_cents"].sum()),
-        "backlog_open": int(backlog.sum()),
-        "tickets_created": len(recent),
-        **survey_figures(by_type),
-        "renewals_due_arr_cents": int(renewals.loc[open_due, "current_arr_cents"].sum()),
-        "tickets_by_day": by_day(daily, windows),
+        "arr_cents": int(arr_by_account(windows.day).sum()),
+        "renewals_due_arr_cents": int(due["current_arr_cents"].sum()),
+        "at_risk_arr_cents": int(due.loc[risky, "current_arr_cents"].sum()),
     }
+    return figures(values, headline)
 
 
 # --- the run --------------------------------------------------------------------------------
 
 
-def same(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
-    """The keys whose values differ (floats to 1e-12 relative)."""
-    differ = []
-    for key, value in expected.items():
-        other = actual.get(key)
-        if isinstance(value, float) and isinstance(other, float):
-            if not math.isclose(value, other, rel_tol=1e-12):
-                differ.append(key)
-        elif value != other:
-            differ.append(key)
-    return differ
+def close(value: Any, other: Any) -> bool:
+    """Equal, floats to 1e-12 relative (and 1e-12 absolute, for values that should be 0)."""
+    if isinstance(value, tuple) and isinstance(other, tuple):
+        return len(value) == len(other) and all(map(close, value, other))
+    if isinstance(value, float) and isinstance(other, float | int):
+        return math.isclose(value, other, rel_tol=1e-12, abs_tol=1e-12)
+    return value == other
+
+
+def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """The figures whose values differ."""
+    return [key for key, value in expected.items() if not close(value, actual.get(key))]
 
 
 def main() -> None:
@@ -325,14 +529,15 @@ def main() -> None:
     engine.dispose()
 
     for name, values in (("DuckDB", duck_values), ("naive pandas", naive_values)):
-        differ = same(cs_values, values)
+        differ = differences(cs_values, values)
         if differ:
             details = "; ".join(f"{k}: {cs_values[k]!r} != {values.get(k)!r}" for k in differ)
             raise SystemExit(f"CS Cockpit and {name} disagree: {details}")
-    print("the three implementations agree:")
-    for key, value in cs_values.items():
-        shown = f"{sum(value):,} over {len(value)} days" if key == "tickets_by_day" else value
-        print(f"  {key:<24} {shown}")
+    print(f"the three implementations agree on {len(cs_values)} figures, among them:")
+    for key in ("accounts", "arr_cents", "renewals_due_arr_cents", "at_risk_arr_cents"):
+        print(f"  {key:<24} {cs_values[key]!r:>24}")
+    for key in kpi.CARD_KEYS:
+        print(f"  {key:<24} {cs_values[key]!r:>24}  previous {cs_values.get(key + '.previous')!r}")
     backend = make_url(db_url).get_backend_name()
     for label, figure in (
         (f"CS Cockpit ({backend})", f"{cs_time * 1000:9.1f} ms"),

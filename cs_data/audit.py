@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cs_data.auth import Actor, ensure
 from cs_data.db import read_session
 from cs_data.models import AuditEntry
+from cs_data.paging import Page, paginate
 
 
 def record(
@@ -68,18 +69,8 @@ class AuditRow:
     after: dict[str, Any] | None
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    """One page of entries, newest first, and how many entries match in all."""
-
-    rows: list[AuditRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+AuditPage = Page[AuditRow]
+"""One page of entries, newest first, and how many entries match in all."""
 
 
 @dataclass(frozen=True)
@@ -120,33 +111,29 @@ def list_entries(
 ) -> AuditPage:
     """One page (1-based) of the entries matching ``where``, newest first, paged in SQL."""
     ensure(actor, "audit.view")
-    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    conditions = _conditions(where or AuditFilter())
-    with read_session(engine) as session:
-        total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, page), pages)
-        entries = session.scalars(
-            select(AuditEntry)
-            .where(*conditions)
-            .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+    stmt = (
+        select(
+            AuditEntry.id,
+            AuditEntry.occurred_at,
+            AuditEntry.actor_name,
+            AuditEntry.action,
+            AuditEntry.entity_type,
+            AuditEntry.entity_id,
+            AuditEntry.before,
+            AuditEntry.after,
         )
-        rows = [
-            AuditRow(
-                id=entry.id,
-                occurred_at=entry.occurred_at,
-                actor_name=entry.actor_name,
-                action=entry.action,
-                entity_type=entry.entity_type,
-                entity_id=entry.entity_id,
-                before=entry.before,
-                after=entry.after,
-            )
-            for entry in entries
-        ]
-    return AuditPage(rows=rows, total=total, page=page, page_size=page_size)
+        .where(*_conditions(where or AuditFilter()))
+        .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+    )
+    with engine.connect() as connection:
+        return paginate(
+            connection,
+            stmt,
+            page=page,
+            page_size=page_size,
+            max_page_size=MAX_PAGE_SIZE,
+            into=lambda row: AuditRow(**row._asdict()),
+        )
 
 
 def choices(engine: Engine, actor: Actor) -> AuditChoices:

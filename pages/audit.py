@@ -14,16 +14,12 @@ from cs_data.db import get_engine
 from cs_data.errors import CockpitError
 from ui import shell
 from ui.errors import show_error
-from ui.i18n import format_count, format_datetime, t
+from ui.i18n import choice_key, format_datetime, t
+from ui.paging import page_number, pager
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 30
 PAGE_KEY = "audit_page"
-
-
-def first_page() -> None:
-    """A changed filter starts again at page 1."""
-    st.session_state[PAGE_KEY] = 1
 
 
 def as_text(values: dict[str, Any] | None) -> str:
@@ -38,8 +34,7 @@ def pick(label_key: str, options: list[str], key: str) -> str | None:
         t(label_key),
         [None, *options],
         format_func=lambda value: t("audit.any") if value is None else value,
-        key=key,
-        on_change=first_page,
+        key=choice_key(key),
     )
 
 
@@ -53,7 +48,6 @@ def filters(choices: audit.AuditChoices) -> audit.AuditFilter:
                 value=(today - timedelta(days=DEFAULT_DAYS), today),
                 max_value=today,
                 key="audit_period",
-                on_change=first_page,
             )
         with who:
             actor_name = pick("audit.actor", choices.actor_names, "audit_actor")
@@ -93,7 +87,7 @@ st.caption(t("audit.intro", zone=settings.time_zone))
 engine = get_engine()
 try:
     where = filters(audit.choices(engine, actor))
-    number = int(st.session_state.get(PAGE_KEY, 1))
+    number = page_number(PAGE_KEY, where)
     result = audit.list_entries(engine, actor, where, page=number, page_size=PAGE_SIZE)
 except CockpitError as error:
     show_error(error)
@@ -103,16 +97,4 @@ if not result.rows:
     st.info(t("audit.empty"), icon=":material/inbox:")
     st.stop()
 entries_table(result)
-left, right = st.columns([1, 3], vertical_alignment="center")
-with left:
-    st.session_state[PAGE_KEY] = result.page
-    st.number_input(t("audit.page"), min_value=1, max_value=result.pages, key=PAGE_KEY)
-with right:
-    st.caption(
-        t(
-            "audit.count",
-            total=format_count(result.total),
-            page=format_count(result.page),
-            pages=format_count(result.pages),
-        )
-    )
+pager(result, PAGE_KEY, "audit.count")

@@ -13,9 +13,9 @@ from cs_data.kpi import feedback_detail
 from ui import kpi_charts, shell
 from ui.errors import show_error
 from ui.filters import filter_bar
-from ui.i18n import format_datetime, label, t
-from ui.kpi_cards import kpi_cards
-from ui.paging import pager
+from ui.i18n import choice_key, label, t
+from ui.kpi_cards import kpi_cards, load_changes
+from ui.paging import page_number, pager
 
 CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 25
@@ -23,16 +23,6 @@ COMMENTS_PAGE = "feedback_comments_page"
 DETRACTORS_PAGE = "feedback_detractors_page"
 CARDS = ("csat", "csat_avg", "csat_responses", "nps", "nps_responses")
 SURVEY_CHOICES = (None, "csat", "nps", "ces")
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def load_cards(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
-) -> dict[str, kpi.Change]:
-    """The card KPIs and their change against the previous window."""
-    return kpi.compare_previous(
-        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=CARDS
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -96,35 +86,45 @@ def load_detractors(
 def responses_table(result: feedback_detail.ResponsePage, *, with_type: bool) -> None:
     rows = result.rows
     columns = {
-        t("feedback.col_time"): [format_datetime(r.responded_at, settings.zone) for r in rows],
-        t("feedback.col_account"): [r.account_name or r.account_id or "" for r in rows],
-        t("feedback.col_csm"): [r.csm or "" for r in rows],
+        t("feedback.col_time"): [r.responded_at.astimezone(settings.zone) for r in rows],
+        t("feedback.col_account"): [r.account_name or r.account_id for r in rows],
+        t("feedback.col_csm"): [r.csm for r in rows],
         t("feedback.col_type"): [label("survey", r.survey_type) for r in rows],
         t("feedback.score"): [r.score for r in rows],
-        t("feedback.col_comment"): [r.comment or "" for r in rows],
+        t("feedback.col_comment"): [r.comment or None for r in rows],
     }
     if not with_type:
         del columns[t("feedback.col_type")]
-    st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch")
+    config = {
+        t("feedback.col_time"): st.column_config.DatetimeColumn(
+            width=130, format=t("fmt.datetime_column")
+        ),
+        t("feedback.col_account"): st.column_config.TextColumn(width=170),
+        t("feedback.col_csm"): st.column_config.TextColumn(width=120),
+        t("feedback.col_type"): st.column_config.TextColumn(width=70),
+        t("feedback.score"): st.column_config.NumberColumn(width=60),
+        t("feedback.col_comment"): st.column_config.TextColumn(width="large"),
+    }
+    st.dataframe(
+        pd.DataFrame(columns),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        placeholder=t("fmt.none"),
+    )
 
 
 def comment_filters() -> tuple[str, str | None, tuple[int, int]]:
-    def first_page() -> None:
-        st.session_state[COMMENTS_PAGE] = 1
-
     search, kind, scores = st.columns([2, 1, 1])
-    text = search.text_input(t("feedback.search"), key="feedback_search", on_change=first_page)
+    text = search.text_input(t("feedback.search"), key="feedback_search")
     survey_type = kind.selectbox(
         t("feedback.col_type"),
         SURVEY_CHOICES,
         format_func=lambda v: t("filters.any") if v is None else label("survey", v),
         placeholder=t("filters.any"),
-        key="feedback_type",
-        on_change=first_page,
+        key=choice_key("feedback_type"),
     )
-    low, high = scores.slider(
-        t("feedback.score_range"), 0, 10, (0, 10), key="feedback_scores", on_change=first_page
-    )
+    low, high = scores.slider(t("feedback.score_range"), 0, 10, (0, 10), key="feedback_scores")
     return text.strip(), survey_type, (low, high)
 
 
@@ -137,7 +137,7 @@ try:
         "feedback", settings.database_url, show=("period", "segment", "region", "csm")
     )
     window = (settings.database_url, chosen.start, chosen.end)
-    changes = load_cards(*window, chosen.as_of, chosen.kpi_filter)
+    changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
     nps, csat = load_distributions(*window, chosen.kpi_filter)
 except Exception as error:
@@ -153,9 +153,8 @@ kpi_charts.score_distributions(nps, csat)
 
 st.subheader(t("feedback.detractors_title"), anchor=False)
 st.caption(t("feedback.detractors_help"))
-detractors = load_detractors(
-    *window, chosen.kpi_filter, int(st.session_state.get(DETRACTORS_PAGE, 1))
-)
+selection = (chosen.start, chosen.end, chosen.kpi_filter)
+detractors = load_detractors(*window, chosen.kpi_filter, page_number(DETRACTORS_PAGE, *selection))
 if detractors.rows:
     responses_table(detractors, with_type=False)
     pager(detractors, DETRACTORS_PAGE, "feedback.count")
@@ -170,7 +169,7 @@ comments = load_comments(
     search,
     survey_type,
     scores,
-    int(st.session_state.get(COMMENTS_PAGE, 1)),
+    page_number(COMMENTS_PAGE, *selection, search, survey_type, scores),
 )
 if comments.rows:
     responses_table(comments, with_type=True)

@@ -15,24 +15,14 @@ from ui import retention_view, shell
 from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import format_date, t
-from ui.kpi_cards import kpi_cards
-from ui.paging import pager
+from ui.kpi_cards import kpi_cards, load_changes
+from ui.paging import page_number, pager
 
 CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 50
 PAGE_KEY = "retention_churned_page"
 SHOW = ("period", "segment", "region", "csm")
 CARDS = ("arr_total", "grr", "nrr", "logo_churn_rate", "revenue_churn_rate")
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def load_cards(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
-) -> dict[str, kpi.Change]:
-    """The card KPIs and their change against the previous window."""
-    return kpi.compare_previous(
-        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=CARDS
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -70,10 +60,10 @@ st.caption(t("retention.intro"))
 try:
     chosen = filter_bar("retention", settings.database_url, show=SHOW)
     window = (settings.database_url, chosen.start, chosen.end)
-    changes = load_cards(*window, chosen.as_of, chosen.kpi_filter)
+    changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
     flow = load_waterfall(*window, chosen.kpi_filter)
-    number = int(st.session_state.get(PAGE_KEY, 1))
+    number = page_number(PAGE_KEY, chosen.start, chosen.end, chosen.kpi_filter)
     churned = load_churned(*window, chosen.kpi_filter, number)
 except Exception as error:
     show_error(error)

@@ -13,9 +13,9 @@ from cs_data.kpi import support_detail
 from ui import kpi_charts, shell
 from ui.errors import show_error
 from ui.filters import filter_bar
-from ui.i18n import format_datetime, label, t
-from ui.kpi_cards import format_minutes, kpi_cards
-from ui.paging import pager
+from ui.i18n import label, t
+from ui.kpi_cards import kpi_cards, load_changes
+from ui.paging import page_number, pager
 
 CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 50
@@ -31,16 +31,6 @@ CARDS = (
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def load_cards(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
-) -> dict[str, kpi.Change]:
-    """The card KPIs and their change against the previous window."""
-    return kpi.compare_previous(
-        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=CARDS
-    )
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def load_trends(
     database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
 ) -> pd.DataFrame:
@@ -53,14 +43,20 @@ def load_trends(
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def load_breakdowns(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
+    database_key: str,
+    start: date,
+    end: date,
+    as_of: datetime,
+    where: kpi.KpiFilter,
+    time_zone: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """SLA compliance by priority, volume by channel and tickets by weekday and hour."""
+    """SLA compliance by priority, volume by channel and tickets by weekday and hour (in
+    ``time_zone``)."""
     engine = get_engine()
     return (
         support_detail.sla_by_priority(engine, start, end, as_of=as_of, filters=where),
         support_detail.volume_by_channel(engine, start, end, filters=where),
-        support_detail.weekday_hour(engine, start, end, filters=where),
+        support_detail.weekday_hour(engine, start, end, filters=where, time_zone=time_zone),
     )
 
 
@@ -74,26 +70,61 @@ def load_breached(
     )
 
 
+BREACHED_WIDTHS = {
+    "created": 125,
+    "ticket": 80,
+    "subject": 190,
+    "account": 140,
+    "priority": 65,
+    "assignee": 105,
+    "frt": 90,
+    "resolution": 95,
+    "missed": 90,
+}
+"""Column widths in pixels: the table fits the page at 1440 px without scrolling sideways."""
+MINUTES_PER_HOUR = 60
+
+
+def hours(minutes: float | None) -> float | None:
+    return None if minutes is None else minutes / MINUTES_PER_HOUR
+
+
 def breached_table(result: support_detail.BreachedPage) -> None:
-    def breached(row: support_detail.BreachedTicket) -> str:
-        which = [("frt", row.frt_breached), ("resolution", row.resolution_breached)]
-        return t("list.separator").join(t(f"support.target_{k}") for k, hit in which if hit)
+    def missed(row: support_detail.BreachedTicket) -> str:
+        if row.frt_breached and row.resolution_breached:
+            return t("support.missed_both")
+        return t("support.missed_frt") if row.frt_breached else t("support.missed_resolution")
 
     rows = result.rows
-    frame = pd.DataFrame(
-        {
-            t("support.col_created"): [format_datetime(r.created_at, settings.zone) for r in rows],
-            t("support.col_ticket"): [r.id for r in rows],
-            t("support.col_subject"): [r.subject or "" for r in rows],
-            t("support.col_account"): [r.account_name or r.account_id or "" for r in rows],
-            t("support.priority"): [label("priority", r.priority) for r in rows],
-            t("support.col_assignee"): [r.assignee or "" for r in rows],
-            t("support.col_frt"): [format_minutes(r.frt_minutes) for r in rows],
-            t("support.col_resolution"): [format_minutes(r.resolution_minutes) for r in rows],
-            t("support.col_breached"): [breached(r) for r in rows],
-        }
+    columns = {
+        "created": [r.created_at.astimezone(settings.zone) for r in rows],
+        "ticket": [r.id for r in rows],
+        "subject": [r.subject or None for r in rows],
+        "account": [r.account_name or r.account_id for r in rows],
+        "priority": [label("priority", r.priority) for r in rows],
+        "assignee": [r.assignee for r in rows],
+        "frt": [hours(r.frt_minutes) for r in rows],
+        "resolution": [hours(r.resolution_minutes) for r in rows],
+        "missed": [missed(r) for r in rows],
+    }
+    config = {
+        t(f"support.col_{name}"): st.column_config.Column(width=width)
+        for name, width in BREACHED_WIDTHS.items()
+    }
+    config[t("support.col_created")] = st.column_config.DatetimeColumn(
+        width=BREACHED_WIDTHS["created"], format=t("fmt.datetime_column")
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    for name in ("frt", "resolution"):
+        config[t(f"support.col_{name}")] = st.column_config.NumberColumn(
+            width=BREACHED_WIDTHS[name], format="%.1f", help=t(f"support.col_{name}.help")
+        )
+    st.dataframe(
+        pd.DataFrame({t(f"support.col_{name}"): values for name, values in columns.items()}),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        placeholder=t("fmt.none"),
+    )
 
 
 settings = shell.page_setup()
@@ -103,10 +134,10 @@ st.caption(t("support.intro", zone=settings.time_zone))
 try:
     chosen = filter_bar("support", settings.database_url)
     window = (settings.database_url, chosen.start, chosen.end, chosen.as_of)
-    changes = load_cards(*window, chosen.kpi_filter)
+    changes = load_changes(*window, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.grain, chosen.kpi_filter)
-    sla, channels, cells = load_breakdowns(*window, chosen.kpi_filter)
-    number = int(st.session_state.get(PAGE_KEY, 1))
+    sla, channels, cells = load_breakdowns(*window, chosen.kpi_filter, settings.time_zone)
+    number = page_number(PAGE_KEY, chosen.start, chosen.end, chosen.kpi_filter)
     breached = load_breached(*window, chosen.kpi_filter, number)
 except Exception as error:
     show_error(error)
@@ -117,7 +148,7 @@ if not changes["tickets_created"].current and not changes["backlog_open"].curren
     st.stop()
 kpi_cards(changes, CARDS, per_row=3)
 kpi_charts.support_trends(trends, chosen.grain)
-kpi_charts.support_breakdowns(sla, channels, cells)
+kpi_charts.support_breakdowns(sla, channels, cells, zone=settings.time_zone)
 st.subheader(t("support.breached_title"), anchor=False)
 if not breached.rows:
     st.info(t("support.breached_empty"), icon=":material/verified:")

@@ -15,7 +15,7 @@ from ui import shell, team_view
 from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import t
-from ui.kpi_cards import kpi_cards
+from ui.kpi_cards import kpi_cards, load_changes
 
 CACHE_TTL_SECONDS = 300
 SHOW = ("period", "segment", "region")
@@ -26,16 +26,6 @@ CARDS = (
     "csat",
     "renewal_rate_count",
 )
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def load_cards(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
-) -> dict[str, kpi.Change]:
-    """The team-wide KPIs and their change against the previous window."""
-    return kpi.compare_previous(
-        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=CARDS
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -57,7 +47,7 @@ st.caption(t("team.intro"))
 try:
     chosen = filter_bar("team", settings.database_url, show=SHOW)
     window = (settings.database_url, chosen.start, chosen.end, chosen.as_of, chosen.kpi_filter)
-    changes = load_cards(*window)
+    changes = load_changes(*window, CARDS)
     agents, csms = load_tables(*window)
 except Exception as error:
     show_error(error)

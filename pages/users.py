@@ -11,7 +11,7 @@ from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
-from ui.i18n import format_datetime, label, t
+from ui.i18n import choice_key, format_datetime, label, t
 
 CREATE_FIELDS = ("new_username", "new_display_name", "new_email", "new_password", "new_repeat")
 RESET_FIELDS = ("reset_password", "reset_repeat")
@@ -46,7 +46,7 @@ def create_form() -> None:
             t("users.role"),
             domain.ROLES,
             index=domain.ROLES.index("viewer"),
-            key="new_role",
+            key=choice_key("new_role"),
             format_func=role_name,
         )
         show_field_errors(error, "role")
@@ -82,7 +82,9 @@ def role_form(names: list[str]) -> None:
     error = form_error(form)
     with st.form("user_role"):
         st.selectbox(t("users.user"), names, key="role_user")
-        st.selectbox(t("users.role"), domain.ROLES, key="role_role", format_func=role_name)
+        st.selectbox(
+            t("users.role"), domain.ROLES, key=choice_key("role_role"), format_func=role_name
+        )
         show_field_errors(error, "role")
         st.form_submit_button(t("users.set_role"), on_click=submit, args=(form, do_set_role))
 
@@ -124,7 +126,7 @@ def active_form(people: list[users.UserInfo]) -> None:
         st.selectbox(
             t("users.user"),
             [u.username for u in people],
-            key="active_user",
+            key=choice_key("active_user"),
             format_func=lambda name: t(
                 "users.state_active"
                 if next(u for u in people if u.username == name).is_active

@@ -48,3 +48,27 @@ def test_the_app_never_imports_sqlalchemy(path):
 def test_pages_stay_short(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_PAGE_LINES, f"{lines} lines: move logic to cs_data or ui"
+
+
+def cached_functions(path: Path) -> dict[str, str]:
+    """Source text of each top-level ``st.cache_data``/``st.cache_resource`` function, by name."""
+    text = path.read_text(encoding="utf-8")
+    return {
+        node.name: ast.get_source_segment(text, node) or ""
+        for node in ast.parse(text, filename=str(path)).body
+        if isinstance(node, ast.FunctionDef)
+        and any("cache_" in ast.unparse(decorator) for decorator in node.decorator_list)
+    }
+
+
+def test_no_two_pages_share_a_cache_by_writing_the_same_cached_function():
+    """Streamlit runs every page as module ``__main__`` and keys a cached function by module,
+    name and source text: the same function written in two pages is one cache, whatever
+    the page's globals it reads. (Support's cards were shown to Feedback that way, with a
+    KeyError for its own cards, whenever both were opened within a minute.)"""
+    pages_by_source: dict[tuple[str, str], list[str]] = {}
+    for path in PAGES:
+        for function, source in cached_functions(path).items():
+            pages_by_source.setdefault((function, source), []).append(name(path))
+    shared = {function: where for (function, _), where in pages_by_source.items() if len(where) > 1}
+    assert not shared, f"put these in ui/ with what they read as arguments: {shared}"

@@ -115,6 +115,84 @@ def test_weekday_hour_counts_every_cell_in_utc(tickets):
     cells = {(r.weekday, r.hour): r.tickets for r in frame.itertuples() if r.tickets}
     # Mon 3rd 09h, Tue 4th 10h, Sun 9th 23h, Thu 20th 08h, Mon 31st 23h
     assert cells == {(0, 9): 1, (1, 10): 1, (6, 23): 1, (3, 8): 1, (0, 23): 1}
+    assert weekday_hour(tickets, *MARCH, time_zone="UTC").equals(frame), "UTC is the default"
+
+
+def local_cells(engine, moments: list[str], start: date, end: date, zone: str) -> dict:
+    """The non-empty heat map cells in ``zone`` of tickets created at ``moments`` (UTC)."""
+    with transaction(engine) as session:
+        for moment in moments:
+            make_ticket(session, created_at=at(moment))
+    frame = weekday_hour(engine, start, end, time_zone=zone)
+    assert len(frame) == 7 * 24
+    return {(r.weekday, r.hour): r.tickets for r in frame.itertuples() if r.tickets}
+
+
+def test_weekday_hour_in_new_york_across_both_dst_changes(engine):
+    # Clocks go 02:00 EST -> 03:00 EDT at 07:00Z on Sun 9 March 2025,
+    # and 02:00 EDT -> 01:00 EST at 06:00Z on Sun 2 November 2025.
+    cells = local_cells(
+        engine,
+        [
+            "2025-03-08 04:30",  # EST (-5): Fri 7th 23:30
+            "2025-03-09 06:59:59.999999",  # EST: Sun 01:59:59
+            "2025-03-09 07:00",  # EDT (-4): Sun 03:00, 02:00 never happened
+            "2025-03-09 07:45",  # EDT: Sun 03:45
+            "2025-11-02 05:30",  # EDT: Sun 01:30, the first time
+            "2025-11-02 06:30",  # EST: Sun 01:30 again
+            "2025-11-02 07:00",  # EST: Sun 02:00
+        ],
+        date(2025, 3, 1),
+        date(2025, 11, 30),
+        "America/New_York",
+    )
+    assert cells == {(4, 23): 1, (6, 1): 3, (6, 3): 2, (6, 2): 1}
+
+
+def test_weekday_hour_in_a_zone_half_an_hour_off_utc(engine):
+    # Asia/Kolkata is UTC+05:30 all year: local hours start at hh:30Z.
+    cells = local_cells(
+        engine,
+        [
+            "2025-03-03 18:29:59.999999",  # Mon 23:59:59
+            "2025-03-03 18:30",  # Tue 00:00
+            "2025-03-03 18:44:59",  # Tue 00:14:59
+            "2025-03-04 03:45",  # Tue 09:15
+            "2025-03-04 04:29",  # Tue 09:59
+            "2025-03-04 04:30",  # Tue 10:00
+            "2025-03-31 18:29",  # Mon 31st 23:59, last day of the UTC window
+            "2025-03-31 18:30",  # Tue 1 April 00:00, still in the UTC window
+            "2025-04-01 00:00",  # outside the window
+        ],
+        *MARCH,
+        "Asia/Kolkata",
+    )
+    assert cells == {(0, 23): 2, (1, 0): 3, (1, 9): 2, (1, 10): 1}
+
+
+def test_weekday_hour_in_utc_is_exact_to_the_microsecond(engine):
+    # SQLite's date functions round to the millisecond: 09:59:59.9999 must stay in hour 9.
+    cells = local_cells(
+        engine,
+        ["2025-03-03 09:59:59.999900", "2025-03-03 10:00", "2025-03-01 00:00"],
+        *MARCH,
+        "UTC",
+    )
+    assert cells == {(0, 9): 1, (0, 10): 1, (5, 0): 1}
+
+
+def test_weekday_hour_places_a_clock_change_inside_a_quarter_hour_ticket_by_ticket(engine):
+    # St. John's went from -03:30 to -02:30 at 00:01 local on Sun 13 March 2011 (03:31Z), in
+    # the middle of the quarter hour from 03:30Z.
+    cells = local_cells(
+        engine,
+        ["2011-03-13 03:30:30", "2011-03-13 03:40", "2011-03-13 03:45"],
+        date(2011, 3, 1),
+        date(2011, 3, 31),
+        "America/St_Johns",
+    )
+    # 00:00:30 NST; 01:10 NDT; 01:15 NDT
+    assert cells == {(6, 0): 1, (6, 1): 2}
 
 
 def test_breached_tickets_newest_first_paged(tickets):

@@ -133,10 +133,13 @@ def test_backlog_open_counts_tickets_open_at_the_instant(engine):
         (as_of + second, None),  # created after: not yet
         (at("2025-03-01 09:00"), at("2025-03-05 10:00")),  # resolved before: closed
     )
-    assert kpi.backlog_open(engine, as_of) == 3
+    values = kpi.compute_kpis(
+        engine, start=as_of.date(), end=as_of.date(), as_of=as_of, keys=["backlog_open"]
+    )
+    assert values == {"backlog_open": 3}
 
 
-def test_tickets_created_by_day_uses_utc_days_and_fills_empty_days(engine):
+def test_tickets_created_per_day_uses_utc_days_and_fills_empty_days(engine):
     add_tickets(
         engine,
         (at("2025-02-28 23:59:59.999999"), None),  # the day before: out
@@ -147,29 +150,18 @@ def test_tickets_created_by_day_uses_utc_days_and_fills_empty_days(engine):
     )
     start, end = date(2025, 3, 1), date(2025, 3, 3)
 
-    frame = kpi.tickets_created_by_day(engine, start, end)
+    frame = kpi.series_frame(engine, ["tickets_created"], start=start, end=end)
 
-    assert list(frame.columns) == ["day", "tickets"]
-    assert [d.date() for d in frame["day"]] == [start, date(2025, 3, 2), end]
-    assert frame["tickets"].tolist() == [2, 0, 1]
-    assert kpi.tickets_created(engine, start, end) == 3
-
-
-def test_tickets_created_by_day_over_more_days_than_one_statement_counts(engine):
-    add_tickets(engine, (at("2024-01-01 12:00"), None), (at("2025-02-03 00:00"), None))
-    start, end = date(2024, 1, 1), date(2025, 2, 3)  # 400 days, two statements
-
-    frame = kpi.tickets_created_by_day(engine, start, end)
-
-    assert len(frame) == 400
-    assert frame["tickets"].sum() == 2
-    assert frame["tickets"].iloc[0] == 1
-    assert frame["tickets"].iloc[-1] == 1
+    assert list(frame.columns) == ["period_start", "period_end", "tickets_created"]
+    assert [d.date() for d in frame["period_start"]] == [start, date(2025, 3, 2), end]
+    assert frame["tickets_created"].tolist() == [2, 0, 1]
+    total = kpi.compute_kpis(engine, start=start, end=end, keys=["tickets_created"])
+    assert total == {"tickets_created": 3}
 
 
 def test_a_window_that_ends_before_it_starts_is_refused(engine):
     with pytest.raises(ValueError, match="before it starts"):
-        kpi.tickets_created(engine, date(2025, 3, 2), date(2025, 3, 1))
+        kpi.compute_kpis(engine, start=date(2025, 3, 2), end=date(2025, 3, 1))
 
 
 # --- surveys ------------------------------------------------------------------------------
@@ -188,11 +180,12 @@ def test_csat_share_average_and_count_over_the_window(engine):
     )
     add_surveys(engine, "ces", (7, at("2025-03-10 12:00")))  # another survey type
 
-    result = kpi.csat(engine, start, end)
+    result = kpi.compute_kpis(engine, start=start, end=end)
 
-    assert result.responses == 4
-    assert result.share == pytest.approx(2 / 4)
-    assert result.average == pytest.approx((5 + 4 + 3 + 1) / 4)
+    assert result["csat_responses"] == 4
+    assert result["csat"] == pytest.approx(2 / 4)
+    assert result["csat_avg"] == pytest.approx((5 + 4 + 3 + 1) / 4)
+    assert result["ces_avg"] == 7
 
 
 def test_nps_is_promoters_minus_detractors_per_hundred_responses(engine):
@@ -208,10 +201,10 @@ def test_nps_is_promoters_minus_detractors_per_hundred_responses(engine):
         (0, at("2025-02-28 10:00")),  # before the window
     )
 
-    result = kpi.nps(engine, start, end)
+    result = kpi.compute_kpis(engine, start=start, end=end)
 
-    assert result.responses == 5
-    assert result.value == pytest.approx(100 * (3 - 1) / 5)
+    assert result["nps_responses"] == 5
+    assert result["nps"] == pytest.approx(100 * (3 - 1) / 5)
 
 
 # --- empty database and the overview ------------------------------------------------------
@@ -221,13 +214,11 @@ def test_an_empty_database_gives_zeros_and_no_ratios(engine):
     start, end = date(2025, 3, 1), date(2025, 3, 30)
     assert kpi.account_count(engine) == 0
     assert kpi.arr_total(engine, end) == 0
-    assert kpi.backlog_open(engine, at("2025-03-30 12:00")) == 0
     assert kpi.renewals_due_arr(engine, start, end) == 0
-    assert kpi.csat(engine, start, end) == kpi.Csat(share=None, average=None, responses=0)
-    assert kpi.nps(engine, start, end) == kpi.Nps(value=None, responses=0)
-    frame = kpi.tickets_created_by_day(engine, start, end)
-    assert len(frame) == 30
-    assert frame["tickets"].sum() == 0
+    values = kpi.compute_kpis(engine, start=start, end=end)
+    assert {key: value for key, value in values.items() if value is not None} == {
+        key: 0 for key, spec in kpi.KPIS.items() if spec.unit in ("count", "cents")
+    }
 
     summary = kpi.overview(engine, as_of=at("2025-03-30 12:00"))
     assert not summary.has_data
@@ -263,9 +254,10 @@ def test_overview_windows_and_figures(engine):
     assert summary.upcoming == (date(2025, 3, 30), date(2025, 6, 27))
     assert summary.accounts == 1
     assert summary.arr_cents == 12_00
-    assert summary.backlog_open == 2
-    assert summary.tickets_created == 2
-    assert summary.csat == kpi.Csat(share=1.0, average=5.0, responses=1)
-    assert summary.nps == kpi.Nps(value=-100.0, responses=1)
+    assert summary.changes["backlog_open"].current == 2
+    assert summary.changes["tickets_created"] == (2, 1, 1)  # Jan 30 – Feb 28: one ticket
+    assert summary.changes["csat"].current == 1.0
+    assert summary.changes["nps"].current == -100.0
     assert summary.renewals_due_arr_cents == 12_00
+    assert list(summary.daily["tickets_created"]) == [1] + [0] * 28 + [1]
     assert summary.has_data

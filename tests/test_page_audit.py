@@ -174,3 +174,13 @@ def test_shared_mode_refuses_to_start_without_a_cookie_key(configured_db, monkey
 def test_an_actor_without_permission_gets_no_audit_data(engine):
     with pytest.raises(PermissionDenied, match="may not read the audit log"):
         audit.list_entries(engine, Actor(name="vic", user_id=None, role="viewer"))
+
+
+def test_a_changed_filter_goes_back_to_page_1(manager_app):
+    at = manager_app
+    at.number_input(key="audit_page").set_value(2).run()
+    at.selectbox(key="audit_actor").select("ann").run()
+
+    assert not at.exception
+    assert at.number_input(key="audit_page").value == 1
+    assert any("page 1 of 2" in c.value for c in at.caption)

@@ -70,7 +70,7 @@ def test_cards_detractors_and_comments(shared_mode):
 
     assert at.title[0].value == "Feedback"
     cards = metrics(at)
-    assert (cards["CSAT"], cards["NPS"], cards["NPS responses"]) == ("50.0%", "+0", "3")
+    assert (cards["CSAT"], cards["NPS"], cards["NPS responses"]) == ("50.0%", "0", "3")
     assert "4 or 5" in next(m.help for m in at.metric if m.label == "CSAT")
     assert any("1 promoters, 1 passives, 1 detractors" in c.value for c in at.caption)
     detractors, comments = (frame.value for frame in at.dataframe)
@@ -126,3 +126,50 @@ def test_in_korean(shared_mode):
 def test_every_role_may_open_it(shared_mode, role):
     at = open_page(role)
     assert at.title[0].value == "Feedback"
+
+
+def add_detractors(now: datetime, count: int) -> None:
+    """``count`` NPS detractors with a comment each, in the last days, newest first by number."""
+    schema.upgrade(get_engine())
+    with transaction(get_engine()) as session:
+        session.add(Account(id="A1", name="Alpha", segment="smb"))
+        session.flush()
+        session.add_all(
+            SurveyResponse(
+                id=f"D{n:03}",
+                account_id="A1",
+                survey_type="nps",
+                score=3,
+                responded_at=now - timedelta(days=2, minutes=n),
+                comment=f"Comment {n}",
+            )
+            for n in range(count)
+        )
+
+
+def test_a_changed_filter_sends_each_list_back_to_page_1(shared_mode):
+    add_detractors(datetime.now(UTC), 30)
+    at = open_page()
+    pages = ("feedback_detractors_page", "feedback_comments_page")
+
+    def shown() -> list[int]:
+        return [at.number_input(key=key).value for key in pages]
+
+    for key in pages:
+        at.number_input(key=key).set_value(2)
+    at.run()
+    assert shown() == [2, 2]
+
+    at.button_group(key="feedback_period").set_value("90d").run()
+    assert not at.exception
+    assert shown() == [1, 1], "the window changed: both lists start again"
+    assert [frame.value["Comment"].iloc[0] for frame in at.dataframe] == ["Comment 0"] * 2
+
+    for key in pages:
+        at.number_input(key=key).set_value(2)
+    at.run()
+    at.text_input(key="feedback_search").input("comment").run()
+    assert shown() == [2, 1], "the search narrows the comments only"
+    at.number_input(key="feedback_comments_page").set_value(2).run()
+    at.selectbox(key="feedback_type").select("nps").run()
+    assert shown() == [2, 1]

@@ -69,15 +69,16 @@ def test_cards_and_churned_accounts(shared_mode):
     assert at.title[0].value == "Retention"
     cards = metrics(at)
     assert cards["ARR"].value == "$1.3K"  # Alpha 1,000 + Gamma 300
-    assert cards["Gross revenue retention"].value == "66.7%"  # 1,000 of 1,500 kept
-    assert cards["Net revenue retention"].value == "66.7%"
+    assert cards["Gross retention"].value == "66.7%"  # 1,000 of 1,500 kept
+    assert cards["Net retention"].value == "66.7%"
     assert cards["Logo churn rate"].value == "50.0%"
-    assert "Σ min(ending, starting ARR)" in cards["Gross revenue retention"].help
+    assert "Σ min(ending, starting ARR)" in cards["Gross retention"].help
     assert "Previous window of the same length" in cards["Logo churn rate"].help
     rows = at.dataframe[0].value
     assert list(rows["Account"]) == ["Beta <b>Co</b>"], "plain text"
-    assert list(rows["Starting ARR"]) == ["$500"]
+    assert list(rows["Starting ARR"]) == [500.0], "dollars, a number column: it sorts"
     assert list(rows["Segment"]) == ["Enterprise"]
+    assert rows["CSM"].isna().all() and at.dataframe[0].proto.placeholder == "—"
     assert any("1 accounts · page 1 of 1" in c.value for c in at.caption)
     assert any("Expansion: Σ increase" in c.value for c in at.caption)
 
@@ -111,3 +112,32 @@ def test_in_korean(shared_mode):
 def test_every_role_may_open_it(shared_mode, role):
     at = open_page(role)
     assert at.title[0].value == "Retention"
+
+
+def test_a_changed_filter_sends_the_churned_list_back_to_page_1(shared_mode):
+    schema.upgrade(get_engine())
+    today = datetime.now(UTC).date()
+    with transaction(get_engine()) as session:
+        session.add_all(
+            Account(id=f"C{n:02}", name=f"Churned {n}", segment="smb") for n in range(60)
+        )
+        session.flush()
+        session.add_all(
+            Subscription(
+                id=f"S{n:02}",
+                account_id=f"C{n:02}",
+                start_date=today - timedelta(100),
+                end_date=today - timedelta(5),
+                arr_cents=100_000 + n,
+            )
+            for n in range(60)
+        )
+    at = open_page()
+    at.number_input(key="retention_churned_page").set_value(2).run()
+    assert any("60 accounts · page 2 of 2" in c.value for c in at.caption)
+
+    at.selectbox(key="retention_segment").select("smb").run()
+
+    assert not at.exception
+    assert at.number_input(key="retention_churned_page").value == 1
+    assert any("60 accounts · page 1 of 2" in c.value for c in at.caption)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cs_data import schema
+from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Ticket
 from tests.apptest import add_user, log_in, new_app
+from ui.locale_ko import MESSAGES as KOREAN
 
 PAGE = "pages/support.py"
 
@@ -84,8 +89,10 @@ def test_cards_charts_and_breached_list(shared_mode):
     rows = at.dataframe[0].value
     assert list(rows["Ticket"]) == ["T3", "T2"], "newest first"
     assert list(rows["Subject"]) == ["Never answered", "**Slow** answer"], "plain text"
-    assert list(rows["Breached"]) == ["First response, Resolution", "First response"]
-    assert list(rows["Account"]) == ["", "Alpha <b>Co</b>"]
+    assert list(rows["Missed"]) == ["Both", "Response"]
+    assert list(rows["Account"].fillna("—")) == ["—", "Alpha <b>Co</b>"], "missing: the none text"
+    assert list(rows["Response (h)"].fillna(-1)) == [-1, 8.0], "hours, a number column: it sorts"
+    assert at.dataframe[0].proto.placeholder == "—"
     assert any("2 tickets · page 1 of 1" in c.value for c in at.caption)
 
 
@@ -147,3 +154,94 @@ def test_in_korean(shared_mode):
 def test_every_role_may_open_it(shared_mode, role):
     at = open_page(role)
     assert at.title[0].value == "Support"
+
+
+def test_a_language_switch_keeps_the_chosen_filters_and_the_link(shared_mode):
+    add_tickets(datetime.now(UTC))
+    at = open_page()
+    at.selectbox(key="support_priority").select("high")
+    at.selectbox(key="support_segment").select("smb")
+    at.button_group(key="support_period").set_value("7d").run()
+    assert metrics(at)["Tickets created"].value == "1"
+
+    at.sidebar.button_group(key="_language_switch").set_value("ko").run()
+
+    assert not at.exception
+    assert at.title[0].value == KOREAN["support.title"]
+    priority, segment = at.selectbox(key="support_priority"), at.selectbox(key="support_segment")
+    assert (priority.value, segment.value) == ("high", "smb")
+    assert at.button_group(key="support_period").value == "7d"
+    # The browser knows a choice only by its label: it must be sent the Korean one, or it
+    # sends the English label back on the next run, which no option matches any more.
+    assert (priority.proto.set_value, priority.proto.raw_value) == (True, KOREAN["priority.high"])
+    assert (segment.proto.set_value, segment.proto.raw_value) == (True, KOREAN["segment.smb"])
+    assert metrics(at)[KOREAN["kpi_text.tickets_created"]].value == "1"
+    link = {name: at.query_params[name] for name in ("lang", "priority", "segment", "period")}
+    assert link == {"lang": "ko", "priority": "high", "segment": "smb", "period": "7d"}
+
+
+def add_breached(count: int, now: datetime) -> None:
+    """``count`` unanswered urgent tickets of the last days: all breach the 60-minute target."""
+    schema.upgrade(get_engine())
+    with transaction(get_engine()) as session:
+        session.add_all(
+            Ticket(
+                id=f"B{n:03}",
+                subject=f"Breached {n}",
+                priority="urgent",
+                channel="chat" if n % 2 else "email",
+                created_at=now - timedelta(days=2, minutes=n),
+            )
+            for n in range(count)
+        )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda at: at.button_group(key="support_period").set_value("90d"),
+        lambda at: at.selectbox(key="support_priority").select("urgent"),
+    ],
+    ids=["window", "priority"],
+)
+def test_a_changed_filter_sends_the_breached_list_back_to_page_1(shared_mode, change):
+    add_breached(120, datetime.now(UTC))
+    at = open_page()
+    at.number_input(key="support_breached_page").set_value(2).run()
+    assert at.number_input(key="support_breached_page").value == 2
+    assert list(at.dataframe[0].value["Ticket"])[:1] == ["B050"]
+
+    change(at).run()
+
+    assert not at.exception
+    assert at.number_input(key="support_breached_page").value == 1
+    assert list(at.dataframe[0].value["Ticket"])[:1] == ["B000"]
+    assert any("120 tickets · page 1 of 3" in c.value for c in at.caption)
+
+    at.number_input(key="support_breached_page").set_value(3).run()
+    at.sidebar.button_group(key="_language_switch").set_value("ko").run()
+    assert at.number_input(key="support_breached_page").value == 3, "not a filter"
+
+
+def test_the_heat_map_counts_in_the_configured_time_zone(shared_mode, monkeypatch):
+    monkeypatch.setenv("CS_TIME_ZONE", "Asia/Kolkata")
+    get_settings.cache_clear()
+    now = datetime.now(UTC)
+    add_tickets(now)
+    at = open_page()
+
+    heat = next(
+        chart
+        for chart in at.get("vega_lite_chart")
+        if json.loads(chart.proto.spec)["title"]["text"] == "Tickets by weekday and hour"
+    )
+    spec = json.loads(heat.proto.spec)
+    assert spec["title"]["subtitle"] == (
+        "Tickets created in the window, by weekday and hour in Asia/Kolkata"
+    )
+    cells = pa.ipc.open_stream(heat.proto.datasets[0].data.data).read_pandas()
+    shown = {(r.weekday, r.hour): r.tickets for r in cells.itertuples() if r.tickets}
+    zone = ZoneInfo("Asia/Kolkata")
+    created = [now - timedelta(days=2), now - timedelta(days=2, hours=-1), now - timedelta(days=1)]
+    local = [moment.astimezone(zone) for moment in created]
+    assert shown == {(moment.strftime("%a"), moment.hour): 1 for moment in local}

@@ -89,7 +89,7 @@ def test_a_viewer_sees_progress_but_no_forms(shared_mode):
 def test_a_manager_creates_a_target_in_percent(shared_mode):
     at = open_page("max", "manager")
     at.text_input(key="new_name").input("First response SLA 95%")
-    at.selectbox(key="new_kpi_en").set_value("sla_frt_compliance").run()
+    at.selectbox(key="new_kpi").set_value("sla_frt_compliance").run()
     assert at.number_input(key="new_value").label == "Goal (%)"
     at.number_input(key="new_value").set_value(95.0)
     button(at, "Create target").click().run()
@@ -170,15 +170,17 @@ def test_other_roles_may_look_but_not_write(shared_mode, role):
 
 def test_choices_survive_a_language_switch(shared_mode):
     at = open_page("max", "manager")
-    at.selectbox(key="new_segment_en").set_value("enterprise")
-    at.radio(key="new_direction_en").set_value("at_most").run()
+    at.selectbox(key="new_segment").set_value("enterprise")
+    at.radio(key="new_direction").set_value("at_most").run()
 
     at.sidebar.segmented_control[0].set_value("ko").run()
 
     assert not at.exception
-    assert at.selectbox(key="new_segment_ko").value == "enterprise"
-    assert at.radio(key="new_direction_ko").value == "at_most"
-    assert "new_segment_en" not in at.session_state
+    segment, direction = at.selectbox(key="new_segment"), at.radio(key="new_direction")
+    assert (segment.value, direction.value) == ("enterprise", "at_most")
+    # The browser, which knows a choice only by its label, is sent the Korean labels.
+    assert (segment.proto.set_value, segment.proto.raw_value) == (True, "대기업")
+    assert (direction.proto.set_value, direction.proto.raw_value) == (True, "목표값 이하")
 
 
 def test_deleting_the_target_being_edited_leaves_the_others_editable(shared_mode):

@@ -69,14 +69,16 @@ def test_agents_and_csms_against_the_team_median(shared_mode):
     median, agents, csm_median, csms = (frame.value for frame in at.dataframe)
     assert list(median["Agent"]) == ["Team median"]
     assert list(median["Tickets"]) == [1.5]
-    assert list(median["First response, median (h)"]) == [3.5]  # Kim 2 h, Lee 5 h
+    assert list(median["Median first response (h)"]) == [3.5]  # Kim 2 h, Lee 5 h
     assert list(agents["Agent"]) == ["Kim <i>", "Lee"], "most tickets first, plain text"
     assert list(agents["Tickets"]) == [2, 1]
-    assert list(agents["First response, median (h)"]) == [2.0, 5.0]
+    assert list(agents["Median first response (h)"]) == [2.0, 5.0]
     assert list(agents["First response SLA"]) == [100.0, 100.0], "percent"
     assert list(csm_median["Book ARR"]) == [1200.0]
     assert list(csms["CSM"]) == ["Kim <i>"]
     assert list(csms["Accounts"]) == [1]
+    assert csms["Renewal rate"].isna().all(), "no renewal due: undefined, not 0"
+    assert all(frame.proto.placeholder == "—" for frame in at.dataframe), "shown as —"
 
 
 def test_without_data_an_empty_state(shared_mode):

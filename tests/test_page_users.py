@@ -9,6 +9,7 @@ from cs_data import users
 from cs_data.auth import operator
 from cs_data.db import get_engine
 from tests.apptest import PASSWORD, add_user, log_in, new_app
+from ui.locale_ko import MESSAGES as KOREAN
 
 USERS_PAGE = "pages/users.py"
 
@@ -142,3 +143,25 @@ def test_the_page_is_in_korean_too(shared_mode):
     assert at.title[0].value == "사용자"
     assert list(at.dataframe[0].value.columns)[:2] == ["사용자 이름", "이름"]
     assert PASSWORD not in str(at.main)
+
+
+def test_a_language_switch_keeps_the_choices_of_the_forms(admin_app):
+    # Forgetting them would be worse here than anywhere: a choice the browser can no longer
+    # match falls back to the first option, so a form sent after the switch would act on the
+    # first user, or give the admin role.
+    at = admin_app
+    at.selectbox(key="role_user").select("bob")
+    at.selectbox(key="role_role").select("viewer")
+    submit(at, "user_role", "Change role")
+    at.selectbox(key="active_user").select("bob")
+    submit(at, "user_active", "Deactivate or reactivate")
+    assert errors(at) == ["Tick the box to confirm."]
+
+    at.sidebar.button_group(key="_language_switch").set_value("ko").run()
+
+    assert not at.exception
+    role, person = at.selectbox(key="role_role"), at.selectbox(key="active_user")
+    assert (role.value, person.value) == ("viewer", "bob")
+    assert (role.proto.set_value, role.proto.raw_value) == (True, KOREAN["role.viewer"])
+    assert person.proto.set_value
+    assert person.proto.raw_value == KOREAN["users.state_active"].format(username="bob")

@@ -130,8 +130,8 @@ def category_bars(
     palette: list[str] | None = None,
 ) -> alt.Chart:
     """Bars per category in the frame's order; ``color`` (optional) a column that groups the
-    bars, shown side by side within a category, in ``palette`` colours (in order of first
-    appearance) when given."""
+    bars, shown side by side within a category (full width when each category has one group),
+    in ``palette`` colours (in order of first appearance) when given."""
     order = list(dict.fromkeys(data[category]))
     encoding = {
         "x": alt.X(f"{category}:N", title=category_title, sort=order, axis=alt.Axis(labelAngle=0)),
@@ -147,7 +147,8 @@ def category_bars(
         groups = list(dict.fromkeys(data[color]))
         scale = alt.Scale(domain=groups, range=palette) if palette else alt.Undefined
         encoding["color"] = alt.Color(f"{color}:N", title=color_title, sort=groups, scale=scale)
-        encoding["xOffset"] = alt.XOffset(f"{color}:N", sort=groups)
+        if data.groupby(category)[color].nunique().gt(1).any():
+            encoding["xOffset"] = alt.XOffset(f"{color}:N", sort=groups)
     else:
         mark["color"] = _primary_color()
     return (

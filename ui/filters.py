@@ -18,7 +18,7 @@ from cs_data import kpi
 from cs_data.db import get_engine
 from cs_data.domain import TICKET_PRIORITIES
 from cs_data.kpi.choices import FilterChoices, filter_choices
-from ui.i18n import format_date, label, t
+from ui.i18n import choice_key, format_date, label, t
 
 PRESETS = ("7d", "30d", "90d", "qtd", "custom")
 PRESET_DAYS = {"7d": 7, "30d": 30, "90d": 90}
@@ -167,7 +167,7 @@ def _select(name: str, options: list, key: str, format_func) -> None:
         [None, *options],
         format_func=lambda value: t("filters.any") if value is None else format_func(value),
         placeholder=t("filters.any"),
-        key=key,
+        key=choice_key(key),
     )
 
 

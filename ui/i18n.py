@@ -26,6 +26,7 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "language"
 QUERY_PARAM = "lang"
 _SWITCH_KEY = "_language_switch"
+_CHOICE_KEYS = "_translated_choice_keys"
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,29 @@ def init_language() -> str:
     return language
 
 
+def choice_key(key: str) -> str:
+    """``key``, remembered as the key of a choice widget whose option labels are translated
+    (a selectbox, radio or multiselect with a ``format_func`` through ``t``), so that a
+    language switch keeps its choice.
+
+    Options are stable codes and ``format_func`` gives their labels, but the browser knows a
+    choice only by its label: after a switch it would send back the label in the old language,
+    which matches no option, and Streamlit would fall back to the default. So the switch sets
+    each remembered widget to its own value again, and the browser gets the new label.
+    (``segmented_control`` and ``pills`` keep their choice without this.)
+    """
+    st.session_state.setdefault(_CHOICE_KEYS, set()).add(key)
+    return key
+
+
 def _apply_switch() -> None:
     choice = st.session_state.get(_SWITCH_KEY)
     if choice in CATALOGS:
         st.session_state[LANGUAGE_KEY] = choice
         st.query_params[QUERY_PARAM] = choice
+        for key in st.session_state.get(_CHOICE_KEYS, ()):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
 
 
 def language_switch() -> None:

@@ -1,75 +1,148 @@
-"""KPI cards: a registry KPI's value, its change against the previous window (coloured by
-whether lower is better), and its definition as help text, in the session's language."""
+"""KPI cards, the one helper for them: a registry KPI's value, its change against the previous
+window (an arrow, and a colour saying whether the change is good), its definition as help text
+and, when a series is given, a sparkline; the formatter of KPI values and changes; and the
+cached loader of the changes the cards show."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cs_data import kpi
+from cs_data.db import get_engine
 from ui.i18n import format_count, format_money, format_number, format_percent, t
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * 60
+MINUS = "\u2212"
+"""The minus sign of signed figures (as in the charts' axes), not the hyphen."""
+MAX_PER_ROW = 5
+"""Cards per row; the labels (``kpi_text.<key>``) are kept short enough for five at 1440 px."""
+CACHE_TTL_SECONDS = 300
+_NONZERO = re.compile(r"[1-9]")
 
 
-def format_minutes(minutes: float | None, *, signed: bool = False) -> str:
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_changes(
+    database_key: str,
+    start: date,
+    end: date,
+    as_of: datetime,
+    where: kpi.KpiFilter,
+    keys: tuple[str, ...],
+) -> dict[str, kpi.Change]:
+    """``keys`` over the window and their change against the window before; the cache is keyed
+    by every argument (``database_key``: the configured database)."""
+    return kpi.compare_previous(
+        get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=keys
+    )
+
+
+def format_minutes(minutes: float | None) -> str:
     """A duration held in minutes: minutes below 2 hours, hours below 2 days, else days."""
     if minutes is None:
         return t("fmt.none")
-    sign = "+" if signed else ""
     size = abs(minutes)
+    sign = MINUS if minutes < 0 else ""
     if size < 2 * MINUTES_PER_HOUR:
-        return t("fmt.minutes", value=f"{minutes:{sign},.0f}")
+        return sign + t("fmt.minutes", value=f"{size:,.0f}")
     if size < 2 * MINUTES_PER_DAY:
-        return t("fmt.hours", value=f"{minutes / MINUTES_PER_HOUR:{sign},.1f}")
-    return t("fmt.days", value=f"{minutes / MINUTES_PER_DAY:{sign},.1f}")
+        return sign + t("fmt.hours", value=f"{size / MINUTES_PER_HOUR:,.1f}")
+    return sign + t("fmt.days", value=f"{size / MINUTES_PER_DAY:,.1f}")
+
+
+def _size(unit: str, size: Any, *, change: bool) -> str:
+    """A non-negative value (or size of a change) of ``unit``, without a sign."""
+    if unit == "count":
+        return format_count(size)
+    if unit == "minutes":
+        return format_minutes(size)
+    if unit == "share":
+        return t("fmt.points", value=f"{size * 100:.1f}") if change else format_percent(size)
+    if unit == "nps":
+        return format_number(size, digits=0)
+    if unit == "score":
+        return format_number(size, digits=2)
+    return format_money(size, compact=True)
 
 
 def format_kpi(key: str, value: Any, *, signed: bool = False) -> str:
-    """A KPI value in its unit (a change when ``signed``: shares then in percentage points)."""
+    """A KPI value in its unit (``—`` when undefined); with ``signed``, a change against the
+    previous window: ``+`` or ``−`` in front of its size (``+$20K``, ``−25 min``, shares in
+    percentage points: ``−1.2 pp``), and no sign when it shows as zero (``$0``, ``0.0 pp``).
+    NPS values carry their sign too (``+39``)."""
     if value is None:
         return t("fmt.none")
     unit = kpi.KPIS[key].unit
-    if unit == "count":
-        return f"{value:+,d}" if signed else format_count(value)
-    if unit == "minutes":
-        return format_minutes(value, signed=signed)
-    if unit == "share":
-        if signed:
-            return t("fmt.points", value=f"{value * 100:+.1f}")
-        return format_percent(value)
-    if unit == "nps":
-        return format_number(value, digits=0, signed=True)
-    if unit == "score":
-        return format_number(value, digits=2, signed=signed)
-    return format_money(value, compact=True)
+    text = _size(unit, abs(value), change=signed)
+    if not _NONZERO.search(text):
+        return text
+    if value < 0:
+        return MINUS + text
+    return "+" + text if signed or unit == "nps" else text
 
 
-def delta_color(key: str) -> str:
-    """``inverse`` when lower is better, ``normal`` when higher is, ``off`` when neither."""
+def delta_style(key: str, delta: Any) -> tuple[str, str]:
+    """The card's delta colour and arrow for a change of ``key``: gray without an arrow when the
+    change shows as zero or is undefined; else the arrow of its sign, green when it is good
+    (down when lower is better) and red when bad, gray for volumes (neither)."""
+    text = format_kpi(key, delta, signed=True)
+    sign = 1 if text.startswith("+") else -1 if text.startswith(MINUS) else 0
+    if not sign:
+        return "gray", "off"
+    arrow = "up" if sign > 0 else "down"
     lower_is_better = kpi.KPIS[key].lower_is_better
     if lower_is_better is None:
-        return "off"
-    return "inverse" if lower_is_better else "normal"
+        return "gray", arrow
+    return ("green" if (sign < 0) == lower_is_better else "red"), arrow
 
 
-def kpi_cards(changes: Mapping[str, kpi.Change], keys: Sequence[str], *, per_row: int = 5) -> None:
-    """One bordered metric per key, ``per_row`` to a row."""
-    columns = [column for _ in range(0, len(keys), per_row) for column in st.columns(per_row)]
-    for column, key in zip(columns, keys, strict=False):
-        change = changes[key]
-        column.metric(
-            t(f"kpi_text.{key}"),
-            format_kpi(key, change.current),
-            delta=None if change.delta is None else format_kpi(key, change.delta, signed=True),
-            delta_color=delta_color(key),
-            help=t(
-                "kpi_text.help",
-                definition=t(f"kpi_text.{key}.help"),
-                previous=format_kpi(key, change.previous),
-            ),
-            border=True,
-        )
+def sparkline(series: pd.DataFrame, key: str) -> list[float]:
+    """The KPI's values per period, undefined periods left out."""
+    return [float(value) for value in series[key].dropna()]
+
+
+def kpi_card(
+    container: DeltaGenerator, key: str, change: kpi.Change, series: pd.DataFrame | None = None
+) -> None:
+    """One bordered metric: value, change, definition (and previous value) as help text and,
+    when ``series`` (a frame with a column per KPI) is given, its sparkline."""
+    color, arrow = delta_style(key, change.delta)
+    chart = sparkline(series, key) if series is not None else []
+    container.metric(
+        t(f"kpi_text.{key}"),
+        format_kpi(key, change.current),
+        delta=None if change.delta is None else format_kpi(key, change.delta, signed=True),
+        delta_color=color,
+        delta_arrow=arrow,
+        help=t(
+            "kpi_text.help",
+            definition=t(f"kpi_text.{key}.help"),
+            previous=format_kpi(key, change.previous),
+        ),
+        border=True,
+        height="stretch",
+        chart_data=chart or None,
+        chart_type="area" if kpi.KPIS[key].unit in ("count", "cents") else "line",
+    )
+
+
+def kpi_cards(
+    changes: Mapping[str, kpi.Change],
+    keys: Sequence[str],
+    *,
+    series: pd.DataFrame | None = None,
+    per_row: int = MAX_PER_ROW,
+) -> None:
+    """One card per key, ``per_row`` to a row (the last row keeps the same card width); with
+    ``series``, each card has a sparkline of its column."""
+    for first in range(0, len(keys), per_row):
+        row = keys[first : first + per_row]
+        for column, key in zip(st.columns(per_row)[: len(row)], row, strict=True):
+            kpi_card(column, key, changes[key], series)

@@ -52,7 +52,11 @@ def support_trends(trends: pd.DataFrame, grain: str) -> None:
         charts.show(backlog)
 
 
-def support_breakdowns(sla: pd.DataFrame, channels: pd.DataFrame, cells: pd.DataFrame) -> None:
+def support_breakdowns(
+    sla: pd.DataFrame, channels: pd.DataFrame, cells: pd.DataFrame, *, zone: str = "UTC"
+) -> None:
+    """SLA compliance by priority, tickets by channel, and the heat map of tickets by weekday
+    and hour (``cells``, counted in the time zone ``zone``, which the chart names)."""
     compliance = pd.DataFrame(
         {
             "priority": [label("priority", p) for p in sla["priority"]] * 2,
@@ -102,9 +106,9 @@ def support_breakdowns(sla: pd.DataFrame, channels: pd.DataFrame, cells: pd.Data
                 y="weekday",
                 value="tickets",
                 title=t("support.heatmap_title"),
-                subtitle=t("support.heatmap_subtitle"),
-                x_title=t("support.hour_utc"),
-                y_title=t("support.weekday"),
+                subtitle=t("support.heatmap_subtitle", zone=zone),
+                x_title=t("support.hour_of_day", zone=zone),
+                y_title=t("support.weekday", zone=zone),
                 value_title=t("chart.tickets"),
                 y_order=days,
             )

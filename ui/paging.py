@@ -1,4 +1,10 @@
-"""The pager under a paged table: a page number box and "n items · page x of y"."""
+"""The pager under a paged table: a page number box and "n items · page x of y".
+
+A page asks ``page_number(key, *selection)`` for the page to read before it reads it, and
+shows ``pager(result, key, …)`` under the rows: the page number chosen stays while the
+selection (the window and filters the list depends on) stays, and goes back to 1 when any of
+it changes.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,20 @@ class Paged(Protocol):
 
     @property
     def pages(self) -> int: ...
+
+
+def page_number(key: str, *selection: object) -> int:
+    """The page to read for the pager ``key``: the one chosen, or 1 when ``selection`` differs
+    from the one the page was chosen under (a changed filter starts again at the first page).
+
+    Pass what the list depends on and a person chooses (window, filters, search), not
+    what moves by itself, such as an ``as_of`` of now. Call it before ``pager`` renders.
+    """
+    seen = f"{key}_selection"
+    if st.session_state.get(seen) != selection:
+        st.session_state[seen] = selection
+        st.session_state[key] = 1
+    return int(st.session_state.get(key, 1))
 
 
 def pager(result: Paged, key: str, count_key: str) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cs_data.kpi.retention_detail import ChurnedPage, Waterfall
 from ui import charts
-from ui.i18n import format_date, format_money, label, t
+from ui.i18n import label, t
 
 CENTS_PER_DOLLAR = 100
 STEPS = ("starting", "expansion", "contraction", "churn", "new", "ending")
@@ -20,7 +20,7 @@ def retention_trends(trends: pd.DataFrame, grain: str) -> None:
     subtitle = t("retention.trend_subtitle", grain=t(f"filters.grain.{grain}"))
     specs = (
         ("retention", ("grr", "nrr"), ".1%"),
-        ("churn", ("logo_churn_rate", "revenue_churn_rate"), ".1%"),
+        ("churn", ("logo_churn_rate", "revenue_churn_rate"), ".2~%"),
     )
     for column, (name, keys, number) in zip(st.columns(2), specs, strict=True):
         chart = charts.trend_lines(
@@ -87,18 +87,28 @@ def waterfall_chart(flow: Waterfall, subtitle: str) -> None:
 
 
 def churned_table(result: ChurnedPage) -> None:
-    """The churned accounts as plain text, largest starting ARR first."""
+    """The churned accounts as plain text, largest starting ARR first; ARR and dates stay
+    numbers and dates so the columns sort by value, and missing values show as "—"."""
     rows = result.rows
     frame = pd.DataFrame(
         {
             t("retention.col_account"): [r.account_id for r in rows],
             t("retention.col_name"): [r.name for r in rows],
             t("retention.col_segment"): [
-                label("segment", r.segment) if r.segment else "" for r in rows
+                label("segment", r.segment) if r.segment else None for r in rows
             ],
-            t("retention.col_csm"): [r.csm or "" for r in rows],
-            t("retention.col_arr"): [format_money(r.starting_arr_cents) for r in rows],
-            t("retention.col_ended"): [format_date(r.ended_on) if r.ended_on else "" for r in rows],
+            t("retention.col_csm"): [r.csm for r in rows],
+            t("retention.col_arr"): [r.starting_arr_cents / CENTS_PER_DOLLAR for r in rows],
+            t("retention.col_ended"): [r.ended_on for r in rows],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        placeholder=t("fmt.none"),
+        column_config={
+            t("retention.col_arr"): st.column_config.NumberColumn(format="dollar", step=1),
+            t("retention.col_ended"): st.column_config.DateColumn(format=t("fmt.date_column")),
+        },
+    )

@@ -16,7 +16,7 @@ from cs_data.errors import InvalidInput
 from cs_data.kpi.registry import WHOLE_UNITS
 from cs_data.money import cents_to_decimal
 from ui.errors import show_field_errors
-from ui.i18n import CATALOGS, current_language, format_date, label, t
+from ui.i18n import choice_key, format_date, label, t
 from ui.kpi_cards import format_kpi
 
 CACHE_TTL_SECONDS = 300
@@ -133,23 +133,14 @@ def natural_direction(key: str) -> str:
 
 
 TRANSLATED_FIELDS = ("kpi", "direction", "segment")
-"""Choice fields whose option labels are translated: their widget keys carry the language,
-because a choice widget keeps the label picked and would not find it in another language."""
+"""Choice fields whose option labels are translated: their keys go through ``choice_key``, so
+a language switch keeps the choice."""
 
 
 def field_key(prefix: str, field: str) -> str:
-    """The session-state key of one field; a translated choice moves its value over to the
-    key of the session's language (the other languages' keys are dropped)."""
-    if field not in TRANSLATED_FIELDS:
-        return f"{prefix}_{field}"
-    state = st.session_state
-    key = f"{prefix}_{field}_{current_language()}"
-    for language in CATALOGS:
-        other = f"{prefix}_{field}_{language}"
-        if other != key and other in state:
-            value = state.pop(other)
-            state.setdefault(key, value)
-    return key
+    """The session-state key of one field."""
+    key = f"{prefix}_{field}"
+    return choice_key(key) if field in TRANSLATED_FIELDS else key
 
 
 def on_kpi_change(prefix: str) -> None:
@@ -282,19 +273,34 @@ def target_frame(
     return frame
 
 
+TABLE_WIDTHS = {
+    "name": 210,
+    "kpi": 135,
+    "segment": 100,
+    "value": 65,
+    "target": 75,
+    "status": 65,
+    "progress": 90,
+    "start": 80,
+    "deadline": 80,
+    "days_left": 70,
+}
+"""Column widths of the targets table in pixels: it fits the page at 1440 px."""
+
+
 def target_table(progress: list[targets.Progress]) -> None:
     """The targets with their progress: a table people can sort by any column."""
     frame = target_frame([p.target for p in progress], progress)
+    config = {
+        t(f"targets.col_{name}"): st.column_config.Column(width=width)
+        for name, width in TABLE_WIDTHS.items()
+    }
+    config[t("targets.col_progress")] = st.column_config.ProgressColumn(
+        min_value=0, max_value=PERCENT, format="%.0f%%", width=TABLE_WIDTHS["progress"]
+    )
+    for name in ("start", "deadline"):
+        config[t(f"targets.col_{name}")] = st.column_config.DateColumn(width=TABLE_WIDTHS[name])
     st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            t("targets.col_progress"): st.column_config.ProgressColumn(
-                min_value=0, max_value=PERCENT, format="%.0f%%", width="small"
-            ),
-            t("targets.col_start"): st.column_config.DateColumn(),
-            t("targets.col_deadline"): st.column_config.DateColumn(),
-        },
+        frame, hide_index=True, width="stretch", column_config=config, placeholder=t("fmt.none")
     )
     st.caption(t("targets.table_hint"))

@@ -30,6 +30,11 @@ CSM_KINDS = {
 }
 PERCENT = 100
 FORMATS = {"count": "%d", "hours": "%.1f", "share": "%.1f%%", "money": "dollar"}
+WIDTHS = {"name": 170, "count": 105, "hours": 165, "share": 120, "money": 150}
+"""Column widths in pixels, the same in the median table and the table under it, so that
+their columns line up."""
+MAX_ROWS_IN_FULL = 20
+"""A team of up to this many people is shown without scrolling inside the table."""
 SCALES = {"hours": 1 / MINUTES_PER_HOUR, "money": 1 / CENTS_PER_DOLLAR, "share": PERCENT}
 
 
@@ -43,11 +48,14 @@ def _display(frame: pd.DataFrame, kinds: Mapping[str, str], who: str) -> pd.Data
 
 def _config(kinds: Mapping[str, str], who: str) -> dict[str, object]:
     config: dict[str, object] = {
-        t(f"team.col_{who}"): st.column_config.TextColumn(help=t(f"team.col_{who}.help"))
+        t(f"team.col_{who}"): st.column_config.TextColumn(
+            width=WIDTHS["name"], help=t(f"team.col_{who}.help")
+        )
     }
     for column, kind in kinds.items():
         config[t(f"team.col_{column}")] = st.column_config.NumberColumn(
             format=FORMATS[kind],
+            width=WIDTHS[kind],
             step=1 if kind == "money" else None,
             help=t(f"team.col_{column}.help"),
         )
@@ -65,10 +73,8 @@ def team_table(frame: pd.DataFrame, kinds: Mapping[str, str], who: str, sort_by:
     )
     config = _config(kinds, who)
     st.caption(t("team.median_caption"))
-    st.dataframe(
-        _display(median_row, kinds, who), hide_index=True, width="stretch", column_config=config
-    )
+    shown = {"hide_index": True, "column_config": config, "placeholder": t("fmt.none")}
+    st.dataframe(_display(median_row, kinds, who), width="stretch", **shown)
     ordered = frame.sort_values([sort_by, "name"], ascending=[False, True], na_position="last")
-    st.dataframe(
-        _display(ordered, kinds, who), hide_index=True, width="stretch", column_config=config
-    )
+    height = "content" if len(ordered) <= MAX_ROWS_IN_FULL else "auto"
+    st.dataframe(_display(ordered, kinds, who), width="stretch", height=height, **shown)

@@ -8,14 +8,14 @@ ratios are 0..1 (NPS −100..100), and a ratio whose denominator is 0 is ``None`
 - ``KPIS``: the registry (key → label, definition, unit, direction, applicable filters).
 - ``compute_kpis``: every KPI over one window; ``series_frame``/``kpi_series``: per day, week
   or month; ``compare_previous``: against the same-length window right before.
-- Single figures used by the Overview page (``overview``, ``arr_total``, ``csat`` …).
+- ``overview``: everything the Overview page shows; single figures (``arr_total`` …).
 
 Functions take a bind: an ``Engine``, or a ``Connection`` to run several on one connection.
 """
 
 from __future__ import annotations
 
-from cs_data.kpi.overview import Overview, overview
+from cs_data.kpi.overview import CARD_KEYS, Overview, overview
 from cs_data.kpi.registry import (
     KPIS,
     UNITS,
@@ -25,6 +25,7 @@ from cs_data.kpi.registry import (
     compute_kpis,
     kpi_series,
     series_frame,
+    trend,
 )
 from cs_data.kpi.renewals import renewals_due_arr
 from cs_data.kpi.revenue import account_count, arr_total
@@ -45,19 +46,11 @@ from cs_data.kpi.scope import (
     window_bounds,
 )
 from cs_data.kpi.sql import Bind
-from cs_data.kpi.support import backlog_open, tickets_created, tickets_created_by_day
-from cs_data.kpi.surveys import (
-    CSAT_SATISFIED_MIN,
-    NPS_DETRACTOR_MAX,
-    NPS_PROMOTER_MIN,
-    Csat,
-    Nps,
-    csat,
-    nps,
-)
+from cs_data.kpi.surveys import CSAT_SATISFIED_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 
 __all__ = [
     "ACCOUNT_FILTERS",
+    "CARD_KEYS",
     "CSAT_SATISFIED_MIN",
     "GRAINS",
     "KPIS",
@@ -68,31 +61,25 @@ __all__ = [
     "UNITS",
     "Bind",
     "Change",
-    "Csat",
     "Grain",
     "Kpi",
     "KpiFilter",
-    "Nps",
     "Overview",
     "Window",
     "account_count",
     "arr_total",
-    "backlog_open",
     "compare_previous",
     "compute_kpis",
-    "csat",
     "end_of_day",
     "kpi_series",
     "leading_window",
     "make_window",
-    "nps",
     "overview",
     "previous_window",
     "renewals_due_arr",
     "series_frame",
     "split_window",
-    "tickets_created",
-    "tickets_created_by_day",
     "trailing_window",
+    "trend",
     "window_bounds",
 ]

@@ -15,6 +15,7 @@ from cs_data.kpi.scope import NO_FILTER, KpiFilter, make_window
 from cs_data.kpi.sql import Bind, account_conditions, connect
 from cs_data.kpi.surveys import CSAT_SATISFIED_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from cs_data.models import Account, SurveyResponse, User
+from cs_data.paging import Page, paginate
 
 MAX_PAGE_SIZE = 500
 SCALES: dict[str, range] = {"csat": range(1, 6), "nps": range(11), "ces": range(1, 8)}
@@ -90,18 +91,8 @@ class Response:
     csm: str | None
 
 
-@dataclass(frozen=True)
-class ResponsePage:
-    """One page of responses, newest first, and how many match in all."""
-
-    rows: list[Response]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+ResponsePage = Page[Response]
+"""One page of responses, newest first, and how many match in all."""
 
 
 def _like_pattern(text: str) -> str:
@@ -110,35 +101,31 @@ def _like_pattern(text: str) -> str:
 
 
 def _page(bind: Bind, conditions: list[Any], page: int, page_size: int) -> ResponsePage:
-    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    stmt = (
+        select(
+            SurveyResponse.id,
+            SurveyResponse.responded_at,
+            SurveyResponse.survey_type,
+            SurveyResponse.score,
+            SurveyResponse.comment,
+            SurveyResponse.account_id,
+            Account.name.label("account_name"),
+            User.display_name.label("csm"),
+        )
+        .outerjoin(Account, Account.id == SurveyResponse.account_id)
+        .outerjoin(User, User.id == Account.csm_id)
+        .where(*conditions)
+        .order_by(SurveyResponse.responded_at.desc(), SurveyResponse.id.desc())
+    )
     with connect(bind) as connection:
-        total = int(
-            connection.execute(
-                select(func.count()).select_from(SurveyResponse).where(*conditions)
-            ).scalar_one()
+        return paginate(
+            connection,
+            stmt,
+            page=page,
+            page_size=page_size,
+            max_page_size=MAX_PAGE_SIZE,
+            into=lambda row: Response(**row._asdict()),
         )
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, page), pages)
-        stmt = (
-            select(
-                SurveyResponse.id,
-                SurveyResponse.responded_at,
-                SurveyResponse.survey_type,
-                SurveyResponse.score,
-                SurveyResponse.comment,
-                SurveyResponse.account_id,
-                Account.name.label("account_name"),
-                User.display_name.label("csm"),
-            )
-            .outerjoin(Account, Account.id == SurveyResponse.account_id)
-            .outerjoin(User, User.id == Account.csm_id)
-            .where(*conditions)
-            .order_by(SurveyResponse.responded_at.desc(), SurveyResponse.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-        rows = [Response(**row._asdict()) for row in connection.execute(stmt)]
-    return ResponsePage(rows=rows, total=total, page=page, page_size=page_size)
 
 
 def latest_comments(

@@ -1,70 +1,83 @@
-"""The headline numbers of the Overview page."""
+"""Everything the Overview page shows, computed on one connection."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import pandas as pd
+
+from cs_data.kpi.registry import Change, compute_kpis, trend
 from cs_data.kpi.renewals import renewals_due_arr
 from cs_data.kpi.revenue import account_count, arr_total
-from cs_data.kpi.scope import NO_FILTER, leading_window, make_window, trailing_window
+from cs_data.kpi.scope import NO_FILTER, leading_window, trailing_window
 from cs_data.kpi.sql import Bind, connect
-from cs_data.kpi.support import backlog_open, tickets_created
-from cs_data.kpi.surveys import Csat, Nps, survey_stats
+
+CARD_KEYS = (
+    "tickets_created",
+    "backlog_open",
+    "frt_median_min",
+    "sla_frt_compliance",
+    "csat",
+    "nps",
+    "grr",
+    "nrr",
+    "logo_churn_rate",
+    "renewal_rate_arr",
+)
+"""The KPIs on the Overview's cards: support load and speed, sentiment, retention."""
 
 
 @dataclass(frozen=True)
 class Overview:
-    """The headline numbers of the Overview page, as of one instant."""
+    """The Overview page's figures as of one instant: the customer base, and each card KPI
+    over the trailing ``recent`` days against the days before, with its daily series."""
 
     as_of: datetime
     recent: tuple[date, date]
-    """Window of the ticket and survey figures (the trailing days up to ``as_of``)."""
+    """Window of the card KPIs (the trailing days up to ``as_of``)."""
     upcoming: tuple[date, date]
     """Window of the renewals due (the days from ``as_of`` on)."""
     accounts: int
     arr_cents: int
-    backlog_open: int
-    tickets_created: int
-    csat: Csat
-    nps: Nps
     renewals_due_arr_cents: int
+    """Current ARR of the open renewals due in ``upcoming``."""
+    at_risk_arr_cents: int
+    """``at_risk_arr`` over ``upcoming``: the part of it at high risk or with a red account."""
+    changes: dict[str, Change]
+    """Each of ``CARD_KEYS`` over ``recent`` against the same number of days before."""
+    daily: pd.DataFrame
+    """Each of ``CARD_KEYS`` per UTC day of ``recent`` (``series_frame`` columns)."""
 
     @property
     def has_data(self) -> bool:
         """False when the database holds nothing any of these figures counts."""
-        return any(
-            (
-                self.accounts,
-                self.arr_cents,
-                self.backlog_open,
-                self.tickets_created,
-                self.csat.responses,
-                self.nps.responses,
-                self.renewals_due_arr_cents,
-            )
-        )
+        counted = (self.changes[key].current for key in ("tickets_created", "backlog_open"))
+        return any((self.accounts, self.arr_cents, self.renewals_due_arr_cents, *counted))
 
 
 def overview(
     bind: Bind, *, as_of: datetime, recent_days: int = 30, upcoming_days: int = 90
 ) -> Overview:
-    """Accounts, ARR and backlog at ``as_of``; tickets and surveys over the trailing
-    ``recent_days``; open renewal ARR due in the ``upcoming_days`` from ``as_of`` on."""
+    """Accounts and ARR at ``as_of``; the card KPIs over the trailing ``recent_days`` (with
+    the previous window and a daily series); open renewal ARR due in the ``upcoming_days``
+    from ``as_of`` on, and the part of it at risk."""
     recent = trailing_window(as_of, recent_days)
     upcoming = leading_window(as_of, upcoming_days)
     with connect(bind) as connection:
-        # CSAT and NPS come from one grouped query over the window's responses
-        surveys = survey_stats(connection, [make_window(*recent, as_of)], NO_FILTER)[0]
+        changes, daily = trend(
+            connection, CARD_KEYS, start=recent[0], end=recent[1], as_of=as_of, grain="day"
+        )
         return Overview(
             as_of=as_of,
             recent=recent,
             upcoming=upcoming,
             accounts=account_count(connection),
-            arr_cents=arr_total(connection, as_of.astimezone(UTC).date()),
-            backlog_open=backlog_open(connection, as_of),
-            tickets_created=tickets_created(connection, *recent),
-            csat=Csat(surveys["csat"], surveys["csat_avg"], surveys["csat_responses"]),
-            nps=Nps(surveys["nps"], surveys["nps_responses"]),
+            arr_cents=arr_total(connection, as_of.astimezone(UTC).date(), filters=NO_FILTER),
             renewals_due_arr_cents=renewals_due_arr(connection, *upcoming),
+            at_risk_arr_cents=compute_kpis(
+                connection, start=upcoming[0], end=upcoming[1], as_of=as_of, keys=["at_risk_arr"]
+            )["at_risk_arr"],
+            changes=changes,
+            daily=daily,
         )

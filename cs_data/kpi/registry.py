@@ -43,20 +43,23 @@ WHOLE_UNITS = ("count", "cents")
 @dataclass(frozen=True)
 class _Group:
     """KPIs computed together: ``compute(connection, windows, filters)`` returns one dict of
-    values per window. Point-in-time groups are measured at each window's own ``as_of``."""
+    values per window of a run of consecutive windows. Point-in-time groups are measured at
+    each window's own ``as_of``; groups ``judged_at_as_of`` judge every window at the first
+    one's ``as_of`` (so windows with another ``as_of`` need a call of their own); the others
+    do not look at ``as_of``."""
 
     compute: Callable[[Connection, Sequence[Window], KpiFilter], list[dict[str, Any]]]
     point_in_time: bool = False
+    judged_at_as_of: bool = False
 
 
-_CREATED = _Group(support.created_stats)
-_FRT = _Group(support.frt_percentiles)
+_CREATED = _Group(support.created_stats, judged_at_as_of=True)
 _RESOLUTION = _Group(support.resolution_percentiles)
 _BACKLOG = _Group(support.backlog_stats, point_in_time=True)
 _SURVEYS = _Group(surveys.survey_stats)
 _RETENTION = _Group(revenue.retention_stats)
 _ARR = _Group(revenue.arr_stats, point_in_time=True)
-_RENEWALS = _Group(renewals.renewal_stats)
+_RENEWALS = _Group(renewals.renewal_stats, judged_at_as_of=True)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ KPIS: dict[str, Kpi] = {
             "frt_median_min",
             "First response time, median",
             "minutes",
-            _FRT,
+            _CREATED,
             """Median of first_response_at − created_at over tickets created in the window
             that have a first response (linear interpolation).""",
             lower_is_better=True,
@@ -133,7 +136,7 @@ KPIS: dict[str, Kpi] = {
             "frt_p90_min",
             "First response time, 90th percentile",
             "minutes",
-            _FRT,
+            _CREATED,
             """90th percentile of first_response_at − created_at over tickets created in the
             window that have a first response (linear interpolation).""",
             lower_is_better=True,
@@ -463,9 +466,17 @@ def compare_previous(
     (its ``as_of`` moved back by the window's length), with the difference."""
     chosen = _keys(keys)
     window = make_window(start, end, as_of)
+    before = previous_window(window)
+    current: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
     with connect(bind) as connection:
-        current = _compute(connection, window, filters, chosen)
-        previous = _compute(connection, previous_window(window), filters, chosen)
+        for group in _groups(chosen):
+            if group.judged_at_as_of:
+                pair = [group.compute(connection, [w], filters)[0] for w in (before, window)]
+            else:  # the two windows are consecutive: one run
+                pair = group.compute(connection, [before, window], filters)
+            previous.update(pair[0])
+            current.update(pair[1])
     return {
         key: Change(
             current[key],
@@ -474,3 +485,25 @@ def compare_previous(
         )
         for key in chosen
     }
+
+
+def trend(
+    bind: Bind,
+    keys: Iterable[str] | None = None,
+    *,
+    start: date,
+    end: date,
+    grain: Grain = "day",
+    as_of: datetime | None = None,
+    filters: KpiFilter = NO_FILTER,
+) -> tuple[dict[str, Change], pd.DataFrame]:
+    """``compare_previous`` and ``series_frame`` of the same KPIs and window, on one
+    connection: what a row of KPI cards with sparklines shows."""
+    with connect(bind) as connection:
+        changes = compare_previous(
+            connection, start=start, end=end, as_of=as_of, filters=filters, keys=keys
+        )
+        series = series_frame(
+            connection, keys, start=start, end=end, grain=grain, as_of=as_of, filters=filters
+        )
+    return changes, series

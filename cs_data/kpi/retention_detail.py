@@ -19,6 +19,7 @@ from cs_data.kpi.revenue import _arr_if_active
 from cs_data.kpi.scope import NO_FILTER, KpiFilter, make_window
 from cs_data.kpi.sql import Bind, account_conditions, as_int, connect
 from cs_data.models import Account, Subscription, User
+from cs_data.paging import Page, paginate
 
 MAX_PAGE_SIZE = 500
 
@@ -115,18 +116,8 @@ class ChurnedAccount:
     ended_on: date | None
 
 
-@dataclass(frozen=True)
-class ChurnedPage:
-    """One page of churned accounts, largest starting ARR first, and how many there are."""
-
-    rows: list[ChurnedAccount]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+ChurnedPage = Page[ChurnedAccount]
+"""One page of churned accounts, largest starting ARR first, and how many there are."""
 
 
 def churned_accounts(
@@ -140,41 +131,35 @@ def churned_accounts(
 ) -> ChurnedPage:
     """One page (1-based, clamped) of the window's churned accounts (ARR > 0 on ``start``, 0 on
     ``end + 1 day``), by starting ARR descending then account id, paged in SQL."""
-    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     rows = _per_account(start, end, filters)
-    churned = and_(rows.c.starting > 0, rows.c.ending == 0)
+    stmt = (
+        select(
+            Account.id,
+            Account.name,
+            Account.segment,
+            User.display_name.label("csm"),
+            rows.c.starting,
+            rows.c.last_end,
+        )
+        .select_from(rows)
+        .join(Account, Account.id == rows.c.account_id)
+        .outerjoin(User, User.id == Account.csm_id)
+        .where(rows.c.starting > 0, rows.c.ending == 0)
+        .order_by(rows.c.starting.desc(), Account.id)
+    )
     with connect(bind) as connection:
-        total = int(
-            connection.execute(select(func.count()).select_from(rows).where(churned)).scalar_one()
-        )
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, page), pages)
-        stmt = (
-            select(
-                Account.id,
-                Account.name,
-                Account.segment,
-                User.display_name.label("csm"),
-                rows.c.starting,
-                rows.c.last_end,
-            )
-            .select_from(rows)
-            .join(Account, Account.id == rows.c.account_id)
-            .outerjoin(User, User.id == Account.csm_id)
-            .where(churned)
-            .order_by(rows.c.starting.desc(), Account.id)
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-        found = [
-            ChurnedAccount(
+        return paginate(
+            connection,
+            stmt,
+            page=page,
+            page_size=page_size,
+            max_page_size=MAX_PAGE_SIZE,
+            into=lambda row: ChurnedAccount(
                 account_id=row.id,
                 name=row.name,
                 segment=row.segment,
                 csm=row.csm,
                 starting_arr_cents=as_int(row.starting),
                 ended_on=row.last_end,
-            )
-            for row in connection.execute(stmt)
-        ]
-    return ChurnedPage(rows=found, total=total, page=page, page_size=page_size)
+            ),
+        )

@@ -23,27 +23,28 @@ def _active_on(day):
 
 
 def arr_on(connection: Connection, days: Sequence[date], filters: KpiFilter) -> list[int]:
-    """Total ARR (cents) on each of the non-decreasing ``days``. One day is one sum; several
-    are running sums of the ARR starting and ending between consecutive days."""
+    """Total ARR (cents) on each of the non-decreasing ``days``: the first day is one sum (read
+    from the subscriptions index alone); each later day adds the ARR of the subscriptions
+    starting since the day before and takes away that of those ending since, so only those
+    are read."""
     conditions = account_conditions(Subscription.account_id, filters)
+    stmt = select(func.coalesce(func.sum(Subscription.arr_cents), 0)).where(
+        *_active_on(days[0]), *conditions
+    )
+    running = as_int(connection.execute(stmt).scalar_one())
     if len(days) == 1:
-        stmt = select(func.coalesce(func.sum(Subscription.arr_cents), 0)).where(
-            *_active_on(days[0]), *conditions
+        return [running]
+    first, last = days[0], days[-1]
+    started, ended = (
+        _sum_by_bucket(
+            connection,
+            bucket_index(column, days, inclusive=True),
+            [column > first, column <= last, *conditions],
         )
-        return [as_int(connection.execute(stmt).scalar_one())]
-    last = days[-1]
-    started = _sum_by_bucket(
-        connection,
-        bucket_index(Subscription.start_date, days, inclusive=True),
-        [Subscription.start_date <= last, *conditions],
+        for column in (Subscription.start_date, Subscription.end_date)
     )
-    ended = _sum_by_bucket(
-        connection,
-        bucket_index(Subscription.end_date, days, inclusive=True),
-        [Subscription.end_date <= last, *conditions],
-    )
-    results, running = [], 0
-    for index in range(len(days)):
+    results = [running]
+    for index in range(1, len(days)):
         running += started.get(index, 0) - ended.get(index, 0)
         results.append(running)
     return results
@@ -69,56 +70,13 @@ def _arr_if_active(day):
     return case((and_(*_active_on(day)), Subscription.arr_cents), else_=0)
 
 
-def retention(connection: Connection, window: Window, filters: KpiFilter) -> dict[str, Any]:
-    """GRR, NRR, logo and revenue churn of the accounts with ARR on ``start``, measured on
-    ``end + 1 day``. One query: per-account ARR on both days, summed over the cohort."""
-    first, after = window.start, window.end + timedelta(days=1)
-    per_account = (
-        select(
-            Subscription.account_id,
-            func.sum(_arr_if_active(first)).label("starting"),
-            func.sum(_arr_if_active(after)).label("ending"),
-        )
-        .where(
-            Subscription.start_date <= after,
-            or_(Subscription.end_date.is_(None), Subscription.end_date > first),
-            *account_conditions(Subscription.account_id, filters),
-        )
-        .group_by(Subscription.account_id)
-        .subquery()
-    )
-    kept = case(
-        (per_account.c.ending < per_account.c.starting, per_account.c.ending),
-        else_=per_account.c.starting,
-    )
-    stmt = select(
-        func.count(),
-        func.sum(per_account.c.starting),
-        func.sum(per_account.c.ending),
-        func.sum(kept),
-        func.sum(case((per_account.c.ending == 0, 1), else_=0)),
-    ).where(per_account.c.starting > 0)
-    cohort, starting, ending, kept_total, churned = connection.execute(stmt).one()
-    starting = as_int(starting)
-    if not starting:
-        return dict.fromkeys(RETENTION_KEYS)
-    grr = as_int(kept_total) / starting
-    return {
-        "grr": grr,
-        "nrr": as_int(ending) / starting,
-        "logo_churn_rate": as_int(churned) / int(cohort),
-        "revenue_churn_rate": 1 - grr,
-    }
-
-
 def retention_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
-    """Per window: the retention figures. Several consecutive windows are chained: each one's
-    ending day is the next one's start, so only the accounts whose subscriptions start or end
-    within a window need their ARR looked up; the others keep their ARR."""
-    if len(windows) == 1:
-        return [retention(connection, windows[0], filters)]
+    """Per window: GRR, NRR, logo and revenue churn of the accounts with ARR on its first day,
+    measured on the day after its last. The windows are consecutive, so they are chained: each
+    one's ending day is the next one's start, and only the accounts whose subscriptions start
+    or end within a window need their ARR looked up; the others keep their ARR."""
     firsts = [w.start for w in windows]
     afters = [w.end + timedelta(days=1) for w in windows]
     conditions = account_conditions(Subscription.account_id, filters)

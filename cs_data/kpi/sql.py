@@ -1,8 +1,9 @@
 """SQL building blocks of the KPI queries: durations, buckets, percentiles and filters.
 
 Everything here produces the same numbers on SQLite and PostgreSQL: durations are whole
-milliseconds (exact in a double), bucketing compares timestamps (no date arithmetic), and
-percentiles are interpolated in Python from the one or two ranked rows SQL hands back.
+milliseconds (``elapsed_ms``; tickets store theirs in ``frt_ms`` and ``resolution_ms``),
+bucketing compares timestamps (no date arithmetic), and percentiles are interpolated in
+Python from the one or two ranked rows SQL hands back.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
-    Float,
     Integer,
+    Text,
     case,
-    func,
     literal,
     literal_column,
     select,
@@ -45,27 +46,6 @@ def connect(bind: Bind) -> Iterator[Connection]:
         return
     with bind.connect() as connection:
         yield connection
-
-
-class duration_ms(FunctionElement[float]):
-    """Whole milliseconds from the first timestamp to the second (null if either is null)."""
-
-    type = Float()
-    name = "duration_ms"
-    inherit_cache = True
-
-
-@compiles(duration_ms)
-def _duration_ms_postgresql(element: duration_ms, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({end} - {start})) * 1000) AS DOUBLE PRECISION)"
-
-
-@compiles(duration_ms, "sqlite")
-def _duration_ms_sqlite(element: duration_ms, compiler: Any, **kw: Any) -> str:
-    # julianday keeps whole milliseconds; rounding the scaled difference recovers them exactly
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"ROUND((julianday({end}) - julianday({start})) * 86400000.0)"
 
 
 def instant(value: Any) -> ColumnElement[Any]:
@@ -103,42 +83,53 @@ def lookup(index: ColumnElement[int], values: Sequence[Any], type_: Any) -> Colu
     return pick(0, len(values) - 1)
 
 
+class value_list(FunctionElement[str]):
+    """An aggregate: the group's integer values joined by commas, for ``quantiles_of``. Neither
+    database ranks fast enough across backends (SQLite has no percentile function and its
+    window functions are several times slower than handing the values over once)."""
+
+    type = Text()
+    name = "value_list"
+    inherit_cache = True
+
+
+@compiles(value_list, "postgresql")
+def _value_list_postgresql(element: value_list, compiler: Any, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+@compiles(value_list, "sqlite")
+def _value_list_sqlite(element: value_list, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+def quantiles_of(values: str | None, quantiles: Sequence[Fraction]) -> list[float] | None:
+    """Each quantile of the comma-joined integers ``values`` (a ``value_list``) by linear
+    interpolation between closest ranks (numpy's default, PostgreSQL's percentile_cont);
+    None when there are no values."""
+    if not values:
+        return None
+    numbers = np.fromstring(values, dtype=np.int64, sep=",")
+    n = len(numbers)
+    ranks = sorted({rank for q in quantiles for rank in _ranks_around(n, q)})
+    ordered = np.partition(numbers, ranks)
+    ranked = {rank: float(ordered[rank]) for rank in ranks}
+    return [_interpolate(ranked, n, q) for q in quantiles]
+
+
 def percentiles(
     connection: Connection,
-    bucket: ColumnElement[int],
-    value: ColumnElement[float],
+    bucket: ColumnElement[Any],
+    value: ColumnElement[int],
     where: Sequence[ColumnElement[bool]],
     quantiles: Sequence[Fraction],
-) -> dict[int, list[float]]:
-    """Per bucket, each quantile of ``value`` by linear interpolation between closest ranks
-    (numpy's default, PostgreSQL's percentile_cont). SQL counts the values of each bucket,
-    then ranks them and returns only the one or two rows around each quantile's rank."""
-    values = select(bucket.label("bucket"), value.label("value")).where(*where).subquery()
-    counted = select(values.c.bucket, func.count()).group_by(values.c.bucket)
-    counts = {int(key): int(n) for key, n in connection.execute(counted)}
-    if not counts:
-        return {}
-    stride = max(counts.values()) + 1
-    wanted = sorted(
-        key * stride + rank
-        for key, n in counts.items()
-        for q in quantiles
-        for rank in _ranks_around(n, q)
-    )
-    ranked = select(
-        values.c.bucket,
-        values.c.value,
-        (func.row_number().over(partition_by=values.c.bucket, order_by=values.c.value) - 1).label(
-            "rank"
-        ),
-    ).subquery()
-    stmt = select(ranked.c.bucket, ranked.c.rank, ranked.c.value).where(
-        (ranked.c.bucket * stride + ranked.c.rank).in_(wanted)
-    )
-    ranks: dict[int, dict[int, float]] = {key: {} for key in counts}
-    for row in connection.execute(stmt):
-        ranks[int(row.bucket)][int(row.rank)] = float(row.value)
-    return {key: [_interpolate(ranks[key], n, q) for q in quantiles] for key, n in counts.items()}
+) -> dict[Any, list[float]]:
+    """Per bucket, each quantile of the integer ``value`` (see ``quantiles_of``); buckets
+    without a value are left out."""
+    rows = select(bucket.label("bucket"), value.label("value"))
+    rows = rows.where(*where, value.is_not(None)).subquery()
+    stmt = select(rows.c.bucket, value_list(rows.c.value)).group_by(rows.c.bucket)
+    return {key: quantiles_of(values, quantiles) for key, values in connection.execute(stmt)}
 
 
 def _ranks_around(n: int, q: Fraction) -> tuple[int, ...]:

@@ -3,37 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from cs_data.config import get_settings
-from cs_data.kpi.scope import NO_FILTER, KpiFilter, Window, day_start, window_bounds
+from cs_data.elapsed import elapsed_ms
+from cs_data.kpi.scope import KpiFilter, Window
 from cs_data.kpi.sql import (
     MEDIAN,
     MS_PER_MINUTE,
     P90,
-    Bind,
     account_conditions,
     as_int,
     bucket_index,
-    connect,
-    duration_ms,
     instant,
     ms_to_minutes,
     percentiles,
+    quantiles_of,
     ratio,
+    value_list,
 )
 from cs_data.models import Ticket
 
 DEFAULT_PRIORITY = "normal"
 """The priority of a ticket that has none (for SLA targets and the priority filter)."""
-DAYS_PER_QUERY = 366
-"""Days counted in one statement by ``tickets_created_by_day`` (one column per day)."""
 
 
 def ticket_conditions(filters: KpiFilter) -> list[ColumnElement[bool]]:
@@ -51,16 +48,14 @@ def ticket_conditions(filters: KpiFilter) -> list[ColumnElement[bool]]:
 def _target_ms(targets: Mapping[str, int]) -> ColumnElement[int]:
     """The ticket's SLA target in milliseconds, by priority (null priority = normal)."""
     return case(
-        *(
-            (func.coalesce(Ticket.priority, DEFAULT_PRIORITY) == priority, minutes * MS_PER_MINUTE)
-            for priority, minutes in targets.items()
-        ),
+        {priority: minutes * MS_PER_MINUTE for priority, minutes in targets.items()},
+        value=Ticket.priority,
         else_=targets[DEFAULT_PRIORITY] * MS_PER_MINUTE,
     )
 
 
 def _sla_outcome(
-    elapsed: ColumnElement[float], waited: ColumnElement[float], target: ColumnElement[int]
+    elapsed: ColumnElement[Any], waited: ColumnElement[Any], target: ColumnElement[int]
 ) -> tuple[ColumnElement[int], ColumnElement[int]]:
     """(met, breached) as 0/1 columns: done within target; done late, or not done (elapsed is
     null) and waited beyond the target at as_of. Not done and still inside it: neither."""
@@ -73,6 +68,13 @@ def _sla_outcome(
     return met, breached
 
 
+def waited_ms(as_of: datetime, *durations: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Milliseconds from the ticket's creation to ``as_of``, worked out only for tickets
+    missing one of ``durations`` (the only ones it can decide about), else null."""
+    unfinished = or_(*(duration.is_(None) for duration in durations))
+    return case((unfinished, elapsed_ms(Ticket.created_at, instant(as_of))))
+
+
 def _in_windows(column: ColumnElement[Any], windows: Sequence[Window]) -> list[Any]:
     return [column >= windows[0].lower, column < windows[-1].upper]
 
@@ -80,84 +82,69 @@ def _in_windows(column: ColumnElement[Any], windows: Sequence[Window]) -> list[A
 def created_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
-    """Per window: tickets created, mean first response time and both SLA compliances.
+    """Per window, over the tickets created in it: how many, first response time (mean,
+    median, 90th percentile) and both SLA compliances.
 
     The windows are consecutive and share ``as_of`` (the instant unanswered tickets are judged
-    at); one grouped query serves them all."""
+    at); one query serves them all, reading the created_at index alone when no ticket filter
+    is set. A ticket answered (resolved) is met or breached by its duration; one not yet
+    answered is breached when it has waited beyond its target at ``as_of``."""
     settings = get_settings()
-    # each duration once per ticket (SQLite would otherwise repeat them in every CASE)
-    rows = (
-        select(
-            bucket_index(Ticket.created_at, [w.upper for w in windows]).label("bucket"),
-            duration_ms(Ticket.created_at, Ticket.first_response_at).label("frt"),
-            duration_ms(Ticket.created_at, Ticket.resolved_at).label("resolution"),
-            duration_ms(Ticket.created_at, instant(windows[0].as_of)).label("waited"),
-            _target_ms(settings.sla_first_response_minutes).label("frt_target"),
-            _target_ms(settings.sla_resolution_minutes).label("resolution_target"),
-        )
-        .where(*_in_windows(Ticket.created_at, windows), *ticket_conditions(filters))
-        .cte("created")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
-    )
-    frt_met, frt_breached = _sla_outcome(rows.c.frt, rows.c.waited, rows.c.frt_target)
-    res_met, res_breached = _sla_outcome(rows.c.resolution, rows.c.waited, rows.c.resolution_target)
+    frt_target = _target_ms(settings.sla_first_response_minutes)
+    res_target = _target_ms(settings.sla_resolution_minutes)
+    waited = elapsed_ms(Ticket.created_at, instant(windows[0].as_of))
+
+    def within(duration: ColumnElement[Any], target: ColumnElement[int]) -> ColumnElement[Any]:
+        return func.sum(case((duration <= target, 1), else_=0))
+
+    def overdue(duration: ColumnElement[Any], target: ColumnElement[int]) -> ColumnElement[Any]:
+        # the time waited is worked out for the unfinished tickets only
+        return func.sum(case((duration.is_(None), case((waited > target, 1), else_=0)), else_=0))
+
     stmt = select(
-        rows.c.bucket,
         func.count().label("tickets"),
-        func.count(rows.c.frt).label("responded"),
-        func.sum(rows.c.frt).label("frt_total"),
-        func.sum(frt_met).label("frt_met"),
-        func.sum(frt_breached).label("frt_breached"),
-        func.sum(res_met).label("res_met"),
-        func.sum(res_breached).label("res_breached"),
-    ).group_by(rows.c.bucket)
-    found = {row.bucket: row for row in connection.execute(stmt)}
-    results = []
-    for index in range(len(windows)):
-        row = found.get(index)
-        if row is None:
-            results.append(
-                {
-                    "tickets_created": 0,
-                    "frt_mean_min": None,
-                    "sla_frt_compliance": None,
-                    "sla_resolution_compliance": None,
-                }
-            )
-            continue
-        responded = int(row.responded)
-        frt_met, frt_breached = as_int(row.frt_met), as_int(row.frt_breached)
-        res_met, res_breached = as_int(row.res_met), as_int(row.res_breached)
-        results.append(
-            {
-                "tickets_created": int(row.tickets),
-                "frt_mean_min": (
-                    float(row.frt_total) / (responded * MS_PER_MINUTE) if responded else None
-                ),
-                "sla_frt_compliance": ratio(frt_met, frt_met + frt_breached),
-                "sla_resolution_compliance": ratio(res_met, res_met + res_breached),
-            }
-        )
-    return results
+        func.count(Ticket.frt_ms).label("responded"),
+        func.count(Ticket.resolution_ms).label("resolved"),
+        func.sum(Ticket.frt_ms).label("frt_total"),
+        value_list(Ticket.frt_ms).label("frt_values"),
+        within(Ticket.frt_ms, frt_target).label("frt_met"),
+        overdue(Ticket.frt_ms, frt_target).label("frt_overdue"),
+        within(Ticket.resolution_ms, res_target).label("res_met"),
+        overdue(Ticket.resolution_ms, res_target).label("res_overdue"),
+    ).where(*_in_windows(Ticket.created_at, windows), *ticket_conditions(filters))
+    if len(windows) > 1:
+        bucket = bucket_index(Ticket.created_at, [w.upper for w in windows]).label("bucket")
+        stmt = stmt.add_columns(bucket).group_by(bucket)
+        found = {row.bucket: row for row in connection.execute(stmt)}
+    else:
+        found = {0: connection.execute(stmt).one()}
+    return [_created_figures(found.get(index)) for index in range(len(windows))]
 
 
-def frt_percentiles(
-    connection: Connection, windows: Sequence[Window], filters: KpiFilter
-) -> list[dict[str, Any]]:
-    """Per window: median and 90th percentile first response time of tickets created in it."""
-    found = percentiles(
-        connection,
-        bucket_index(Ticket.created_at, [w.upper for w in windows]),
-        duration_ms(Ticket.created_at, Ticket.first_response_at),
-        [
-            *_in_windows(Ticket.created_at, windows),
-            Ticket.first_response_at.is_not(None),
-            *ticket_conditions(filters),
-        ],
-        (MEDIAN, P90),
-    )
-    median, p90 = "frt_median_min", "frt_p90_min"
-    return [_minutes(found.get(index), median, p90) for index in range(len(windows))]
+def _created_figures(row: Any) -> dict[str, Any]:
+    """The created-ticket KPIs from one window's row of ``created_stats`` (None: no ticket)."""
+    tickets = int(row.tickets) if row is not None else 0
+    if not tickets:
+        return {
+            "tickets_created": 0,
+            "frt_median_min": None,
+            "frt_p90_min": None,
+            "frt_mean_min": None,
+            "sla_frt_compliance": None,
+            "sla_resolution_compliance": None,
+        }
+    responded, resolved = int(row.responded), int(row.resolved)
+    frt_met, res_met = as_int(row.frt_met), as_int(row.res_met)
+    # every answered ticket is met or breached; unanswered ones count when overdue
+    frt_judged = responded + as_int(row.frt_overdue)
+    res_judged = resolved + as_int(row.res_overdue)
+    return {
+        "tickets_created": tickets,
+        **_minutes(quantiles_of(row.frt_values, (MEDIAN, P90)), "frt_median_min", "frt_p90_min"),
+        "frt_mean_min": float(row.frt_total) / (responded * MS_PER_MINUTE) if responded else None,
+        "sla_frt_compliance": ratio(frt_met, frt_judged),
+        "sla_resolution_compliance": ratio(res_met, res_judged),
+    }
 
 
 def resolution_percentiles(
@@ -167,7 +154,7 @@ def resolution_percentiles(
     found = percentiles(
         connection,
         bucket_index(Ticket.resolved_at, [w.upper for w in windows]),
-        duration_ms(Ticket.created_at, Ticket.resolved_at),
+        Ticket.resolution_ms,
         [*_in_windows(Ticket.resolved_at, windows), *ticket_conditions(filters)],
         (MEDIAN, P90),
     )
@@ -185,61 +172,47 @@ def backlog_at(
     connection: Connection, instants: Sequence[datetime], filters: KpiFilter
 ) -> list[int]:
     """Tickets open at each instant (non-decreasing instants): created at or before it and not
-    resolved at or before it. The first instant is counted; the others add the tickets opened
-    and take away those closed since the instant before, so only tickets created or resolved
-    between the first and the last instant are read."""
+    resolved at or before it. The first instant is counted; each later one adds the tickets
+    opened and takes away those closed since the instant before, every figure a count over an
+    index range, all in one statement."""
     conditions = ticket_conditions(filters)
-    first, last = instants[0], instants[-1]
-    # two counts, each found through the resolved_at index: unresolved, resolved later
+
+    def count(*where: ColumnElement[bool]) -> Any:
+        return select(func.count()).select_from(Ticket).where(*where, *conditions)
+
+    first = instants[0]
+    # the unresolved and those resolved later, each found through the resolved_at index
     counts = [
-        select(func.count())
-        .select_from(Ticket)
-        .where(still_open, Ticket.created_at <= first, *conditions)
-        .scalar_subquery()
-        for still_open in (Ticket.resolved_at.is_(None), Ticket.resolved_at > first)
+        count(Ticket.resolved_at.is_(None), Ticket.created_at <= first),
+        count(Ticket.resolved_at > first, Ticket.created_at <= first),
     ]
-    running = int(connection.execute(select(counts[0] + counts[1])).scalar_one())
-    if len(instants) == 1:
-        return [running]
-    # a ticket stops being open at resolved_at, or never opens when resolved_at <= created_at
-    closed_at = case(
-        (Ticket.resolved_at > Ticket.created_at, Ticket.resolved_at), else_=Ticket.created_at
-    )
-    opened = _count_by_bucket(
-        connection,
-        bucket_index(Ticket.created_at, instants, inclusive=True),
-        [Ticket.created_at > first, Ticket.created_at <= last, *conditions],
-    )
-    closed = _count_by_bucket(
-        connection,
-        bucket_index(closed_at, instants, inclusive=True),
-        [
-            # closed_at in (first, last]: resolved then, or created then if resolved earlier
-            or_(
-                and_(Ticket.resolved_at > first, Ticket.resolved_at <= last),
-                and_(
-                    Ticket.resolved_at <= first,
-                    Ticket.created_at > first,
-                    Ticket.created_at <= last,
-                ),
+    for before, after in pairwise(instants):
+        # A ticket is open from created_at until resolved_at, or never when resolved_at is
+        # earlier: it closes at the later of the two. Closed in (before, after]: resolved then
+        # (and created by then), or created then having been resolved before (resolution_ms
+        # <= 0 narrows those down from the index first).
+        counts += [
+            count(Ticket.created_at > before, Ticket.created_at <= after),
+            count(
+                Ticket.resolved_at > before,
+                Ticket.resolved_at <= after,
+                Ticket.created_at <= after,
             ),
-            Ticket.created_at <= last,
-            *conditions,
-        ],
-    )
+            count(
+                Ticket.created_at > before,
+                Ticket.created_at <= after,
+                Ticket.resolution_ms <= 0,
+                Ticket.resolved_at <= before,
+            ),
+        ]
+    row = connection.execute(select(*(c.scalar_subquery() for c in counts))).one()
+    running = int(row[0]) + int(row[1])
     results = [running]
-    for index in range(1, len(instants)):
-        running += opened.get(index, 0) - closed.get(index, 0)
+    for index in range(len(instants) - 1):
+        opened, resolved, resolved_earlier = row[2 + 3 * index : 5 + 3 * index]
+        running += int(opened) - int(resolved) - int(resolved_earlier)
         results.append(running)
     return results
-
-
-def _count_by_bucket(
-    connection: Connection, bucket: ColumnElement[int], where: Sequence[ColumnElement[bool]]
-) -> dict[int, int]:
-    rows = select(bucket.label("bucket")).where(*where).subquery()
-    stmt = select(rows.c.bucket, func.count()).group_by(rows.c.bucket)
-    return {bucket: int(count) for bucket, count in connection.execute(stmt)}
 
 
 def backlog_stats(
@@ -248,52 +221,3 @@ def backlog_stats(
     """Per window: the backlog at its ``as_of``."""
     counts = backlog_at(connection, [w.as_of for w in windows], filters)
     return [{"backlog_open": count} for count in counts]
-
-
-# --- single figures -----------------------------------------------------------------------
-
-
-def backlog_open(bind: Bind, as_of: datetime, *, filters: KpiFilter = NO_FILTER) -> int:
-    """Tickets open at ``as_of``: created_at <= as_of and (unresolved or resolved_at > as_of)."""
-    with connect(bind) as connection:
-        return backlog_at(connection, [as_of], filters)[0]
-
-
-def tickets_created(bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER) -> int:
-    """Tickets with created_at in the window ``[start, end]``."""
-    lower, upper = window_bounds(start, end)
-    # a plain count, read from the created_at index (created_stats also times every ticket)
-    stmt = (
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.created_at >= lower, Ticket.created_at < upper, *ticket_conditions(filters))
-    )
-    with connect(bind) as connection:
-        return int(connection.execute(stmt).scalar_one())
-
-
-def tickets_created_by_day(
-    bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER
-) -> pd.DataFrame:
-    """Tickets created per UTC day: columns ``day`` (every day of the window) and ``tickets``.
-
-    Each day is a count of its own over the created_at index (no per-row date function and
-    no grouping), up to ``DAYS_PER_QUERY`` days in one statement."""
-    window_bounds(start, end)  # refuses a window that ends before it starts
-    conditions = ticket_conditions(filters)
-    days = pd.date_range(start, end, freq="D")
-    bounds = [day_start(d.date()) for d in days] + [day_start(end + timedelta(days=1))]
-    counts: list[int] = []
-    with connect(bind) as connection:
-        for first in range(0, len(days), DAYS_PER_QUERY):
-            stmt = select(
-                *(
-                    select(func.count())
-                    .select_from(Ticket)
-                    .where(Ticket.created_at >= lower, Ticket.created_at < upper, *conditions)
-                    .scalar_subquery()
-                    for lower, upper in pairwise(bounds[first : first + DAYS_PER_QUERY + 1])
-                )
-            )
-            counts.extend(int(n) for n in connection.execute(stmt).one())
-    return pd.DataFrame({"day": days, "tickets": counts}).astype({"tickets": "int64"})

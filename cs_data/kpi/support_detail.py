@@ -1,5 +1,5 @@
 """Support drill-downs behind the Support page: SLA compliance by priority, volume by channel,
-tickets by weekday and hour (UTC), and the breached tickets, all aggregated or paged in SQL.
+tickets by local weekday and hour, and the breached tickets, all aggregated or paged in SQL.
 
 The SLA rules are those of the ``sla_*_compliance`` KPIs (``cs_data.kpi.support``): a ticket
 is judged at the window's ``as_of``; tickets still inside their target are neither met nor
@@ -8,9 +8,11 @@ breached.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Integer, func, or_, select
@@ -20,52 +22,44 @@ from sqlalchemy.sql.functions import FunctionElement
 from cs_data.config import get_settings
 from cs_data.domain import TICKET_PRIORITIES
 from cs_data.kpi.scope import NO_FILTER, KpiFilter, make_window
-from cs_data.kpi.sql import Bind, as_int, connect, duration_ms, instant, ms_to_minutes, ratio
-from cs_data.kpi.support import DEFAULT_PRIORITY, _sla_outcome, _target_ms, ticket_conditions
+from cs_data.kpi.sql import Bind, as_int, connect, instant, ms_to_minutes, ratio
+from cs_data.kpi.support import (
+    DEFAULT_PRIORITY,
+    _sla_outcome,
+    _target_ms,
+    ticket_conditions,
+    waited_ms,
+)
 from cs_data.models import Account, Ticket, User
+from cs_data.paging import Page, paginate
 
 MAX_PAGE_SIZE = 500
 _SLA_COUNTS = ("frt_met", "frt_breached", "res_met", "res_breached")
+QUARTER_HOUR = timedelta(minutes=15)
+"""The heat map's unit of counting in SQL: every zone offset in use is a multiple of it."""
 
 
-class utc_weekday(FunctionElement[int]):
-    """Day of the week of a UTC timestamp, 0 = Monday … 6 = Sunday."""
+class quarter_hour(FunctionElement[int]):
+    """Whole quarter hours from the first timestamp (on a whole minute) to the second, rounded
+    down: 0 for the first quarter hour. Exact to the microsecond on both backends: SQLite's
+    date functions round to the millisecond, so there the minute is cut from the stored text."""
 
     type = Integer()
-    name = "utc_weekday"
+    name = "quarter_hour"
     inherit_cache = True
 
 
-@compiles(utc_weekday)
-def _weekday_postgresql(element: utc_weekday, compiler: Any, **kw: Any) -> str:
-    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(EXTRACT(ISODOW FROM {moment}) AS INTEGER) - 1"
+@compiles(quarter_hour)
+def _quarter_hour_postgresql(element: quarter_hour, compiler: Any, **kw: Any) -> str:
+    start, moment = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({moment} - {start})) / 900) AS INTEGER)"
 
 
-@compiles(utc_weekday, "sqlite")
-def _weekday_sqlite(element: utc_weekday, compiler: Any, **kw: Any) -> str:
-    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(CAST(strftime('%w', {moment}) AS INTEGER) + 6) % 7"
-
-
-class utc_hour(FunctionElement[int]):
-    """Hour of the day (0..23) of a UTC timestamp."""
-
-    type = Integer()
-    name = "utc_hour"
-    inherit_cache = True
-
-
-@compiles(utc_hour)
-def _hour_postgresql(element: utc_hour, compiler: Any, **kw: Any) -> str:
-    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(EXTRACT(HOUR FROM {moment}) AS INTEGER)"
-
-
-@compiles(utc_hour, "sqlite")
-def _hour_sqlite(element: utc_hour, compiler: Any, **kw: Any) -> str:
-    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(strftime('%H', {moment}) AS INTEGER)"
+@compiles(quarter_hour, "sqlite")
+def _quarter_hour_sqlite(element: quarter_hour, compiler: Any, **kw: Any) -> str:
+    start, moment = (compiler.process(arg, **kw) for arg in element.clauses)
+    minutes = f"ROUND((julianday(substr({moment}, 1, 16)) - julianday({start})) * 1440)"
+    return f"(CAST({minutes} AS INTEGER) / 15)"
 
 
 def _created_in(start: date, end: date, as_of: datetime | None = None) -> tuple[Any, list[Any]]:
@@ -81,9 +75,9 @@ def _judged(start: date, end: date, as_of: datetime | None, filters: KpiFilter) 
         select(
             Ticket.id.label("id"),
             func.coalesce(Ticket.priority, DEFAULT_PRIORITY).label("priority"),
-            duration_ms(Ticket.created_at, Ticket.first_response_at).label("frt"),
-            duration_ms(Ticket.created_at, Ticket.resolved_at).label("resolution"),
-            duration_ms(Ticket.created_at, instant(window.as_of)).label("waited"),
+            Ticket.frt_ms.label("frt"),
+            Ticket.resolution_ms.label("resolution"),
+            waited_ms(window.as_of, Ticket.frt_ms, Ticket.resolution_ms).label("waited"),
             _target_ms(settings.sla_first_response_minutes).label("frt_target"),
             _target_ms(settings.sla_resolution_minutes).label("resolution_target"),
         )
@@ -163,22 +157,47 @@ def volume_by_channel(
 
 
 def weekday_hour(
-    bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER
+    bind: Bind,
+    start: date,
+    end: date,
+    *,
+    filters: KpiFilter = NO_FILTER,
+    time_zone: str = "UTC",
 ) -> pd.DataFrame:
-    """Tickets created in the window per UTC weekday (0 = Monday) and hour (0..23): all 168
-    cells, columns ``weekday``, ``hour`` and ``tickets``."""
-    _, created = _created_in(start, end)
-    weekday, hour = utc_weekday(Ticket.created_at), utc_hour(Ticket.created_at)
-    cells = (
-        select(weekday.label("weekday"), hour.label("hour"))
+    """Tickets created in the window per weekday (0 = Monday) and hour (0..23) of their
+    creation in ``time_zone`` (an IANA name): all 168 cells, columns ``weekday``, ``hour`` and
+    ``tickets``. The window stays whole UTC days.
+
+    SQL counts the tickets per quarter hour of the window; each quarter hour goes to the local
+    weekday and hour of its first instant. Every zone offset in use is a multiple of 15
+    minutes, so a quarter hour lies in one local hour, also across daylight saving changes.
+    Where it does not (a change at an odd minute, as in Newfoundland until 2011), the tickets
+    of that quarter hour are placed one by one.
+    """
+    zone = ZoneInfo(time_zone)
+    window, created = _created_in(start, end)
+    quarters = (
+        select(
+            quarter_hour(instant(window.lower), Ticket.created_at).label("quarter"),
+            Ticket.created_at.label("created_at"),
+        )
         .where(*created, *ticket_conditions(filters))
         .subquery()
     )
-    stmt = select(cells.c.weekday, cells.c.hour, func.count().label("tickets")).group_by(
-        cells.c.weekday, cells.c.hour
-    )
+    stmt = select(quarters.c.quarter, func.count().label("tickets")).group_by(quarters.c.quarter)
+    counts: Counter[tuple[int, int]] = Counter()
+    straddling: list[int] = []
     with connect(bind) as connection:
-        counts = {(int(r.weekday), int(r.hour)): int(r.tickets) for r in connection.execute(stmt)}
+        for row in connection.execute(stmt):
+            first = window.lower + int(row.quarter) * QUARTER_HOUR
+            last = first + QUARTER_HOUR - timedelta(microseconds=1)
+            if _one_local_hour(first, last, zone):
+                counts[_local_cell(first, zone)] += int(row.tickets)
+            else:
+                straddling.append(int(row.quarter))
+        if straddling:
+            one_by_one = select(quarters.c.created_at).where(quarters.c.quarter.in_(straddling))
+            counts.update(_local_cell(moment, zone) for moment in connection.scalars(one_by_one))
     return pd.DataFrame(
         [
             {"weekday": day, "hour": hour, "tickets": counts.get((day, hour), 0)}
@@ -186,6 +205,23 @@ def weekday_hour(
             for hour in range(24)
         ]
     ).astype({"tickets": "int64"})
+
+
+def _local_cell(moment: datetime, zone: ZoneInfo) -> tuple[int, int]:
+    """Weekday (0 = Monday) and hour of ``moment`` on the clocks of ``zone``."""
+    local = moment.astimezone(zone)
+    return local.weekday(), local.hour
+
+
+def _one_local_hour(first: datetime, last: datetime, zone: ZoneInfo) -> bool:
+    """Whether the instants ``first`` to ``last`` (less than an hour apart) all fall in one
+    hour of one day on the clocks of ``zone``: the same offset at both ends (no clock change
+    between, so the local time runs straight) and the same day and hour."""
+    before, after = first.astimezone(zone), last.astimezone(zone)
+    return before.utcoffset() == after.utcoffset() and (before.date(), before.hour) == (
+        after.date(),
+        after.hour,
+    )
 
 
 @dataclass(frozen=True)
@@ -207,18 +243,8 @@ class BreachedTicket:
     resolution_breached: bool
 
 
-@dataclass(frozen=True)
-class BreachedPage:
-    """One page of breached tickets, newest first, and how many there are in all."""
-
-    rows: list[BreachedTicket]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+BreachedPage = Page[BreachedTicket]
+"""One page of breached tickets, newest first, and how many there are in all."""
 
 
 def breached_tickets(
@@ -233,42 +259,38 @@ def breached_tickets(
 ) -> BreachedPage:
     """One page (1-based, clamped) of the tickets created in the window that breached either
     SLA target at ``as_of``, newest first (then by id), paged in SQL."""
-    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     rows, (_, frt_breached, _, res_breached) = _judged(start, end, as_of, filters)
-    breached = or_(frt_breached == 1, res_breached == 1)
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.created_at,
+            Ticket.subject,
+            Ticket.account_id,
+            Account.name.label("account_name"),
+            rows.c.priority,
+            Ticket.channel,
+            Ticket.status,
+            User.display_name.label("assignee"),
+            rows.c.frt,
+            rows.c.resolution,
+            frt_breached.label("frt_breached"),
+            res_breached.label("res_breached"),
+        )
+        .select_from(rows)
+        .join(Ticket, Ticket.id == rows.c.id)
+        .outerjoin(Account, Account.id == Ticket.account_id)
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .where(or_(frt_breached == 1, res_breached == 1))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    )
     with connect(bind) as connection:
-        total = int(
-            connection.execute(select(func.count()).select_from(rows).where(breached)).scalar_one()
-        )
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, page), pages)
-        stmt = (
-            select(
-                Ticket.id,
-                Ticket.created_at,
-                Ticket.subject,
-                Ticket.account_id,
-                Account.name.label("account_name"),
-                rows.c.priority,
-                Ticket.channel,
-                Ticket.status,
-                User.display_name.label("assignee"),
-                rows.c.frt,
-                rows.c.resolution,
-                frt_breached.label("frt_breached"),
-                res_breached.label("res_breached"),
-            )
-            .select_from(rows)
-            .join(Ticket, Ticket.id == rows.c.id)
-            .outerjoin(Account, Account.id == Ticket.account_id)
-            .outerjoin(User, User.id == Ticket.assignee_id)
-            .where(breached)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-        found = [
-            BreachedTicket(
+        return paginate(
+            connection,
+            stmt,
+            page=page,
+            page_size=page_size,
+            max_page_size=MAX_PAGE_SIZE,
+            into=lambda row: BreachedTicket(
                 id=row.id,
                 created_at=row.created_at,
                 subject=row.subject,
@@ -282,7 +304,5 @@ def breached_tickets(
                 resolution_minutes=ms_to_minutes(row.resolution),
                 frt_breached=bool(row.frt_breached),
                 resolution_breached=bool(row.res_breached),
-            )
-            for row in connection.execute(stmt)
-        ]
-    return BreachedPage(rows=found, total=total, page=page, page_size=page_size)
+            ),
+        )

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
 from cs_data.domain import SURVEY_TYPES
-from cs_data.kpi.scope import NO_FILTER, KpiFilter, Window, make_window
-from cs_data.kpi.sql import Bind, account_conditions, as_int, bucket_index, connect, ratio
+from cs_data.kpi.scope import KpiFilter, Window
+from cs_data.kpi.sql import account_conditions, as_int, bucket_index, ratio
 from cs_data.models import SurveyResponse
 
 CSAT_SATISFIED_MIN = 4
@@ -68,38 +66,3 @@ def survey_stats(
             }
         )
     return results
-
-
-@dataclass(frozen=True)
-class Csat:
-    """CSAT over a window: share of scores 4–5 (0..1), mean score, number of responses."""
-
-    share: float | None
-    average: float | None
-    responses: int
-
-
-@dataclass(frozen=True)
-class Nps:
-    """NPS over a window: 100 × (promoters − detractors) / responses, and the responses."""
-
-    value: float | None
-    responses: int
-
-
-def _stats(bind: Bind, start: date, end: date, filters: KpiFilter) -> dict[str, Any]:
-    window = make_window(start, end)
-    with connect(bind) as connection:
-        return survey_stats(connection, [window], filters)[0]
-
-
-def csat(bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER) -> Csat:
-    """CSAT responses in the window: share scoring 4 or 5, average score, count."""
-    stats = _stats(bind, start, end, filters)
-    return Csat(share=stats["csat"], average=stats["csat_avg"], responses=stats["csat_responses"])
-
-
-def nps(bind: Bind, start: date, end: date, *, filters: KpiFilter = NO_FILTER) -> Nps:
-    """NPS responses in the window: promoters 9–10, detractors 0–6, value −100..100."""
-    stats = _stats(bind, start, end, filters)
-    return Nps(value=stats["nps"], responses=stats["nps_responses"])

@@ -30,13 +30,11 @@ from cs_data.kpi.sql import (
     account_conditions,
     as_int,
     connect,
-    duration_ms,
-    instant,
     ms_to_minutes,
     percentiles,
     ratio,
 )
-from cs_data.kpi.support import _sla_outcome, _target_ms, ticket_conditions
+from cs_data.kpi.support import _sla_outcome, _target_ms, ticket_conditions, waited_ms
 from cs_data.kpi.surveys import CSAT_SATISFIED_MIN
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket, User
 
@@ -75,8 +73,8 @@ def _handled(connection: Connection, window: Window, filters: KpiFilter) -> dict
     rows = (
         select(
             Ticket.assignee_id.label("agent"),
-            duration_ms(Ticket.created_at, Ticket.first_response_at).label("frt"),
-            duration_ms(Ticket.created_at, instant(window.as_of)).label("waited"),
+            Ticket.frt_ms.label("frt"),
+            waited_ms(window.as_of, Ticket.frt_ms).label("waited"),
             _target_ms(settings.sla_first_response_minutes).label("target"),
         )
         .where(*_created(window), Ticket.assignee_id.is_not(None), *ticket_conditions(filters))
@@ -103,14 +101,14 @@ def _medians(connection: Connection, window: Window, filters: KpiFilter) -> dict
     frt = percentiles(
         connection,
         Ticket.assignee_id,
-        duration_ms(Ticket.created_at, Ticket.first_response_at),
-        [*_created(window), Ticket.first_response_at.is_not(None), *assigned],
+        Ticket.frt_ms,
+        [*_created(window), Ticket.frt_ms.is_not(None), *assigned],
         (MEDIAN,),
     )
     resolution = percentiles(
         connection,
         Ticket.assignee_id,
-        duration_ms(Ticket.created_at, Ticket.resolved_at),
+        Ticket.resolution_ms,
         [Ticket.resolved_at >= window.lower, Ticket.resolved_at < window.upper, *assigned],
         (MEDIAN,),
     )

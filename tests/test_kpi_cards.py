@@ -1,0 +1,121 @@
+"""The KPI card helper: values and changes in each KPI's unit, in the session's language, and
+cards whose arrow and colour follow the change (AppTest.from_function, no database)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.proto.Metric_pb2 import Metric
+from streamlit.testing.v1 import AppTest
+
+MINUS = "\u2212"
+
+CASES = [
+    # key, value, signed, English, Korean
+    ("at_risk_arr", 2_000_000, True, "+$20K", "+$20K"),
+    ("at_risk_arr", -2_000_000, True, f"{MINUS}$20K", f"{MINUS}$20K"),
+    ("at_risk_arr", -20_000, True, f"{MINUS}$200", f"{MINUS}$200"),
+    ("at_risk_arr", 0, True, "$0", "$0"),
+    ("at_risk_arr", 40, True, "$0", "$0"),
+    ("arr_total", 5_480_000_000, False, "$54.8M", "$54.8M"),
+    ("frt_median_min", 25, True, "+25 min", "+25분"),
+    ("frt_median_min", -25, True, f"{MINUS}25 min", f"{MINUS}25분"),
+    ("frt_median_min", 126, False, "2.1 h", "2.1시간"),
+    ("frt_median_min", 4 * 24 * 60, False, "4.0 d", "4.0일"),
+    ("frt_median_min", 0, True, "0 min", "0분"),
+    ("sla_frt_compliance", 0.9, False, "90.0%", "90.0%"),
+    ("sla_frt_compliance", -0.012, True, f"{MINUS}1.2 pp", f"{MINUS}1.2%p"),
+    ("sla_frt_compliance", 0.043, True, "+4.3 pp", "+4.3%p"),
+    ("sla_frt_compliance", 0.0, True, "0.0 pp", "0.0%p"),
+    ("tickets_created", -76, True, f"{MINUS}76", f"{MINUS}76"),
+    ("tickets_created", 1021, False, "1,021", "1,021"),
+    ("nps", 39, False, "+39", "+39"),
+    ("nps", -12, False, f"{MINUS}12", f"{MINUS}12"),
+    ("nps", 0, True, "0", "0"),
+    ("csat_avg", 0.01, True, "+0.01", "+0.01"),
+    ("csat", None, False, "—", "—"),
+    ("at_risk_arr", None, True, "—", "—"),
+]
+
+
+def _format_in_a_session() -> None:
+    import streamlit as st
+
+    from ui.kpi_cards import format_kpi
+
+    for key, value, signed in st.session_state["cases"]:
+        st.text(format_kpi(key, value, signed=signed))
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_values_and_changes_are_formatted_in_the_kpi_unit(language):
+    at = AppTest.from_function(_format_in_a_session)
+    at.session_state["language"] = language
+    at.session_state["cases"] = [(key, value, signed) for key, value, signed, *_ in CASES]
+    at.run()
+
+    assert not at.exception
+    expected = [english if language == "en" else korean for *_, english, korean in CASES]
+    assert [element.value for element in at.text] == expected
+
+
+def _cards_in_a_session() -> None:
+    import pandas as pd
+
+    from cs_data.kpi import Change
+    from ui.kpi_cards import kpi_cards
+
+    changes = {
+        "tickets_created": Change(100, 120, -20),
+        "backlog_open": Change(50, 40, 10),
+        "frt_median_min": Change(60, 90, -30),
+        "csat": Change(0.8, 0.8, 0.0),
+        "grr": Change(0.9, None, None),
+        "at_risk_arr": Change(1_000_000, 3_000_000, -2_000_000),
+    }
+    series = pd.DataFrame({key: [1.0, None, 3.0] for key in changes})
+    kpi_cards(changes, list(changes)[:3], per_row=2)
+    kpi_cards(changes, list(changes)[3:], series=series)
+
+
+def test_cards_show_direction_and_whether_the_change_is_good():
+    at = AppTest.from_function(_cards_in_a_session)
+    at.run()
+
+    assert not at.exception
+    cards = {card.label: card.proto for card in at.metric}
+    shown = {
+        label: (
+            card.body,
+            card.delta,
+            Metric.MetricDirection.Name(card.direction),
+            Metric.MetricColor.Name(card.color),
+        )
+        for label, card in cards.items()
+    }
+    assert shown == {
+        "Tickets created": ("100", f"{MINUS}20", "DOWN", "GRAY"),  # volume: neither good nor bad
+        "Open backlog": ("50", "+10", "UP", "RED"),  # lower is better
+        "Median first response": ("60 min", f"{MINUS}30 min", "DOWN", "GREEN"),
+        "CSAT": ("80.0%", "0.0 pp", "NONE", "GRAY"),  # no change: neutral
+        "Gross retention": ("90.0%", "", "NONE", "GRAY"),  # no previous value
+        "ARR at risk": ("$10K", f"{MINUS}$20K", "DOWN", "GREEN"),
+    }
+    assert "Previous window of the same length: —." in cards["Gross retention"].help
+    assert not cards["Tickets created"].chart_data, "no series, no sparkline"
+    assert list(cards["ARR at risk"].chart_data) == [1.0, 3.0], "undefined periods left out"
+
+
+@pytest.mark.parametrize(("language", "limit"), [("en", 21), ("ko", 13)])
+def test_every_kpi_label_fits_on_a_card(language, limit):
+    """Five cards to a row at 1440 px leave about 129 px for a label at 14 px: measured in
+    Chromium, 21 Latin characters ("Median first response", 125 px) or 13 characters of
+    mixed Hangul ("총 매출 유지율(GRR)", 116 px). The full definition is in the help text."""
+    from cs_data import kpi
+    from ui.i18n import CATALOGS
+
+    long = {
+        key: CATALOGS[language][f"kpi_text.{key}"]
+        for key in kpi.KPIS
+        if len(CATALOGS[language][f"kpi_text.{key}"]) > limit
+    }
+    assert long == {}

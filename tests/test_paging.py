@@ -1,0 +1,71 @@
+"""cs_data.paging: one page of an ordered query, counted and clamped in SQL, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, Select, Table, func, insert, select
+
+from cs_data.paging import Page, paginate
+
+NUMBERS = Table("numbers", MetaData(), Column("n", Integer, primary_key=True))
+NEWEST_FIRST = select(NUMBERS.c.n).order_by(NUMBERS.c.n.desc())
+
+
+@pytest.fixture
+def numbers(empty_engine) -> Engine:
+    """A table holding the numbers 1 to 7."""
+    NUMBERS.metadata.create_all(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(insert(NUMBERS), [{"n": n} for n in range(1, 8)])
+    return empty_engine
+
+
+def page_of(
+    engine: Engine,
+    stmt: Select = NEWEST_FIRST,
+    *,
+    page: int,
+    page_size: int,
+    max_page_size: int = 5,
+) -> Page[int]:
+    with engine.connect() as connection:
+        return paginate(
+            connection,
+            stmt,
+            page=page,
+            page_size=page_size,
+            max_page_size=max_page_size,
+            into=lambda row: row[0],
+        )
+
+
+def shown(result: Page[int]) -> tuple[list[int], int, int, int, int]:
+    return result.rows, result.total, result.page, result.pages, result.page_size
+
+
+def test_an_empty_result_is_one_empty_page(numbers):
+    nothing = page_of(numbers, NEWEST_FIRST.where(NUMBERS.c.n > 99), page=3, page_size=2)
+    assert shown(nothing) == ([], 0, 1, 1, 2)
+
+
+def test_pages_follow_the_order_and_the_last_one_is_partial(numbers):
+    assert shown(page_of(numbers, page=1, page_size=3)) == ([7, 6, 5], 7, 1, 3, 3)
+    assert shown(page_of(numbers, page=2, page_size=3)) == ([4, 3, 2], 7, 2, 3, 3)
+    assert shown(page_of(numbers, page=3, page_size=3)) == ([1], 7, 3, 3, 3)
+
+
+@pytest.mark.parametrize(("asked", "page", "rows"), [(4, 3, [1]), (99, 3, [1]), (0, 1, [7, 6, 5])])
+def test_a_page_beyond_either_end_is_clamped_to_the_nearest(numbers, asked, page, rows):
+    result = page_of(numbers, page=asked, page_size=3)
+    assert (result.page, result.rows, result.total) == (page, rows, 7)
+
+
+def test_the_page_size_is_capped_and_at_least_one(numbers):
+    assert shown(page_of(numbers, page=2, page_size=1000)) == ([2, 1], 7, 2, 2, 5)
+    assert shown(page_of(numbers, page=1, page_size=0)) == ([7], 7, 1, 7, 1)
+
+
+def test_the_total_counts_the_rows_the_query_yields_also_when_it_groups(numbers):
+    rest = (NUMBERS.c.n % 3).label("rest")
+    remainders = select(rest, func.count()).group_by(rest).order_by(rest)
+    assert shown(page_of(numbers, remainders, page=2, page_size=2)) == ([2], 3, 2, 2, 2)
