@@ -2,8 +2,10 @@
 
 ``gate()`` runs in app.py before ``st.navigation`` and either returns the logged-in actor or
 shows the login form (or what must be configured first) and stops the run. Rules it keeps:
-exactly one ``Authenticate`` per run; no ``st.rerun()`` in the run where a login succeeds (the
-cookie component must mount), only a delayed one; the library's session keys are only read.
+exactly one ``Authenticate`` per run; no rerun of our own after a form login: the library's
+cookie component must mount and write the cookie, and it reruns the app itself once it has
+(then the form goes). A timed rerun removed the component before it had run on a busy machine,
+and the browser was left without a cookie. The library's session keys are only read.
 Users locked out or deactivated get an unusable password hash in the credentials, so the form
 refuses them before it could accept them; failures are counted in the database.
 """
@@ -27,7 +29,6 @@ ACTOR_KEY = "_cockpit_actor"
 _STATUS = "authentication_status"
 _USERNAME = "username"
 """Session keys owned by streamlit-authenticator: read here, never written."""
-_RELOAD_KEY = "_cockpit_reload_after_login"
 LOGIN_FORM_KEY = "login"
 
 
@@ -49,17 +50,6 @@ def _startup_refusal(problems: list[security.StartupProblem]) -> None:
     for problem in problems:
         st.markdown(t(f"login.problem.{problem.code}", **problem.params))
     st.stop()
-
-
-@st.fragment(run_every=1.0)
-def _reload_once() -> None:
-    """Rerun the whole app once, a second after the run in which the login form succeeded,
-    so that the form disappears (after the cookie component has mounted)."""
-    runs = st.session_state.get(_RELOAD_KEY, 0) + 1
-    st.session_state[_RELOAD_KEY] = runs
-    if runs > 1:
-        del st.session_state[_RELOAD_KEY]
-        st.rerun()
 
 
 def _demo_hint(accounts: list[users.LoginAccount]) -> None:
@@ -104,7 +94,6 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         login_sleep_time=0,
     )
     was_logged_in = bool(st.session_state.get(_STATUS))
-    had_cookie = current.cookie_name in st.context.cookies
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
     try:
         with form_column:
@@ -126,9 +115,6 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
             st.stop()
         if not was_logged_in:
             users.record_successful_login(engine, username)
-            if not had_cookie:
-                st.session_state[_RELOAD_KEY] = 0
-                _reload_once()
         st.session_state[ACTOR_KEY] = actor
         return actor, authenticator
 

@@ -4,12 +4,14 @@ The server runs on a free port with every flag explicit, from the project root (
 ``.streamlit/config.toml``), on a temporary SQLite file filled beforehand with demo data
 (scale S) and named by ``CS_DATABASE_URL``: a configured database, so the app never seeds
 it. Demo mode is switched on (the demo users log in with the demo password) and the cookie
-key is fixed. The server log goes to a file and is printed when start-up fails.
+key is fixed. The server log goes to a file and is printed when start-up fails; a failed test
+shows its end (the app's tracebacks) and leaves a screenshot in test-artifacts/.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from cs_data import demo, schema
 from cs_data.auth import operator
@@ -49,6 +52,9 @@ VIEWPORT = {"width": 1440, "height": 900}
 STARTUP_TIMEOUT_S = 90
 APP_TIMEOUT_MS = 60_000
 COOKIE_KEY = "e2e-cookie-key-" + "0123456789" * 4
+SERVER_LOG_TAIL_LINES = 80
+SERVER_LOGS: dict[str, Path] = {}
+"""The log file of each running server by its base URL, to explain a failed test."""
 ENGLISH_FORM = ("Username", "Password", "Log in")
 KOREAN_FORM = ("사용자 이름", "비밀번호", "로그인")
 
@@ -97,8 +103,10 @@ def streamlit_server(database_url: str, log_path: Path) -> Iterator[str]:
                     f"server log {log_path}:\n{log_text}"
                 )
             time.sleep(0.25)
+        SERVER_LOGS[url] = log_path
         yield url
     finally:
+        SERVER_LOGS.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -144,6 +152,28 @@ def page_errors() -> list[str]:
     return []
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test keeps a screenshot of its page in test-artifacts/ and shows the
+    end of the server's log (where the app's tracebacks go) in its report."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if report.when == "call" and report.failed else None
+    if not isinstance(page, Page) or page.is_closed():
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"failed-{re.sub(r'[^A-Za-z0-9_.-]+', '_', item.name)}.png"
+    try:
+        page.screenshot(path=str(shot), full_page=True)
+        report.sections.append(("failure screenshot", f"{shot} (page {page.url})"))
+    except PlaywrightError as error:
+        report.sections.append(("failure screenshot", f"none: {error}"))
+    for url, log_path in SERVER_LOGS.items():
+        if page.url.startswith(url):
+            tail = log_path.read_text(errors="replace").splitlines()[-SERVER_LOG_TAIL_LINES:]
+            report.sections.append((f"server log {log_path} (end)", "\n".join(tail)))
+
+
 @pytest.fixture
 def page(browser, page_errors) -> Iterator[Page]:
     """A page in a fresh browser context (no cookies shared between tests)."""
@@ -156,11 +186,13 @@ def page(browser, page_errors) -> Iterator[Page]:
 
 
 def wait_until_idle(page: Page) -> None:
-    """Wait until the app is connected, its script run has finished and nothing is loading."""
+    """Wait until the app is connected, its script run has finished and nothing is loading.
+    A run may take long on a busy machine (a cold cache on two cores shared with other
+    tests): it gets the app's time, not an assertion's."""
     app = page.get_by_test_id("stApp")
-    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
-    expect(app).to_have_attribute("data-test-script-state", "notRunning")
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=APP_TIMEOUT_MS)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=APP_TIMEOUT_MS)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=APP_TIMEOUT_MS)
 
 
 def save_screenshot(page: Page, name: str) -> Path:
