@@ -8,21 +8,12 @@ it changes.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any
 
 import streamlit as st
 
+from cs_data.paging import Page
 from ui.i18n import format_count, t
-
-
-class Paged(Protocol):
-    """A page of results as cs_data returns them."""
-
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int: ...
 
 
 def page_number(key: str, *selection: object) -> int:
@@ -39,7 +30,7 @@ def page_number(key: str, *selection: object) -> int:
     return int(st.session_state.get(key, 1))
 
 
-def pager(result: Paged, key: str, count_key: str) -> None:
+def pager(result: Page[Any], key: str, count_key: str) -> None:
     """The page number (session key ``key``, clamped to the result) and the count caption
     (``count_key`` with ``total``, ``page`` and ``pages``)."""
     left, right = st.columns([1, 3], vertical_alignment="center")
