@@ -15,6 +15,9 @@ from sqlalchemy import Connection, Row, Select, func, select
 
 T = TypeVar("T")
 
+MAX_PAGE_SIZE = 500
+"""The most rows one page may hold, unless a list sets its own limit."""
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
@@ -44,8 +47,8 @@ def paginate(
     *,
     page: int,
     page_size: int,
-    max_page_size: int,
     into: Callable[[Row[Any]], T],
+    max_page_size: int = MAX_PAGE_SIZE,
 ) -> Page[T]:
     """Page ``page`` of ``stmt`` (which must be ordered, for a stable paging), each row turned
     into a ``T`` by ``into``.

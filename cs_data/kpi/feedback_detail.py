@@ -17,7 +17,6 @@ from cs_data.kpi.surveys import CSAT_SATISFIED_MIN, NPS_DETRACTOR_MAX, NPS_PROMO
 from cs_data.models import Account, SurveyResponse, User
 from cs_data.paging import Page, paginate
 
-MAX_PAGE_SIZE = 500
 SCALES: dict[str, range] = {"csat": range(1, 6), "nps": range(11), "ces": range(1, 8)}
 """The scores each survey type allows."""
 NPS_GROUPS = ("detractor", "passive", "promoter")
@@ -123,7 +122,6 @@ def _page(bind: Bind, conditions: list[Any], page: int, page_size: int) -> Respo
             stmt,
             page=page,
             page_size=page_size,
-            max_page_size=MAX_PAGE_SIZE,
             into=lambda row: Response(**row._asdict()),
         )
 

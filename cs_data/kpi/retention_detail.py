@@ -21,8 +21,6 @@ from cs_data.kpi.sql import Bind, account_conditions, as_int, connect
 from cs_data.models import Account, Subscription, User
 from cs_data.paging import Page, paginate
 
-MAX_PAGE_SIZE = 500
-
 
 def _per_account(start: date, end: date, filters: KpiFilter) -> Any:
     """Per account with a subscription overlapping ``[start, end + 1]``: ``starting`` (ARR on
@@ -153,7 +151,6 @@ def churned_accounts(
             stmt,
             page=page,
             page_size=page_size,
-            max_page_size=MAX_PAGE_SIZE,
             into=lambda row: ChurnedAccount(
                 account_id=row.id,
                 name=row.name,

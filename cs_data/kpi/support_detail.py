@@ -33,7 +33,6 @@ from cs_data.kpi.support import (
 from cs_data.models import Account, Ticket, User
 from cs_data.paging import Page, paginate
 
-MAX_PAGE_SIZE = 500
 _SLA_COUNTS = ("frt_met", "frt_breached", "res_met", "res_breached")
 QUARTER_HOUR = timedelta(minutes=15)
 """The heat map's unit of counting in SQL: every zone offset in use is a multiple of it."""
@@ -289,7 +288,6 @@ def breached_tickets(
             stmt,
             page=page,
             page_size=page_size,
-            max_page_size=MAX_PAGE_SIZE,
             into=lambda row: BreachedTicket(
                 id=row.id,
                 created_at=row.created_at,
