@@ -110,7 +110,6 @@ def list_entries(
     page_size: int = 50,
 ) -> AuditPage:
     """One page (1-based) of the entries matching ``where``, newest first, paged in SQL."""
-    ensure(actor, "audit.view")
     stmt = (
         select(
             AuditEntry.id,
@@ -126,6 +125,7 @@ def list_entries(
         .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
     )
     with engine.connect() as connection:
+        ensure(connection, actor, "audit.view")
         return paginate(
             connection,
             stmt,
@@ -138,8 +138,8 @@ def list_entries(
 
 def choices(engine: Engine, actor: Actor) -> AuditChoices:
     """The actors, actions and entity types that occur in the log, sorted."""
-    ensure(actor, "audit.view")
     with read_session(engine) as session:
+        ensure(session, actor, "audit.view")
 
         def distinct(column: Any) -> list[str]:
             return list(session.scalars(select(column).distinct().order_by(column)))

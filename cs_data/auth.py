@@ -2,18 +2,25 @@
 
 Every action is declared once in ``PERMISSIONS`` (name, description, the roles allowed
 everywhere, and the roles allowed only on resources they own). Pages ask ``can`` to decide
-what to show; every ``cs_data`` command calls ``ensure``, which raises ``PermissionDenied``.
+what to show; every ``cs_data`` command calls ``ensure`` inside its own transaction, which
+re-reads the acting user's role and active flag as stored at that moment and raises
+``PermissionDenied``: an ``Actor`` built before a deactivation or a role change (an open page,
+a widget callback) is judged by the stored user, never by what it says of itself.
 """
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from cs_data.domain import ROLES
 from cs_data.errors import PermissionDenied
+from cs_data.models import User
 
 
 @dataclass(frozen=True)
@@ -23,8 +30,10 @@ class Actor:
     name: str
     """Shown in the audit log and histories."""
     user_id: int | None
-    """The ``users.id`` of a logged-in user; None for the command-line operator."""
+    """The ``users.id`` of a logged-in user; None for the command-line operator (and other
+    actors the code itself builds, such as tests of a role), whose ``role`` is taken as said."""
     role: str
+    """The role when the actor was built; ``ensure`` decides by the role stored now."""
 
 
 def operator() -> Actor:
@@ -119,14 +128,36 @@ def can(actor: Actor, action: str, resource: Owned | None = None) -> bool:
     )
 
 
-def ensure(actor: Actor, action: str, resource: Owned | None = None) -> None:
-    """Raise ``PermissionDenied`` unless ``actor`` may do ``action``."""
-    if not can(actor, action, resource):
+def stored_actor(db: Session | Connection, actor: Actor) -> Actor:
+    """``actor`` with the role stored now; ``PermissionDenied`` when the user is gone or
+    deactivated. Read through ``db`` (the command's transaction) and, on PostgreSQL, share-locked
+    until it ends, so a concurrent role change waits for the command instead of racing it."""
+    if actor.user_id is None:
+        return actor
+    row = db.execute(
+        select(User.role, User.is_active).where(User.id == actor.user_id).with_for_update(read=True)
+    ).one_or_none()
+    if row is None or not row.is_active:
+        raise PermissionDenied(f"{actor.name} is not an active user any more")
+    return actor if row.role == actor.role else replace(actor, role=row.role)
+
+
+def ensure(
+    db: Session | Connection, actor: Actor, action: str, resource: Owned | None = None
+) -> Actor:
+    """Raise ``PermissionDenied`` unless ``actor``, as stored now, may do ``action``.
+
+    Call it inside the command's transaction, before reading or writing anything else; returns
+    the actor with its stored role (use that one for the rest of the command).
+    """
+    current = stored_actor(db, actor)
+    if not can(current, action, resource):
         rule = permission(action)
         target = f" {resource.kind} {resource.id}" if resource is not None else ""
         raise PermissionDenied(
-            f"{actor.name} (role {actor.role}) may not {rule.description}{target}"
+            f"{current.name} (role {current.role}) may not {rule.description}{target}"
         )
+    return current
 
 
 def allowed_actions(role: str) -> list[str]:

@@ -474,10 +474,10 @@ def generate(
     Raises ``DatabaseNotEmpty`` when the database already holds data, unless ``replace`` is
     set: then every row of every table is deleted first, in the same transaction.
     """
-    ensure(actor, "demo.generate")
     spec = _resolve_scale(scale)
     day = today or datetime.now(UTC).date()
     with transaction(engine) as session:
+        actor = ensure(session, actor, "demo.generate")
         connection = session.connection()
         existing = _existing_rows(connection)
         if existing and not replace:

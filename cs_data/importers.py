@@ -996,7 +996,6 @@ def import_file(
     unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
     unknown kind; ``PermissionDenied`` when the actor may not import.
     """
-    ensure(actor, "data.import")
     spec = _KINDS.get(kind)
     if spec is None:
         message = f"unknown import kind {kind!r} (use {', '.join(IMPORT_KINDS)})"
@@ -1006,4 +1005,5 @@ def import_file(
         reason = "no such file" if not path.exists() else "not a file"
         raise UnreadableFile(f"cannot read {kind} file {path}: {reason}")
     with transaction(engine) as session:
+        actor = ensure(session, actor, "data.import")
         return _Import(session, actor, spec, path, progress or no_progress).run()

@@ -240,17 +240,17 @@ def create_target(
     deadline: date | None,
 ) -> Target:
     """Create a target owned by ``actor``; raises ``InvalidInput`` naming every bad field."""
-    ensure(actor, "target.create")
-    fields = _validate(
-        kpi=kpi,
-        name=name,
-        target_value=target_value,
-        direction=direction,
-        segment=segment,
-        start_date=start_date,
-        deadline=deadline,
-    )
     with transaction(engine) as session:
+        actor = ensure(session, actor, "target.create")
+        fields = _validate(
+            kpi=kpi,
+            name=name,
+            target_value=target_value,
+            direction=direction,
+            segment=segment,
+            start_date=start_date,
+            deadline=deadline,
+        )
         row = KpiTarget(**fields, owner_id=actor.user_id)
         session.add(row)
         session.flush()
@@ -297,17 +297,17 @@ def update_target(
     deadline: date | None,
 ) -> Target:
     """Replace a target's fields, if it is still at ``seen_version`` (else ``TargetChanged``)."""
-    ensure(actor, "target.update")
-    fields = _validate(
-        kpi=kpi,
-        name=name,
-        target_value=target_value,
-        direction=direction,
-        segment=segment,
-        start_date=start_date,
-        deadline=deadline,
-    )
     with transaction(engine) as session:
+        actor = ensure(session, actor, "target.update")
+        fields = _validate(
+            kpi=kpi,
+            name=name,
+            target_value=target_value,
+            direction=direction,
+            segment=segment,
+            start_date=start_date,
+            deadline=deadline,
+        )
         row = _current(session, target_id, seen_version)
         before = _fields(row)
         changed = session.execute(
@@ -334,8 +334,8 @@ def update_target(
 
 def delete_target(engine: Engine, actor: Actor, target_id: int, *, seen_version: int) -> None:
     """Delete a target, if it is still at ``seen_version`` (else ``TargetChanged``)."""
-    ensure(actor, "target.delete")
     with transaction(engine) as session:
+        actor = ensure(session, actor, "target.delete")
         row = _current(session, target_id, seen_version)
         before = _fields(row)
         deleted = session.execute(

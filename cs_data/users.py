@@ -229,7 +229,6 @@ def create_user(
     email: str | None = None,
 ) -> UserInfo:
     """Create a user who can log in; raises ``InvalidInput`` naming every bad field."""
-    ensure(actor, "user.create")
     username = username.strip().lower()
     display_name = display_name.strip()
     email = (email or "").strip() or None
@@ -252,6 +251,7 @@ def create_user(
         problems.append(problem)
     problems += password_problems(password, username=username)
     with transaction(engine) as session:
+        actor = ensure(session, actor, "user.create")
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             problems.append(FieldError("username", "username_taken", "this username is taken"))
         if problems:
@@ -280,8 +280,8 @@ def create_user(
 
 def set_role(engine: Engine, actor: Actor, username: str, *, role: str) -> UserInfo:
     """Give ``username`` another role."""
-    ensure(actor, "user.set_role")
     with transaction(engine) as session:
+        actor = ensure(session, actor, "user.set_role")
         user = _get(session, username)
         problem = _role_problem(role)
         if problem is None and role != "admin":
@@ -306,8 +306,8 @@ def set_role(engine: Engine, actor: Actor, username: str, *, role: str) -> UserI
 
 def reset_password(engine: Engine, actor: Actor, username: str, *, password: str) -> None:
     """Set a new password for ``username`` (also lifts a lockout)."""
-    ensure(actor, "user.reset_password")
     with transaction(engine) as session:
+        actor = ensure(session, actor, "user.reset_password")
         user = _get(session, username)
         check_password_policy(password, username=user.username)
         had_password = user.password_hash is not None
@@ -325,8 +325,8 @@ def reset_password(engine: Engine, actor: Actor, username: str, *, password: str
 
 
 def _set_active(engine: Engine, actor: Actor, username: str, *, active: bool) -> UserInfo:
-    ensure(actor, "user.deactivate")
     with transaction(engine) as session:
+        actor = ensure(session, actor, "user.deactivate")
         user = _get(session, username)
         if user.is_active == active:
             return _info(user)
@@ -362,11 +362,11 @@ def reactivate(engine: Engine, actor: Actor, username: str) -> UserInfo:
 
 def list_users(engine: Engine, actor: Actor, *, include_inactive: bool = True) -> list[UserInfo]:
     """Every user, by username (people from imports without a password included)."""
-    ensure(actor, "user.list")
     query = select(User).order_by(User.username)
     if not include_inactive:
         query = query.where(User.is_active)
     with read_session(engine) as session:
+        ensure(session, actor, "user.list")
         return [_info(user) for user in session.scalars(query)]
 
 

@@ -71,27 +71,35 @@ def test_an_undeclared_action_is_a_programming_error():
         can(operator(), "rocket.launch")
 
 
-def test_refusal_names_the_actor_role_and_action():
-    viewer = Actor(name="vic", user_id=7, role="viewer")
-    with pytest.raises(PermissionDenied, match=r"^vic \(role viewer\) may not create users$"):
-        ensure(viewer, "user.create")
+def test_refusal_names_the_actor_role_and_action(engine):
+    viewer = Actor(name="vic", user_id=None, role="viewer")
+    with (
+        engine.connect() as connection,
+        pytest.raises(PermissionDenied, match=r"^vic \(role viewer\) may not create users$"),
+    ):
+        ensure(connection, viewer, "user.create")
 
 
-def test_ownership_rules_allow_only_the_owner(monkeypatch):
+def test_ownership_rules_allow_only_the_owner(engine, monkeypatch):
     """The shape later rules use (a CSM edits renewals of their own accounts)."""
     rule = Permission("renewal.edit", "edit renewals", frozenset({"manager"}), frozenset({"csm"}))
     table = dict(PERMISSIONS) | {rule.name: rule}
     monkeypatch.setattr("cs_data.auth.PERMISSIONS", table)
-    csm = Actor(name="cara", user_id=3, role="csm")
-    mine = Owned("renewal", "R1", frozenset({3}))
-    theirs = Owned("renewal", "R2", frozenset({4}))
+    with transaction(engine) as session:
+        cara = User(username="cara", display_name="Cara", role="csm")
+        session.add(cara)
+    csm = Actor(name="cara", user_id=cara.id, role="csm")
+    mine = Owned("renewal", "R1", frozenset({cara.id}))
+    theirs = Owned("renewal", "R2", frozenset({cara.id + 1}))
 
     assert can(csm, "renewal.edit", mine)
     assert not can(csm, "renewal.edit", theirs)
     assert not can(csm, "renewal.edit")
     assert can(Actor(name="max", user_id=9, role="manager"), "renewal.edit", theirs)
-    with pytest.raises(PermissionDenied, match="may not edit renewals renewal R2"):
-        ensure(csm, "renewal.edit", theirs)
+    with engine.connect() as connection:
+        assert ensure(connection, csm, "renewal.edit", mine) == csm
+        with pytest.raises(PermissionDenied, match="may not edit renewals renewal R2"):
+            ensure(connection, csm, "renewal.edit", theirs)
 
 
 def test_the_readme_role_table_lists_every_action_with_its_roles():
@@ -215,3 +223,39 @@ def test_allowed_writes_are_audited_with_the_actor(engine):
     assert (entry.actor_id, entry.actor_name) == (admin.user_id, "as_admin")
     assert (entry.before, entry.after) == ({"role": "csm"}, {"role": "manager"})
     assert failures == []
+
+
+# --- an actor built before a change is judged by the user as stored now -----------------------
+
+
+def _demote(engine: Engine, username: str, change: str) -> None:
+    with transaction(engine) as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        if change == "deactivated":
+            user.is_active = False
+        else:
+            user.role = "viewer"
+
+
+@pytest.mark.parametrize("change", ["deactivated", "demoted"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_actor_built_before_a_deactivation_or_demotion_is_refused(engine, change, command):
+    """The open-page case: the admin's Actor object was built, then the stored user changed."""
+    _, run = COMMANDS[command]
+    stale_admin = _people(engine)["admin"]
+    _demote(engine, stale_admin.name, change)
+    before = _dump(engine)
+
+    expected = "not an active user" if change == "deactivated" else r"\(role viewer\) may not"
+    with pytest.raises(PermissionDenied, match=expected):
+        run(engine, stale_admin)
+    assert _dump(engine) == before, "a stale actor wrote something"
+
+
+def test_ensure_returns_the_actor_with_the_stored_role(engine):
+    stale_viewer = _people(engine)["viewer"]
+    with transaction(engine) as session:
+        session.scalars(select(User).where(User.username == "as_viewer")).one().role = "admin"
+    with engine.connect() as connection:
+        current = ensure(connection, stale_viewer, "user.create")
+    assert (current.role, current.user_id) == ("admin", stale_viewer.user_id)
