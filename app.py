@@ -10,29 +10,38 @@ with a refusal).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import streamlit as st
 
 from cs_data.auth import can
 from ui import login, shell
 from ui.i18n import t
 
+
+class NavPage(NamedTuple):
+    """One page: ``pages/<name>.py``, titled ``nav.<name>``, at URL ``/<name>``, opened with the
+    permission ``page.<name>``."""
+
+    section: str
+    name: str
+    icon: str
+
+
 PAGES = (
-    # (file, title key, icon, url path, permission)
-    ("pages/overview.py", "nav.overview", ":material/dashboard:", "overview", "page.overview"),
-    ("pages/support.py", "nav.support", ":material/support_agent:", "support", "page.support"),
-    ("pages/feedback.py", "nav.feedback", ":material/reviews:", "feedback", "page.feedback"),
-    (
-        "pages/retention.py",
-        "nav.retention",
-        ":material/autorenew:",
-        "retention",
-        "page.retention",
-    ),
-    ("pages/team.py", "nav.team", ":material/groups:", "team", "page.team"),
-    ("pages/targets.py", "nav.targets", ":material/flag:", "targets", "page.targets"),
-    ("pages/audit.py", "nav.audit", ":material/history:", "audit", "page.audit"),
-    ("pages/users.py", "nav.users", ":material/group:", "users", "page.users"),
+    NavPage("insights", "overview", ":material/dashboard:"),
+    NavPage("insights", "support", ":material/support_agent:"),
+    NavPage("insights", "feedback", ":material/reviews:"),
+    NavPage("insights", "retention", ":material/autorenew:"),
+    NavPage("insights", "team", ":material/groups:"),
+    NavPage("insights", "targets", ":material/flag:"),
+    NavPage("admin", "audit", ":material/history:"),
+    NavPage("admin", "users", ":material/group:"),
 )
+SECTIONS = ("insights", "customers", "work", "admin")
+"""Navigation sections in menu order; a section with no page open to the role is left out."""
+LANDING = {"csm": "accounts", "exec": "forecast"}
+"""Where a role lands (its daily work) when that page is open to it; otherwise the Overview."""
 
 st.set_page_config(page_title=t("app.name"), page_icon=":material/insights:", layout="wide")
 
@@ -41,10 +50,27 @@ shell.sidebar(settings)
 actor, authenticator = login.gate(settings)
 shell.user_box(actor, login.display_name(), lambda: login.logout_button(authenticator))
 
-pages = [
-    st.Page(path, title=t(title), icon=icon, url_path=url, default=url == "overview")
-    if can(actor, action)
-    else st.Page(shell.refuse, title=t(title), url_path=url, visibility="hidden")
-    for path, title, icon, url, action in PAGES
-]
-st.navigation(pages, position="top").run()
+open_pages = {page.name for page in PAGES if can(actor, f"page.{page.name}")}
+landing = LANDING.get(actor.role, "overview")
+landing = landing if landing in open_pages else "overview"
+landing_section = next(page.section for page in PAGES if page.name == landing)
+menu: dict[str, list[st.Page]] = {section: [] for section in SECTIONS}
+for page in PAGES:
+    title = t(f"nav.{page.name}")
+    if page.name in open_pages:
+        menu[page.section].append(
+            st.Page(
+                f"pages/{page.name}.py",
+                title=title,
+                icon=page.icon,
+                url_path=page.name,
+                default=page.name == landing,
+            )
+        )
+    else:  # registered, so its URL answers with a refusal, but never listed in a menu
+        hidden = st.Page(shell.refuse, title=title, url_path=page.name, visibility="hidden")
+        menu[landing_section].append(hidden)
+st.navigation(
+    {t(f"nav.section.{section}"): pages for section, pages in menu.items() if pages},
+    position="top",
+).run()

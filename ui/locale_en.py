@@ -5,6 +5,10 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     # the app shell
     "app.name": "CS Cockpit",
+    "nav.section.insights": "Insights",
+    "nav.section.customers": "Customers",
+    "nav.section.work": "Work",
+    "nav.section.admin": "Admin",
     "nav.overview": "Overview",
     "shell.language": "Language",
     "shell.database": "Database: **{backend}**",

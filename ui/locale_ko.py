@@ -5,6 +5,10 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     # the app shell
     "app.name": "CS Cockpit",
+    "nav.section.insights": "인사이트",
+    "nav.section.customers": "고객",
+    "nav.section.work": "업무",
+    "nav.section.admin": "관리",
     "nav.overview": "개요",
     "shell.language": "언어",
     "shell.database": "데이터베이스: **{backend}**",

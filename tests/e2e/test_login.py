@@ -17,24 +17,19 @@ from sqlalchemy import func, select
 from cs_data.db import create_engine_for
 from cs_data.models import LoginFailure
 from tests.e2e.conftest import ENGLISH_FORM, KOREAN_FORM
+from tests.e2e.navigation import nav_menu, open_page
 
 pytestmark = pytest.mark.e2e
 
 KPI_PAGES = ["Overview", "Support", "Feedback", "Retention"]
 NAV_BY_USER = {
-    "admin": [*KPI_PAGES, "Team", "Targets", "Audit", "Users"],
-    "manager": [*KPI_PAGES, "Team", "Targets", "Audit"],
-    "csm01": [*KPI_PAGES, "Targets"],
-    "exec": [*KPI_PAGES, "Team", "Targets"],
-    "viewer": [*KPI_PAGES, "Targets"],
+    "admin": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit", "Users"]},
+    "manager": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit"]},
+    "csm01": {"Insights": [*KPI_PAGES, "Targets"]},
+    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"]},
+    "viewer": {"Insights": [*KPI_PAGES, "Targets"]},
 }
-"""Top navigation links per demo user; with one page only, Streamlit shows no menu."""
-
-
-def nav_links(page: Page) -> list[str]:
-    """The page titles in the top navigation (each link also holds its icon's name)."""
-    links = page.get_by_test_id("stTopNavLink").all_inner_texts()
-    return [text.strip().splitlines()[-1] for text in links]
+"""Top navigation per demo user: each section's menu and its page titles."""
 
 
 def wait_for_failures(database_url: str, username: str, count: int) -> None:
@@ -61,7 +56,7 @@ def wait_for_failures(database_url: str, username: str, count: int) -> None:
 def expect_login_form(page: Page) -> None:
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
-    expect(page.get_by_test_id("stTopNavLink")).to_have_count(0)
+    expect(page.get_by_test_id("stTopNavSection")).to_have_count(0)
 
 
 def test_a_wrong_password_is_rejected(app_server, page, page_errors, idle, login, screenshot):
@@ -86,7 +81,7 @@ def test_each_role_sees_exactly_its_pages(app_server, page, page_errors, idle, l
 
     expect(page.locator("h1", has_text="Overview")).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Signed in as")
-    assert nav_links(page) == NAV_BY_USER[username]
+    assert nav_menu(page) == NAV_BY_USER[username]
     assert page_errors == []
 
 
@@ -122,7 +117,7 @@ def test_the_cookie_keeps_the_browser_signed_in_across_a_reload(
     page.goto(app_server)
     idle(page)
     login(page, "manager")
-    page.get_by_test_id("stTopNavLink").filter(has_text="Audit").click()
+    open_page(page, "Admin", "Audit")
     expect(page.locator("h1", has_text="Audit log")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/audit"))
 
