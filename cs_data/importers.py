@@ -7,6 +7,10 @@ batches while no error has been seen; after the first error the rest of the file
 validated, so the report lists every error, but nothing more is written and the transaction
 is rolled back at the end.
 
+Values are exact or refused: numbers in plain decimal notation only (``cs_data.money``),
+timestamps within the calendar once in UTC, no NUL characters. An unreadable CSV
+record stops the import, naming the line where an unclosed quote opened.
+
 Re-importing a file is an idempotent upsert by id. On update, optional columns that the file
 does not have keep their stored values; an empty cell sets the value to null.
 
@@ -21,7 +25,9 @@ changed column (values as text, money in cents) and ``version + 1``.
 
 from __future__ import annotations
 
+import _csv
 import csv
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,7 +60,7 @@ from cs_data.models import (
     User,
     UTCDateTime,
 )
-from cs_data.money import parse_cents
+from cs_data.money import parse_cents, parse_plain_decimal
 from cs_data.progress import ProgressCallback, no_progress
 
 IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals")
@@ -153,7 +159,12 @@ def _timestamp(text: str) -> datetime:
             f"bad timestamp {_shown(text)} (use ISO 8601, e.g. 2025-03-01T09:30:00Z)"
         ) from None
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise _BadCell(
+                f"timestamp {_shown(text)} is outside the years 1 to 9999 in UTC"
+            ) from None
     return value
 
 
@@ -181,11 +192,13 @@ def _vocabulary(label: str, values: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def _cents(text: str) -> int:
+    """An amount in plain decimal notation (cs_data.money) as integer cents."""
     try:
         cents = parse_cents(text)
     except ValueError as exc:
         raise _BadCell(
-            f"{exc} (use a non-negative amount with at most 2 decimals, e.g. 12000.50)"
+            f"{exc} (use a non-negative amount in plain decimal notation with at most "
+            "2 decimals, e.g. 12000.50 or 12,000.50)"
         ) from None
     if cents > MAX_CENTS:
         raise _BadCell(f"amount {_shown(text)} is too large")
@@ -193,20 +206,25 @@ def _cents(text: str) -> int:
 
 
 def _score(text: str) -> int:
-    digits = text[1:] if text[:1] in ("+", "-") else text
-    if not (digits.isascii() and digits.isdigit()):
+    """A whole number in plain decimal notation."""
+    try:
+        value = parse_plain_decimal(text)
+    except ValueError as exc:
+        raise _BadCell(f"score: {exc} (use a whole number, e.g. 9)") from None
+    if value != value.to_integral_value():
         raise _BadCell(f"score {_shown(text)} is not a whole number")
-    return int(text)
+    return int(value)
 
 
 def _probability(text: str) -> float:
+    """A number from 0 to 1 in plain decimal notation."""
     try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 1:  # also rejects nan
+        value = parse_plain_decimal(text)
+    except ValueError as exc:
+        raise _BadCell(f"probability: {exc} (use a number from 0 to 1, e.g. 0.75)") from None
+    if not 0 <= value <= 1:
         raise _BadCell(f"probability {_shown(text)} is not a number from 0 to 1")
-    return value
+    return float(value)
 
 
 def _tags(text: str) -> str | None:
@@ -562,6 +580,7 @@ class _Import:
         self.first_row: dict[str, int] = {}
         self.created_users: list[str] = []
         self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.header: list[str] = []
         self.present: list[tuple[int, _Column]] = []
         self.writer: _SqliteWriter | _PostgresWriter | None = None
         self.user_ids: dict[str, int] = {}
@@ -591,7 +610,7 @@ class _Import:
             try:
                 self._read(handle, total)
             except _CsvError as broken:
-                self.error(broken.row, None, f"not a readable CSV record ({broken.reason})")
+                self._broken_record(broken)
             except _Fatal:
                 pass  # its error is recorded
             except OSError as exc:
@@ -625,17 +644,32 @@ class _Import:
 
     # reading and validating
 
+    def _broken_record(self, broken: _CsvError) -> None:
+        """Record why a CSV record cannot be read, saying where an unclosed quote opened."""
+        with self.path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            quote = _unclosed_quote(itertools.islice(f, broken.line - 1, None), broken.line)
+        if quote is None:
+            self.error(broken.row, None, f"not a readable CSV record ({broken.reason})")
+            return
+        line, cell = quote
+        column = self.header[cell] if cell < len(self.header) and self.header[cell] else None
+        if broken.reason == "unexpected end of data":
+            reason = "is never closed: the cell would run to the end of the file"
+        else:
+            reason = f"is not closed within {csv.field_size_limit():,} characters (the cell limit)"
+        self.error(broken.row, column, f"the quote opened on line {line} {reason}")
+
     def _read(self, handle, total: int) -> None:
-        records = _records(csv.reader(handle))
+        records = _records(csv.reader(handle, strict=True))
         first = next(records, None)
         if first is None:
             self.error(1, None, "the file is empty (expected a header row)")
             return
         _, header_cells = first
-        if problem := _not_utf8(1, header_cells, []):
+        if problem := _not_utf8(1, header_cells, []) or _nul(1, header_cells, []):
             self.error(1, None, problem.reason)
             return
-        header = [cell.strip().lower() for cell in header_cells]
+        self.header = header = [cell.strip().lower() for cell in header_cells]
         if not self._bind_header(header):
             return
         self._load_references()
@@ -648,7 +682,11 @@ class _Import:
                 if any(cell.strip() for cell in cells):
                     self.error(row, None, f"has {len(cells)} cells but the header has {width}")
                 continue
-            if not "".join(cells).isascii() and (problem := _not_utf8(row, cells, header)):
+            joined = "".join(cells)
+            if not joined.isascii() and (problem := _not_utf8(row, cells, header)):
+                self.error(row, problem.column, problem.reason)
+                continue
+            if "\x00" in joined and (problem := _nul(row, cells, header)):
                 self.error(row, problem.column, problem.reason)
                 continue
             record = self._parse(row, cells)
@@ -887,25 +925,70 @@ class _Import:
             self._write(batch, lambda: self.connection.execute(statement, changes))
 
 
-def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+def _records(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) per CSV record; a malformed record raises _CsvError."""
     row = 0
     while True:
         row += 1
+        first_line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _CsvError(row, str(exc)) from None
+            raise _CsvError(row, first_line, str(exc)) from None
         yield row, cells
 
 
 class _CsvError(_Fatal):
-    def __init__(self, row: int, reason: str) -> None:
+    """A CSV record that cannot be read: its row, the file line it starts on, and why."""
+
+    def __init__(self, row: int, line: int, reason: str) -> None:
         super().__init__(reason)
         self.row = row
+        self.line = line
         self.reason = reason
+
+
+def _unclosed_quote(lines: Iterator[str], first_line: int) -> tuple[int, int] | None:
+    """Where a quote of the record starting on ``first_line`` opens that is not closed before
+    the end of the file or the CSV cell size limit: (line, cell index); None when every quote
+    of the record closes. ``lines`` are the file's lines from ``first_line`` on."""
+    limit = csv.field_size_limit()
+    cell, opened, quoted, at_cell_start, quoted_length = 0, (0, 0), False, True, 0
+    for number, line in enumerate(lines, first_line):
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if quoted:
+                quoted_length += 1
+                if quoted_length > limit:
+                    return opened
+                if char == '"':
+                    if line[index + 1 : index + 2] == '"':
+                        index += 1  # an escaped quote
+                    else:
+                        quoted = False
+            elif char == '"' and at_cell_start:
+                quoted, opened, quoted_length = True, (number, cell), 0
+            elif char == ",":
+                cell += 1
+            elif char in "\r\n":
+                return None  # the record ended with every quote closed
+            at_cell_start = not quoted and char == ","
+            index += 1
+    return opened if quoted else None
+
+
+def _nul(row: int, cells: list[str], header: list[str]) -> RowError | None:
+    """A RowError naming the first cell that holds a NUL character (no database column can
+    store it; PostgreSQL would refuse the whole batch)."""
+    for index, cell in enumerate(cells):
+        if "\x00" in cell:
+            column = header[index] if index < len(header) and header[index] else None
+            where = "" if column else f"cell {index + 1} "
+            return RowError(row, column, f"{where}holds a NUL character (\\x00); remove it")
+    return None
 
 
 def _not_utf8(row: int, cells: list[str], header: list[str]) -> RowError | None:

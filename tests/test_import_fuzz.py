@@ -1,0 +1,320 @@
+"""Hostile import files: values are exact or refused, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cs_data.db import read_session
+from cs_data.importers import RowError, import_file
+from cs_data.models import Renewal, Subscription, SurveyResponse, Ticket
+from tests.test_importers import (
+    ACTOR,
+    RENEWALS_HEADER,
+    SUBSCRIPTIONS_HEADER,
+    SURVEYS_HEADER,
+    TICKETS_HEADER,
+    rejected,
+    ticket_row,
+    write_csv,
+)
+
+AMOUNT_HINT = (
+    " (use a non-negative amount in plain decimal notation with at most 2 decimals, "
+    "e.g. 12000.50 or 12,000.50)"
+)
+
+
+@pytest.fixture
+def stored(engine, tmp_path) -> Engine:
+    """One of everything, so that 'the database is unchanged' is a real check."""
+    files = {
+        "accounts": (["account_id", "name", "csm"], [["ACC-1", "Acme", "csm01"]]),
+        "subscriptions": (SUBSCRIPTIONS_HEADER, [["S-1", "ACC-1", "2025-01-01", "", "10"]]),
+        "tickets": (TICKETS_HEADER, [ticket_row("T-1", assignee="agent1")]),
+        "surveys": (SURVEYS_HEADER, [["R-1", "csat", "5", "2025-03-02", "T-1"]]),
+        "renewals": (
+            [*RENEWALS_HEADER, "probability"],
+            [["RN-1", "ACC-1", "2025-06-30", "10", "", "", "", "csm01", "0.5"]],
+        ),
+    }
+    for kind, (header, rows) in files.items():
+        import_file(engine, ACTOR, kind, write_csv(tmp_path / f"{kind}0.csv", header, rows))
+    return engine
+
+
+def subscription(arr: str) -> tuple[str, list[str], list[list[str]]]:
+    return "subscriptions", SUBSCRIPTIONS_HEADER, [["S-9", "ACC-1", "2025-01-01", "", arr]]
+
+
+def renewal(**cells: str) -> tuple[str, list[str], list[list[str]]]:
+    header = [*RENEWALS_HEADER, "probability"]
+    values = {"renewal_id": "RN-9", "account_id": "ACC-1", "renewal_date": "2025-06-30"}
+    values |= {"current_arr": "100"} | cells
+    return "renewals", header, [[values.get(name, "") for name in header]]
+
+
+def survey(score: str) -> tuple[str, list[str], list[list[str]]]:
+    return "surveys", SURVEYS_HEADER, [["R-9", "nps", score, "2025-03-01", ""]]
+
+
+def ticket(ticket_id: str = "T-9", **cells: str) -> tuple[str, list[str], list[list[str]]]:
+    return "tickets", TICKETS_HEADER, [ticket_row(ticket_id, **cells)]
+
+
+def account(csm: str) -> tuple[str, list[str], list[list[str]]]:
+    return "accounts", ["account_id", "name", "csm"], [["ACC-9", "Initech", csm]]
+
+
+BAD_VALUES = {
+    "decimal comma as arr": (
+        subscription("12,50"),
+        RowError(
+            2,
+            "arr",
+            "ambiguous ',' in '12,50': ',' may only separate groups of 3 digits before the '.'"
+            + AMOUNT_HINT,
+        ),
+    ),
+    "thousands groups of 2 as arr": (
+        subscription("1,25,000"),
+        RowError(
+            2,
+            "arr",
+            "ambiguous ',' in '1,25,000': ',' may only separate groups of 3 digits before "
+            "the '.'" + AMOUNT_HINT,
+        ),
+    ),
+    "underscore in arr": (
+        subscription("1_000"),
+        RowError(2, "arr", "separator '_' in '1_000'" + AMOUNT_HINT),
+    ),
+    "space in arr": (
+        subscription("1 000"),
+        RowError(2, "arr", "separator ' ' in '1 000'" + AMOUNT_HINT),
+    ),
+    "arabic-indic digits as arr": (
+        subscription("١٠٠٠"),
+        RowError(2, "arr", "digits other than 0-9 in '١٠٠٠'" + AMOUNT_HINT),
+    ),
+    "full-width digits as current_arr": (
+        renewal(current_arr="１０００"),
+        RowError(2, "current_arr", "digits other than 0-9 in '１０００'" + AMOUNT_HINT),
+    ),
+    "exponent as arr": (
+        subscription("1e3"),
+        RowError(2, "arr", "exponent notation in '1e3'" + AMOUNT_HINT),
+    ),
+    "exponent as renewed_arr": (
+        renewal(stage="closed_won", renewed_arr="1.5E+3"),
+        RowError(2, "renewed_arr", "exponent notation in '1.5E+3'" + AMOUNT_HINT),
+    ),
+    "inf as arr": (
+        subscription("inf"),
+        RowError(2, "arr", "not a finite number: 'inf'" + AMOUNT_HINT),
+    ),
+    "nan as current_arr": (
+        renewal(current_arr="NaN"),
+        RowError(2, "current_arr", "not a finite number: 'NaN'" + AMOUNT_HINT),
+    ),
+    "arabic-indic digits as score": (
+        survey("٩"),
+        RowError(2, "score", "score: digits other than 0-9 in '٩' (use a whole number, e.g. 9)"),
+    ),
+    "exponent as score": (
+        survey("1e1"),
+        RowError(2, "score", "score: exponent notation in '1e1' (use a whole number, e.g. 9)"),
+    ),
+    "underscore in score": (
+        survey("1_0"),
+        RowError(2, "score", "score: separator '_' in '1_0' (use a whole number, e.g. 9)"),
+    ),
+    "nan as score": (
+        survey("nan"),
+        RowError(2, "score", "score: not a finite number: 'nan' (use a whole number, e.g. 9)"),
+    ),
+    "exponent as probability": (
+        renewal(probability="5e-1"),
+        RowError(
+            2,
+            "probability",
+            "probability: exponent notation in '5e-1' (use a number from 0 to 1, e.g. 0.75)",
+        ),
+    ),
+    "arabic-indic digits as probability": (
+        renewal(probability="٠.٥"),
+        RowError(
+            2,
+            "probability",
+            "probability: digits other than 0-9 in '٠.٥' (use a number from 0 to 1, e.g. 0.75)",
+        ),
+    ),
+    "nan as probability": (
+        renewal(probability="nan"),
+        RowError(
+            2,
+            "probability",
+            "probability: not a finite number: 'nan' (use a number from 0 to 1, e.g. 0.75)",
+        ),
+    ),
+    "timestamp past the end of the calendar in UTC": (
+        ticket(created_at="9999-12-31T23:00:00-05:00"),
+        RowError(
+            2,
+            "created_at",
+            "timestamp '9999-12-31T23:00:00-05:00' is outside the years 1 to 9999 in UTC",
+        ),
+    ),
+    "timestamp before the start of the calendar in UTC": (
+        ticket(created_at="0001-01-01T00:00:00+01:00"),
+        RowError(
+            2,
+            "created_at",
+            "timestamp '0001-01-01T00:00:00+01:00' is outside the years 1 to 9999 in UTC",
+        ),
+    ),
+    "timestamp a minute past the calendar in UTC": (
+        ticket(resolved_at="9999-12-31T23:59:59-00:01"),
+        RowError(
+            2,
+            "resolved_at",
+            "timestamp '9999-12-31T23:59:59-00:01' is outside the years 1 to 9999 in UTC",
+        ),
+    ),
+    "NUL in a text cell": (
+        ticket(subject="hello\x00world"),
+        RowError(2, "subject", "holds a NUL character (\\x00); remove it"),
+    ),
+    "NUL in an id": (
+        ticket(ticket_id="T-\x009"),
+        RowError(2, "ticket_id", "holds a NUL character (\\x00); remove it"),
+    ),
+    "NUL in a username": (
+        account("bob\x00"),
+        RowError(2, "csm", "holds a NUL character (\\x00); remove it"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_VALUES))
+def test_a_bad_value_is_refused_naming_row_column_and_reason(stored, tmp_path, case):
+    (kind, header, rows), expected = BAD_VALUES[case]
+
+    error = rejected(stored, kind, write_csv(tmp_path / f"{kind}.csv", header, rows))
+
+    assert error.errors == [expected]
+
+
+def test_plain_decimal_amounts_with_thousands_separators_are_exact(stored, tmp_path):
+    path = write_csv(
+        tmp_path / "subscriptions.csv",
+        SUBSCRIPTIONS_HEADER,
+        [
+            ["S-2", "ACC-1", "2025-01-01", "", "1,250.00"],
+            ["S-3", "ACC-1", "2025-01-01", "", "1,250"],
+            ["S-4", "ACC-1", "2025-01-01", "", "1,234,567.8"],
+            ["S-5", "ACC-1", "2025-01-01", "", "12.50"],
+        ],
+    )
+
+    import_file(stored, ACTOR, "subscriptions", path)
+
+    with read_session(stored) as session:
+        cents = dict(session.execute(select(Subscription.id, Subscription.arr_cents)).all())
+    assert cents == {"S-1": 1000, "S-2": 125000, "S-3": 125000, "S-4": 123456780, "S-5": 1250}
+
+
+def test_scores_and_probabilities_in_plain_decimal_notation_are_read(stored, tmp_path):
+    import_file(stored, ACTOR, "surveys", write_csv(tmp_path / "s.csv", *survey("10")[1:]))
+    import_file(stored, ACTOR, "renewals", write_csv(tmp_path / "r.csv", *renewal()[1:]))
+    kind, header, rows = renewal(probability="0.25")
+    import_file(stored, ACTOR, kind, write_csv(tmp_path / "r2.csv", header, rows))
+
+    with read_session(stored) as session:
+        assert session.get(SurveyResponse, "R-9").score == 10
+        assert session.get(Renewal, "RN-9").probability == 0.25
+
+
+def test_timestamps_just_inside_the_calendar_are_kept(stored, tmp_path):
+    rows = [
+        ticket_row("T-8", "9999-12-31T18:59:59-05:00"),
+        ticket_row("T-9", "0001-01-01T01:00:00+01:00"),
+    ]
+
+    import_file(stored, ACTOR, "tickets", write_csv(tmp_path / "t.csv", TICKETS_HEADER, rows))
+
+    with read_session(stored) as session:
+        created = {t.id: t.created_at for t in session.scalars(select(Ticket))}
+    assert (created["T-8"].year, created["T-8"].hour) == (9999, 23)
+    assert (created["T-9"].year, created["T-9"].hour) == (1, 0)
+
+
+def raw_file(path: Path, content: str) -> Path:
+    path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def test_an_unclosed_quote_is_reported_where_it_opened(stored, tmp_path):
+    path = raw_file(
+        tmp_path / "tickets.csv",
+        'ticket_id,created_at,subject\nT-8,2025-03-01,ok\nT-9,2025-03-01,"broken\n'
+        "T-10,2025-03-02,fine\n",
+    )
+
+    error = rejected(stored, "tickets", path)
+
+    assert error.errors == [
+        RowError(
+            3,
+            "subject",
+            "the quote opened on line 3 is never closed: the cell would run to the end of the file",
+        )
+    ]
+
+
+def test_an_unclosed_quote_after_a_quoted_line_break_names_its_own_line(stored, tmp_path):
+    path = raw_file(
+        tmp_path / "tickets.csv",
+        'ticket_id,created_at,subject,channel\r\nT-8,2025-03-01,"two\r\nlines","email\r\n'
+        "T-9,2025-03-02,x,chat\r\n",
+    )
+
+    error = rejected(stored, "tickets", path)
+
+    assert error.errors == [
+        RowError(
+            2,
+            "channel",
+            "the quote opened on line 3 is never closed: the cell would run to the end of the file",
+        )
+    ]
+
+
+def test_an_unclosed_quote_in_a_long_file_names_its_line_not_the_cell_limit(stored, tmp_path):
+    rows = "".join(f"T-{n},2025-03-01,row {n}\n" for n in range(10_000))
+    path = raw_file(
+        tmp_path / "tickets.csv",
+        f'ticket_id,created_at,subject\nT-x,2025-03-01,"oops\n{rows}',
+    )
+
+    error = rejected(stored, "tickets", path)
+
+    assert error.errors == [
+        RowError(
+            2,
+            "subject",
+            "the quote opened on line 2 is not closed within 131,072 characters (the cell limit)",
+        )
+    ]
+
+
+def test_text_after_a_closing_quote_is_refused_not_guessed(stored, tmp_path):
+    path = raw_file(tmp_path / "tickets.csv", 'ticket_id,created_at\n"T-9"x,2025-03-01\n')
+
+    error = rejected(stored, "tickets", path)
+
+    assert error.errors == [
+        RowError(2, None, "not a readable CSV record (',' expected after '\"')")
+    ]
