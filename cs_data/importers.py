@@ -8,7 +8,8 @@ validated, so the report lists every error, but nothing more is written and the 
 is rolled back at the end.
 
 Values are exact or refused: numbers in plain decimal notation only (``cs_data.money``),
-timestamps within the calendar once in UTC, no NUL characters. An unreadable CSV
+timestamps within the calendar once in UTC, no NUL characters; usernames follow the rule of
+users created by hand (``cs_data.users``) and are stored in lower case. An unreadable CSV
 record stops the import, naming the line where an unclosed quote opened.
 
 Re-importing a file is an idempotent upsert by id. On update, optional columns that the file
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import _csv
 import csv
+import functools
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -62,6 +64,7 @@ from cs_data.models import (
 )
 from cs_data.money import parse_cents, parse_plain_decimal
 from cs_data.progress import ProgressCallback, no_progress
+from cs_data.users import USERNAME_RULE, canonical_username
 
 IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals")
 
@@ -71,7 +74,6 @@ MAX_REPORTED_ERRORS = 1000
 SQLITE_IMPORT_CACHE_KIB = 262_144
 """SQLite page cache while an import runs: a large file's index pages stay in memory."""
 MAX_CENTS = 2**63 - 1
-USERNAME_LENGTH = 64
 
 _SHOWN_VALUE_LENGTH = 60
 _CLOSED_STAGE_OUTCOMES = {"closed_won": "won", "closed_lost": "lost"}
@@ -227,6 +229,19 @@ def _probability(text: str) -> float:
     return float(value)
 
 
+_canonical_username = functools.lru_cache(maxsize=65_536)(canonical_username)
+"""A file names the same few users on many rows: each is checked once."""
+
+
+def _username(text: str) -> str:
+    """A username under the rule of users created by hand, in lower case (``CSM01`` is
+    ``csm01``)."""
+    name = _canonical_username(text)
+    if name is None:
+        raise _BadCell(f"username {_shown(text)} breaks the username rule ({USERNAME_RULE})")
+    return name
+
+
 def _tags(text: str) -> str | None:
     tags = [tag for tag in (part.strip() for part in text.split(";")) if tag]
     return ";".join(tags) or None
@@ -302,6 +317,10 @@ def _reference(name: str, target: str, max_length: int, *, required: bool = Fals
     return _Column(name, target, _text(max_length), required=required)
 
 
+def _user(name: str, target: str) -> _Column:
+    return _Column(name, target, _username)
+
+
 _ACCOUNTS = Account.__table__
 _SUBSCRIPTIONS = Subscription.__table__
 _TICKETS = Ticket.__table__
@@ -320,7 +339,7 @@ _KINDS: dict[str, _Kind] = {
             _Column("segment", "segment", _vocabulary("segment", domain.SEGMENTS)),
             _string(_ACCOUNTS, "region"),
             _string(_ACCOUNTS, "industry"),
-            _reference("csm", "csm_id", USERNAME_LENGTH),
+            _user("csm", "csm_id"),
             _Column("created_at", "created_at", _timestamp),
         ),
         user_column="csm_id",
@@ -350,7 +369,7 @@ _KINDS: dict[str, _Kind] = {
             _Column("priority", "priority", _vocabulary("priority", domain.TICKET_PRIORITIES)),
             _string(_TICKETS, "channel"),
             _string(_TICKETS, "status"),
-            _reference("assignee", "assignee_id", USERNAME_LENGTH),
+            _user("assignee", "assignee_id"),
             _Column("first_response_at", "first_response_at", _timestamp),
             _Column("resolved_at", "resolved_at", _timestamp),
             _Column("tags", "tags", _tags),
@@ -397,7 +416,7 @@ _KINDS: dict[str, _Kind] = {
             ),
             _Column("probability", "probability", _probability),
             _Column("expected_arr", "expected_arr_cents", _cents),
-            _reference("owner", "owner_id", USERNAME_LENGTH),
+            _user("owner", "owner_id"),
             _string(_RENEWALS, "next_step"),
             _Column("next_step_date", "next_step_date", _date),
             _Column("risk", "risk", _vocabulary("risk", domain.RISK_LEVELS)),
@@ -738,12 +757,14 @@ class _Import:
         """Users and account ids, read once: rows are checked against these sets."""
         names = {column.name for _, column in self.present}
         if self.kind.user_column and self.kind.user_column in self._targets():
-            self.user_ids = {
-                username: user_id
-                for username, user_id in self.connection.execute(
-                    select(_USERS.c.username, _USERS.c.id)
-                )
-            }
+            for username, user_id in self.connection.execute(
+                select(_USERS.c.username, _USERS.c.id).order_by(_USERS.c.id)
+            ):
+                # Matched ignoring case; of users stored before lower case was enforced
+                # (CSM01 and csm01), the one stored in lower case wins.
+                name = username.lower()
+                if name == username or name not in self.user_ids:
+                    self.user_ids[name] = user_id
         if "account_id" in names:
             self.account_ids = frozenset(self.connection.scalars(select(_ACCOUNTS.c.id)))
 

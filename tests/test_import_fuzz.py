@@ -1,4 +1,5 @@
-"""Hostile import files: values are exact or refused, on SQLite and PostgreSQL."""
+"""Hostile import files: values are exact or refused and usernames obey the username rule,
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data.db import read_session
+from cs_data import users
+from cs_data.auth import operator
+from cs_data.db import read_session, transaction
+from cs_data.errors import InvalidInput
 from cs_data.importers import RowError, import_file
-from cs_data.models import Renewal, Subscription, SurveyResponse, Ticket
+from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket, User
 from tests.test_importers import (
     ACTOR,
     RENEWALS_HEADER,
@@ -17,6 +21,7 @@ from tests.test_importers import (
     SURVEYS_HEADER,
     TICKETS_HEADER,
     rejected,
+    snapshot,
     ticket_row,
     write_csv,
 )
@@ -25,6 +30,7 @@ AMOUNT_HINT = (
     " (use a non-negative amount in plain decimal notation with at most 2 decimals, "
     "e.g. 12000.50 or 12,000.50)"
 )
+USERNAME_RULE = "2–64 characters: lower-case letters, digits, '.', '_' or '-'"
 
 
 @pytest.fixture
@@ -195,6 +201,30 @@ BAD_VALUES = {
         account("bob\x00"),
         RowError(2, "csm", "holds a NUL character (\\x00); remove it"),
     ),
+    "username with a space": (
+        account("Alice Kim"),
+        RowError(2, "csm", f"username 'Alice Kim' breaks the username rule ({USERNAME_RULE})"),
+    ),
+    "username with markup": (
+        ticket(assignee="<b>x</b>"),
+        RowError(2, "assignee", f"username '<b>x</b>' breaks the username rule ({USERNAME_RULE})"),
+    ),
+    "username with a markdown link": (
+        renewal(owner="[x](javascript:alert(1))"),
+        RowError(
+            2,
+            "owner",
+            f"username '[x](javascript:alert(1))' breaks the username rule ({USERNAME_RULE})",
+        ),
+    ),
+    "username of one character": (
+        account("a"),
+        RowError(2, "csm", f"username 'a' breaks the username rule ({USERNAME_RULE})"),
+    ),
+    "username with a Kelvin sign for a k": (
+        account("\u212asm01"),
+        RowError(2, "csm", f"username '\u212asm01' breaks the username rule ({USERNAME_RULE})"),
+    ),
 }
 
 
@@ -318,3 +348,70 @@ def test_text_after_a_closing_quote_is_refused_not_guessed(stored, tmp_path):
     assert error.errors == [
         RowError(2, None, "not a readable CSV record (',' expected after '\"')")
     ]
+
+
+# --- usernames ------------------------------------------------------------------------------
+
+
+def user_ids(engine: Engine) -> dict[str, int]:
+    with read_session(engine) as session:
+        return dict(session.execute(select(User.username, User.id)).all())
+
+
+def test_a_username_in_another_case_is_the_same_user(stored, tmp_path):
+    before = user_ids(stored)
+
+    result = import_file(
+        stored, ACTOR, "tickets", write_csv(tmp_path / "t.csv", *ticket(assignee="CSM01")[1:])
+    )
+    again = import_file(
+        stored, ACTOR, "accounts", write_csv(tmp_path / "a.csv", *account(" New.Person ")[1:])
+    )
+
+    assert result.created_users == ()
+    assert again.created_users == ("new.person",)
+    assert user_ids(stored) == before | {"new.person": user_ids(stored)["new.person"]}
+    with read_session(stored) as session:
+        assert session.get(Ticket, "T-9").assignee_id == before["csm01"]
+        assert session.get(Account, "ACC-9").csm_id == user_ids(stored)["new.person"]
+
+
+def store_legacy_users(engine: Engine, *names: str) -> None:
+    """Users as imports stored them before the username rule applied to them."""
+    with transaction(engine) as session:
+        session.add_all(User(username=name, display_name=name, role="csm") for name in names)
+
+
+def test_users_stored_in_another_case_are_found_by_imports_and_commands(engine, tmp_path):
+    store_legacy_users(engine, "CSM02", "Alice Kim")
+
+    result = import_file(
+        engine, ACTOR, "accounts", write_csv(tmp_path / "a.csv", *account("csm02")[1:])
+    )
+    deactivated = users.deactivate(engine, operator(), "csm02")
+    renamed = users.set_role(engine, operator(), "alice kim", role="viewer")
+    with pytest.raises(InvalidInput) as taken:
+        users.create_user(
+            engine,
+            operator(),
+            username="Csm02",
+            display_name="Another",
+            role="csm",
+            password="Correct-horse-1",
+        )
+
+    assert result.created_users == ()
+    assert (deactivated.username, deactivated.is_active) == ("CSM02", False)
+    assert (renamed.username, renamed.role) == ("Alice Kim", "viewer")
+    assert {(e.field, e.code) for e in taken.value.errors} == {("username", "username_taken")}
+
+
+def test_a_user_whose_name_breaks_the_rule_cannot_be_given_a_password(engine):
+    store_legacy_users(engine, "<b>x</b>")
+    before = snapshot(engine)
+
+    with pytest.raises(InvalidInput) as refused:
+        users.reset_password(engine, operator(), "<b>x</b>", password="Correct-horse-1")
+
+    assert [(e.field, e.code) for e in refused.value.errors] == [("username", "username_format")]
+    assert snapshot(engine) == before
