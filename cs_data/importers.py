@@ -22,6 +22,10 @@ it has them but the cells are empty, the renewal is open. An empty forecast cate
 ``closed`` for a closed renewal and ``pipeline`` (or the stored open category when the file
 has no such column) for an open one. Each changed renewal gets one ``RenewalChange`` row per
 changed column (values as text, money in cents) and ``version + 1``.
+
+Imports may run at once: a user that two of them create is created once. When another import
+or writer holds the database too long (SQLite's busy timeout, PostgreSQL's lock_timeout) or
+the import loses a deadlock, it raises ``ImportBusy`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -116,6 +120,19 @@ class ImportRejected(CockpitError):
 
 class UnreadableFile(CockpitError):
     """The import file is missing or cannot be read."""
+
+
+class ImportBusy(CockpitError):
+    """Another import or writer held the database (busy, locked, deadlock or serialization
+    failure); nothing was written and the same import can simply be run again."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"{path}: not imported, the database is busy: another import or writer holds it; "
+            f"try again ({reason}; database unchanged)"
+        )
+        self.path = path
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -836,13 +853,15 @@ class _Import:
         self._write(batch, lambda: writer.write(new, known))
 
     def _write(self, batch: _Batch, write: Callable[[], Any]) -> None:
-        """Run one batch write; a refusal by the database ends the import with a row error."""
+        """Run one batch write; a refusal by the database ends the import with a row error
+        (a busy database is no fault of the rows: that error goes on to ``import_file``)."""
         driver_error = self.connection.dialect.loaded_dbapi.Error  # raised by COPY on PostgreSQL
         try:
             write()
         except (DBAPIError, driver_error) as exc:
-            cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
-            reason = str(cause).strip().splitlines()[0]
+            if _busy_reason(exc) is not None:
+                raise
+            reason = _first_line(exc)
             self.error(
                 batch.rows[0],
                 None,
@@ -851,15 +870,25 @@ class _Import:
             raise _Fatal from None
 
     def _resolve_users(self, records: list[dict[str, Any]]) -> None:
-        """Replace usernames by user ids, creating unknown users (no password, cannot log in)."""
+        """Replace usernames by user ids, creating unknown users (no password, cannot log in).
+
+        A user that another import creates at the same time is not an error: the insert skips
+        usernames stored meanwhile (it waits for the other transaction to end), and the ids
+        are read back after it.
+        """
         target = self.kind.user_column
         if target is None or target not in self._targets():
             return
         names = {record[target] for record in records} - {None}
         missing = sorted(names - self.user_ids.keys())
         if missing:
-            created = self.connection.execute(
-                insert(_USERS).returning(_USERS.c.username, _USERS.c.id),
+            dialect_insert = (
+                postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+            )
+            created = self.connection.scalars(
+                dialect_insert(_USERS)
+                .on_conflict_do_nothing(index_elements=[_USERS.c.username])
+                .returning(_USERS.c.username),
                 [
                     {
                         "username": name,
@@ -872,8 +901,11 @@ class _Import:
                     for name in missing
                 ],
             )
-            self.user_ids.update((username, user_id) for username, user_id in created)
-            self.created_users.extend(missing)
+            self.created_users.extend(sorted(created))
+            stored = select(_USERS.c.username, _USERS.c.id).where(_USERS.c.username.in_(missing))
+            self.user_ids.update(
+                (username, user_id) for username, user_id in self.connection.execute(stored)
+            )
         for record in records:
             name = record[target]
             if name is not None:
@@ -944,6 +976,30 @@ class _Import:
         if changes:
             statement = insert(_RENEWAL_CHANGES)
             self._write(batch, lambda: self.connection.execute(statement, changes))
+
+
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialization failure, deadlock detected, lock not available (lock_timeout)."""
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+"""SQLite: SQLITE_BUSY, SQLITE_LOCKED (primary result codes)."""
+
+
+def _first_line(error: Exception) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+
+
+def _busy_reason(error: Exception) -> str | None:
+    """The driver's message when ``error`` means another writer held the database (busy,
+    locked, deadlock, serialization failure); None for any other error."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    sqlstate = getattr(cause, "sqlstate", None)
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlstate in _BUSY_SQLSTATES or (
+        sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY_CODES
+    ):
+        return _first_line(error)
+    return None
 
 
 def _records(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
@@ -1098,7 +1154,8 @@ def import_file(
 
     Raises ``ImportRejected`` listing the row errors when any row is invalid (the database is
     unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
-    unknown kind; ``PermissionDenied`` when the actor may not import.
+    unknown kind; ``PermissionDenied`` when the actor may not import; ``ImportBusy`` when
+    another import or writer held the database (nothing written; run it again).
     """
     ensure(actor, "data.import")
     spec = _KINDS.get(kind)
@@ -1109,5 +1166,10 @@ def import_file(
     if not path.is_file():
         reason = "no such file" if not path.exists() else "not a file"
         raise UnreadableFile(f"cannot read {kind} file {path}: {reason}")
-    with transaction(engine) as session:
-        return _Import(session, actor, spec, path, progress or no_progress).run()
+    try:
+        with transaction(engine) as session:
+            return _Import(session, actor, spec, path, progress or no_progress).run()
+    except (DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:
+        if (reason := _busy_reason(exc)) is None:
+            raise
+        raise ImportBusy(path, reason) from None

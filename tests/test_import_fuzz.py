@@ -1,18 +1,23 @@
-"""Hostile import files: values are exact or refused and usernames obey the username rule,
-on SQLite and PostgreSQL."""
+"""Hostile import files: values are exact or refused, usernames obey the username rule, and
+concurrent writers are told what happened, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select, text
 
-from cs_data import users
+from cs_data import db, importers, users
 from cs_data.auth import operator
-from cs_data.db import read_session, transaction
+from cs_data.cli import main
+from cs_data.db import create_engine_for, read_session, transaction
 from cs_data.errors import InvalidInput
-from cs_data.importers import RowError, import_file
+from cs_data.importers import ImportBusy, RowError, import_file
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket, User
 from tests.test_importers import (
     ACTOR,
@@ -415,3 +420,194 @@ def test_a_user_whose_name_breaks_the_rule_cannot_be_given_a_password(engine):
 
     assert [(e.field, e.code) for e in refused.value.errors] == [("username", "username_format")]
     assert snapshot(engine) == before
+
+
+# --- concurrent writers ---------------------------------------------------------------------
+
+
+def test_two_imports_creating_the_same_new_users_at_once_both_succeed(
+    db_url, engine, tmp_path, monkeypatch
+):
+    """The first import creates the users and holds its transaction open a moment; the second
+    starts then, so its insert of the same usernames meets the first one's uncommitted rows."""
+    first_created = threading.Event()
+    resolve_users = importers._Import._resolve_users
+
+    def resolve_then_linger(self, records):
+        resolve_users(self, records)
+        if not first_created.is_set():
+            first_created.set()
+            time.sleep(0.5)
+
+    monkeypatch.setattr(importers._Import, "_resolve_users", resolve_then_linger)
+    header = ["account_id", "name", "csm"]
+    files = [
+        write_csv(
+            tmp_path / "a.csv", header, [["ACC-1", "A", "newcsm1"], ["ACC-2", "B", "newcsm2"]]
+        ),
+        write_csv(
+            tmp_path / "b.csv", header, [["ACC-3", "C", "NewCsm2"], ["ACC-4", "D", "newcsm1"]]
+        ),
+    ]
+    outcomes: dict[int, object] = {}
+
+    def run(index: int) -> None:
+        engine_of_thread = create_engine_for(db_url)
+        try:
+            outcomes[index] = import_file(engine_of_thread, ACTOR, "accounts", files[index])
+        except Exception as exc:  # the test reports whatever the import raised
+            outcomes[index] = exc
+        finally:
+            engine_of_thread.dispose()
+
+    first = threading.Thread(target=run, args=(0,))
+    first.start()
+    assert first_created.wait(30)
+    second = threading.Thread(target=run, args=(1,))
+    second.start()
+    first.join(60)
+    second.join(60)
+
+    assert [type(outcomes[index]).__name__ for index in (0, 1)] == ["ImportResult"] * 2
+    assert outcomes[0].created_users == ("newcsm1", "newcsm2")
+    assert outcomes[1].created_users == ()
+    ids = user_ids(engine)
+    assert sorted(ids) == ["newcsm1", "newcsm2"]
+    with read_session(engine) as session:
+        csm = dict(session.execute(select(Account.id, Account.csm_id)).all())
+    assert csm == {
+        "ACC-1": ids["newcsm1"],
+        "ACC-2": ids["newcsm2"],
+        "ACC-3": ids["newcsm2"],
+        "ACC-4": ids["newcsm1"],
+    }
+
+
+def with_postgres_setting(db_url: str, setting: str) -> str:
+    """``db_url`` (a PostgreSQL schema of this test) with one more server setting."""
+    url = make_url(db_url)
+    options = f"{url.query['options']} -c {setting}"
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def impatient_url(db_url, engine, monkeypatch) -> str:
+    """The test database, reached so that a write waits only 0.2 s for a lock."""
+    if engine.dialect.name == "sqlite":
+        monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+        return db_url
+    return with_postgres_setting(db_url, "lock_timeout=200")
+
+
+@pytest.fixture
+def impatient_engine(impatient_url) -> Iterator[Engine]:
+    impatient = create_engine_for(impatient_url)
+    yield impatient
+    impatient.dispose()
+
+
+def hold_write_lock(engine: Engine):
+    """Start a transaction in another connection that holds what an import must write."""
+    if engine.dialect.name == "sqlite":
+        connection = sqlite3.connect(make_url(engine.url).database)
+        connection.execute("BEGIN IMMEDIATE")
+        return connection
+    connection = engine.raw_connection()
+    connection.cursor().execute("LOCK TABLE accounts IN SHARE MODE")
+    return connection
+
+
+def test_a_busy_database_is_named_as_the_cause_not_the_rows(engine, impatient_engine, tmp_path):
+    path = write_csv(tmp_path / "accounts.csv", *account("brand.new")[1:])
+    before = snapshot(engine)
+    holder = hold_write_lock(engine)
+    try:
+        with pytest.raises(ImportBusy) as busy:
+            import_file(impatient_engine, ACTOR, "accounts", path)
+    finally:
+        holder.rollback()
+        holder.close()
+
+    message = str(busy.value)
+    assert message.startswith(
+        f"{path}: not imported, the database is busy: another import or writer holds it; "
+        "try again ("
+    )
+    assert ("database is locked" if engine.dialect.name == "sqlite" else "lock timeout") in message
+    assert "refused rows" not in message
+    assert snapshot(engine) == before
+    assert import_file(impatient_engine, ACTOR, "accounts", path).created_users == ("brand.new",)
+
+
+def test_cs_data_import_on_a_busy_database_says_so_in_one_line(
+    engine, impatient_url, tmp_path, capsys
+):
+    path = write_csv(tmp_path / "accounts.csv", *account("brand.new")[1:])
+    holder = hold_write_lock(engine)
+    try:
+        code = main(["--database-url", impatient_url, "import", "accounts", str(path)])
+    finally:
+        holder.rollback()
+        holder.close()
+
+    assert code != 0
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.splitlines()[-1].startswith(
+        f"error: {path}: not imported, the database is busy: another import or writer holds it"
+    )
+    assert "Traceback" not in printed.err
+
+
+def blocked_by(engine: Engine, pid: int) -> bool:
+    """Whether a PostgreSQL backend waits for a lock that backend ``pid`` holds (asked in a
+    new transaction each time: activity statistics are a snapshot per transaction)."""
+    with engine.connect() as connection:
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
+        return bool(connection.execute(text(waiting), {"pid": pid}).scalar())
+
+
+def test_an_import_that_loses_a_deadlock_is_told_the_database_was_busy(db_url, stored, tmp_path):
+    """Another transaction holds ACC-9 and then asks for ACC-1, which the import updated
+    while it waits for ACC-9: PostgreSQL aborts the import (it checks for deadlocks first)."""
+    if stored.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: it has no deadlocks")
+    import_file(stored, ACTOR, "accounts", write_csv(tmp_path / "a.csv", *account("csm01")[1:]))
+    before = snapshot(stored)
+    path = write_csv(
+        tmp_path / "accounts.csv",
+        ["account_id", "name"],
+        [["ACC-1", "Acme renamed"], ["ACC-9", "Initech renamed"]],
+    )
+    importing = create_engine_for(with_postgres_setting(db_url, "deadlock_timeout=1s"))
+    other = stored.raw_connection()
+    outcome: list[object] = []
+
+    def run_import() -> None:
+        try:
+            outcome.append(import_file(importing, ACTOR, "accounts", path))
+        except Exception as exc:  # the test checks what the import raised
+            outcome.append(exc)
+
+    try:
+        cursor = other.cursor()
+        cursor.execute("SET deadlock_timeout = '30s'")
+        cursor.execute("UPDATE accounts SET name = 'held' WHERE id = 'ACC-9'")
+        cursor.execute("SELECT pg_backend_pid()")
+        (holder,) = cursor.fetchone()
+        thread = threading.Thread(target=run_import)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not blocked_by(stored, holder):
+            assert time.monotonic() < deadline, f"the import never waited for ACC-9: {outcome}"
+            time.sleep(0.02)
+        cursor.execute("UPDATE accounts SET name = 'held' WHERE id = 'ACC-1'")
+        thread.join(30)
+    finally:
+        other.rollback()
+        other.close()
+        importing.dispose()
+
+    assert len(outcome) == 1 and isinstance(outcome[0], ImportBusy), outcome
+    assert str(outcome[0]).endswith("try again (deadlock detected; database unchanged)")
+    assert snapshot(stored) == before
