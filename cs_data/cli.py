@@ -133,6 +133,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         bar.finish()
         print(rejected.report(), file=sys.stderr)
         return EXIT_REJECTED
+    except CockpitError:  # ImportBusy, UnreadableFile, ...: one line below the bar
+        bar.finish()
+        raise
     bar.finish()
     elapsed = time.perf_counter() - started
     rate = result.rows / elapsed if elapsed > 0 else float(result.rows)

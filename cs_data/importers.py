@@ -7,6 +7,11 @@ batches while no error has been seen; after the first error the rest of the file
 validated, so the report lists every error, but nothing more is written and the transaction
 is rolled back at the end.
 
+Values are exact or refused: numbers in plain decimal notation only (``cs_data.money``),
+timestamps within the calendar once in UTC, no NUL characters; usernames follow the rule of
+users created by hand (``cs_data.users``) and are stored in lower case. An unreadable CSV
+record stops the import, naming the line where an unclosed quote opened.
+
 Re-importing a file is an idempotent upsert by id. On update, optional columns that the file
 does not have keep their stored values; an empty cell sets the value to null.
 
@@ -17,11 +22,18 @@ it has them but the cells are empty, the renewal is open. An empty forecast cate
 ``closed`` for a closed renewal and ``pipeline`` (or the stored open category when the file
 has no such column) for an open one. Each changed renewal gets one ``RenewalChange`` row per
 changed column (values as text, money in cents) and ``version + 1``.
+
+Imports may run at once: a user that two of them create is created once. When another import
+or writer holds the database too long (SQLite's busy timeout, PostgreSQL's lock_timeout) or
+the import loses a deadlock, it raises ``ImportBusy`` and writes nothing.
 """
 
 from __future__ import annotations
 
+import _csv
 import csv
+import functools
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,8 +66,9 @@ from cs_data.models import (
     User,
     UTCDateTime,
 )
-from cs_data.money import parse_cents
+from cs_data.money import parse_cents, parse_plain_decimal
 from cs_data.progress import ProgressCallback, no_progress
+from cs_data.users import USERNAME_RULE, canonical_username
 
 IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals")
 
@@ -65,7 +78,6 @@ MAX_REPORTED_ERRORS = 1000
 SQLITE_IMPORT_CACHE_KIB = 262_144
 """SQLite page cache while an import runs: a large file's index pages stay in memory."""
 MAX_CENTS = 2**63 - 1
-USERNAME_LENGTH = 64
 
 _SHOWN_VALUE_LENGTH = 60
 _CLOSED_STAGE_OUTCOMES = {"closed_won": "won", "closed_lost": "lost"}
@@ -108,6 +120,19 @@ class ImportRejected(CockpitError):
 
 class UnreadableFile(CockpitError):
     """The import file is missing or cannot be read."""
+
+
+class ImportBusy(CockpitError):
+    """Another import or writer held the database (busy, locked, deadlock or serialization
+    failure); nothing was written and the same import can simply be run again."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"{path}: not imported, the database is busy: another import or writer holds it; "
+            f"try again ({reason}; database unchanged)"
+        )
+        self.path = path
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -153,7 +178,12 @@ def _timestamp(text: str) -> datetime:
             f"bad timestamp {_shown(text)} (use ISO 8601, e.g. 2025-03-01T09:30:00Z)"
         ) from None
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise _BadCell(
+                f"timestamp {_shown(text)} is outside the years 1 to 9999 in UTC"
+            ) from None
     return value
 
 
@@ -181,11 +211,13 @@ def _vocabulary(label: str, values: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def _cents(text: str) -> int:
+    """An amount in plain decimal notation (cs_data.money) as integer cents."""
     try:
         cents = parse_cents(text)
     except ValueError as exc:
         raise _BadCell(
-            f"{exc} (use a non-negative amount with at most 2 decimals, e.g. 12000.50)"
+            f"{exc} (use a non-negative amount in plain decimal notation with at most "
+            "2 decimals, e.g. 12000.50 or 12,000.50)"
         ) from None
     if cents > MAX_CENTS:
         raise _BadCell(f"amount {_shown(text)} is too large")
@@ -193,20 +225,38 @@ def _cents(text: str) -> int:
 
 
 def _score(text: str) -> int:
-    digits = text[1:] if text[:1] in ("+", "-") else text
-    if not (digits.isascii() and digits.isdigit()):
+    """A whole number in plain decimal notation."""
+    try:
+        value = parse_plain_decimal(text)
+    except ValueError as exc:
+        raise _BadCell(f"score: {exc} (use a whole number, e.g. 9)") from None
+    if value != value.to_integral_value():
         raise _BadCell(f"score {_shown(text)} is not a whole number")
-    return int(text)
+    return int(value)
 
 
 def _probability(text: str) -> float:
+    """A number from 0 to 1 in plain decimal notation."""
     try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 1:  # also rejects nan
+        value = parse_plain_decimal(text)
+    except ValueError as exc:
+        raise _BadCell(f"probability: {exc} (use a number from 0 to 1, e.g. 0.75)") from None
+    if not 0 <= value <= 1:
         raise _BadCell(f"probability {_shown(text)} is not a number from 0 to 1")
-    return value
+    return float(value)
+
+
+_canonical_username = functools.lru_cache(maxsize=65_536)(canonical_username)
+"""A file names the same few users on many rows: each is checked once."""
+
+
+def _username(text: str) -> str:
+    """A username under the rule of users created by hand, in lower case (``CSM01`` is
+    ``csm01``)."""
+    name = _canonical_username(text)
+    if name is None:
+        raise _BadCell(f"username {_shown(text)} breaks the username rule ({USERNAME_RULE})")
+    return name
 
 
 def _tags(text: str) -> str | None:
@@ -284,6 +334,10 @@ def _reference(name: str, target: str, max_length: int, *, required: bool = Fals
     return _Column(name, target, _text(max_length), required=required)
 
 
+def _user(name: str, target: str) -> _Column:
+    return _Column(name, target, _username)
+
+
 _ACCOUNTS = Account.__table__
 _SUBSCRIPTIONS = Subscription.__table__
 _TICKETS = Ticket.__table__
@@ -302,7 +356,7 @@ _KINDS: dict[str, _Kind] = {
             _Column("segment", "segment", _vocabulary("segment", domain.SEGMENTS)),
             _string(_ACCOUNTS, "region"),
             _string(_ACCOUNTS, "industry"),
-            _reference("csm", "csm_id", USERNAME_LENGTH),
+            _user("csm", "csm_id"),
             _Column("created_at", "created_at", _timestamp),
         ),
         user_column="csm_id",
@@ -332,7 +386,7 @@ _KINDS: dict[str, _Kind] = {
             _Column("priority", "priority", _vocabulary("priority", domain.TICKET_PRIORITIES)),
             _string(_TICKETS, "channel"),
             _string(_TICKETS, "status"),
-            _reference("assignee", "assignee_id", USERNAME_LENGTH),
+            _user("assignee", "assignee_id"),
             _Column("first_response_at", "first_response_at", _timestamp),
             _Column("resolved_at", "resolved_at", _timestamp),
             _Column("tags", "tags", _tags),
@@ -379,7 +433,7 @@ _KINDS: dict[str, _Kind] = {
             ),
             _Column("probability", "probability", _probability),
             _Column("expected_arr", "expected_arr_cents", _cents),
-            _reference("owner", "owner_id", USERNAME_LENGTH),
+            _user("owner", "owner_id"),
             _string(_RENEWALS, "next_step"),
             _Column("next_step_date", "next_step_date", _date),
             _Column("risk", "risk", _vocabulary("risk", domain.RISK_LEVELS)),
@@ -562,6 +616,7 @@ class _Import:
         self.first_row: dict[str, int] = {}
         self.created_users: list[str] = []
         self.now = datetime.now(UTC).replace(tzinfo=None)
+        self.header: list[str] = []
         self.present: list[tuple[int, _Column]] = []
         self.writer: _SqliteWriter | _PostgresWriter | None = None
         self.user_ids: dict[str, int] = {}
@@ -591,7 +646,7 @@ class _Import:
             try:
                 self._read(handle, total)
             except _CsvError as broken:
-                self.error(broken.row, None, f"not a readable CSV record ({broken.reason})")
+                self._broken_record(broken)
             except _Fatal:
                 pass  # its error is recorded
             except OSError as exc:
@@ -625,17 +680,32 @@ class _Import:
 
     # reading and validating
 
+    def _broken_record(self, broken: _CsvError) -> None:
+        """Record why a CSV record cannot be read, saying where an unclosed quote opened."""
+        with self.path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            quote = _unclosed_quote(itertools.islice(f, broken.line - 1, None), broken.line)
+        if quote is None:
+            self.error(broken.row, None, f"not a readable CSV record ({broken.reason})")
+            return
+        line, cell = quote
+        column = self.header[cell] if cell < len(self.header) and self.header[cell] else None
+        if broken.reason == "unexpected end of data":
+            reason = "is never closed: the cell would run to the end of the file"
+        else:
+            reason = f"is not closed within {csv.field_size_limit():,} characters (the cell limit)"
+        self.error(broken.row, column, f"the quote opened on line {line} {reason}")
+
     def _read(self, handle, total: int) -> None:
-        records = _records(csv.reader(handle))
+        records = _records(csv.reader(handle, strict=True))
         first = next(records, None)
         if first is None:
             self.error(1, None, "the file is empty (expected a header row)")
             return
         _, header_cells = first
-        if problem := _not_utf8(1, header_cells, []):
+        if problem := _not_utf8(1, header_cells, []) or _nul(1, header_cells, []):
             self.error(1, None, problem.reason)
             return
-        header = [cell.strip().lower() for cell in header_cells]
+        self.header = header = [cell.strip().lower() for cell in header_cells]
         if not self._bind_header(header):
             return
         self._load_references()
@@ -648,7 +718,11 @@ class _Import:
                 if any(cell.strip() for cell in cells):
                     self.error(row, None, f"has {len(cells)} cells but the header has {width}")
                 continue
-            if not "".join(cells).isascii() and (problem := _not_utf8(row, cells, header)):
+            joined = "".join(cells)
+            if not joined.isascii() and (problem := _not_utf8(row, cells, header)):
+                self.error(row, problem.column, problem.reason)
+                continue
+            if "\x00" in joined and (problem := _nul(row, cells, header)):
                 self.error(row, problem.column, problem.reason)
                 continue
             record = self._parse(row, cells)
@@ -700,12 +774,14 @@ class _Import:
         """Users and account ids, read once: rows are checked against these sets."""
         names = {column.name for _, column in self.present}
         if self.kind.user_column and self.kind.user_column in self._targets():
-            self.user_ids = {
-                username: user_id
-                for username, user_id in self.connection.execute(
-                    select(_USERS.c.username, _USERS.c.id)
-                )
-            }
+            for username, user_id in self.connection.execute(
+                select(_USERS.c.username, _USERS.c.id).order_by(_USERS.c.id)
+            ):
+                # Matched ignoring case; of users stored before lower case was enforced
+                # (CSM01 and csm01), the one stored in lower case wins.
+                name = username.lower()
+                if name == username or name not in self.user_ids:
+                    self.user_ids[name] = user_id
         if "account_id" in names:
             self.account_ids = frozenset(self.connection.scalars(select(_ACCOUNTS.c.id)))
 
@@ -777,13 +853,15 @@ class _Import:
         self._write(batch, lambda: writer.write(new, known))
 
     def _write(self, batch: _Batch, write: Callable[[], Any]) -> None:
-        """Run one batch write; a refusal by the database ends the import with a row error."""
+        """Run one batch write; a refusal by the database ends the import with a row error
+        (a busy database is no fault of the rows: that error goes on to ``import_file``)."""
         driver_error = self.connection.dialect.loaded_dbapi.Error  # raised by COPY on PostgreSQL
         try:
             write()
         except (DBAPIError, driver_error) as exc:
-            cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
-            reason = str(cause).strip().splitlines()[0]
+            if _busy_reason(exc) is not None:
+                raise
+            reason = _first_line(exc)
             self.error(
                 batch.rows[0],
                 None,
@@ -792,15 +870,25 @@ class _Import:
             raise _Fatal from None
 
     def _resolve_users(self, records: list[dict[str, Any]]) -> None:
-        """Replace usernames by user ids, creating unknown users (no password, cannot log in)."""
+        """Replace usernames by user ids, creating unknown users (no password, cannot log in).
+
+        A user that another import creates at the same time is not an error: the insert skips
+        usernames stored meanwhile (it waits for the other transaction to end), and the ids
+        are read back after it.
+        """
         target = self.kind.user_column
         if target is None or target not in self._targets():
             return
         names = {record[target] for record in records} - {None}
         missing = sorted(names - self.user_ids.keys())
         if missing:
-            created = self.connection.execute(
-                insert(_USERS).returning(_USERS.c.username, _USERS.c.id),
+            dialect_insert = (
+                postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+            )
+            created = self.connection.scalars(
+                dialect_insert(_USERS)
+                .on_conflict_do_nothing(index_elements=[_USERS.c.username])
+                .returning(_USERS.c.username),
                 [
                     {
                         "username": name,
@@ -813,8 +901,11 @@ class _Import:
                     for name in missing
                 ],
             )
-            self.user_ids.update((username, user_id) for username, user_id in created)
-            self.created_users.extend(missing)
+            self.created_users.extend(sorted(created))
+            stored = select(_USERS.c.username, _USERS.c.id).where(_USERS.c.username.in_(missing))
+            self.user_ids.update(
+                (username, user_id) for username, user_id in self.connection.execute(stored)
+            )
         for record in records:
             name = record[target]
             if name is not None:
@@ -887,25 +978,94 @@ class _Import:
             self._write(batch, lambda: self.connection.execute(statement, changes))
 
 
-def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialization failure, deadlock detected, lock not available (lock_timeout)."""
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+"""SQLite: SQLITE_BUSY, SQLITE_LOCKED (primary result codes)."""
+
+
+def _first_line(error: Exception) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+
+
+def _busy_reason(error: Exception) -> str | None:
+    """The driver's message when ``error`` means another writer held the database (busy,
+    locked, deadlock, serialization failure); None for any other error."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    sqlstate = getattr(cause, "sqlstate", None)
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlstate in _BUSY_SQLSTATES or (
+        sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY_CODES
+    ):
+        return _first_line(error)
+    return None
+
+
+def _records(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
     """(spreadsheet row number, cells) per CSV record; a malformed record raises _CsvError."""
     row = 0
     while True:
         row += 1
+        first_line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _CsvError(row, str(exc)) from None
+            raise _CsvError(row, first_line, str(exc)) from None
         yield row, cells
 
 
 class _CsvError(_Fatal):
-    def __init__(self, row: int, reason: str) -> None:
+    """A CSV record that cannot be read: its row, the file line it starts on, and why."""
+
+    def __init__(self, row: int, line: int, reason: str) -> None:
         super().__init__(reason)
         self.row = row
+        self.line = line
         self.reason = reason
+
+
+def _unclosed_quote(lines: Iterator[str], first_line: int) -> tuple[int, int] | None:
+    """Where a quote of the record starting on ``first_line`` opens that is not closed before
+    the end of the file or the CSV cell size limit: (line, cell index); None when every quote
+    of the record closes. ``lines`` are the file's lines from ``first_line`` on."""
+    limit = csv.field_size_limit()
+    cell, opened, quoted, at_cell_start, quoted_length = 0, (0, 0), False, True, 0
+    for number, line in enumerate(lines, first_line):
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if quoted:
+                quoted_length += 1
+                if quoted_length > limit:
+                    return opened
+                if char == '"':
+                    if line[index + 1 : index + 2] == '"':
+                        index += 1  # an escaped quote
+                    else:
+                        quoted = False
+            elif char == '"' and at_cell_start:
+                quoted, opened, quoted_length = True, (number, cell), 0
+            elif char == ",":
+                cell += 1
+            elif char in "\r\n":
+                return None  # the record ended with every quote closed
+            at_cell_start = not quoted and char == ","
+            index += 1
+    return opened if quoted else None
+
+
+def _nul(row: int, cells: list[str], header: list[str]) -> RowError | None:
+    """A RowError naming the first cell that holds a NUL character (no database column can
+    store it; PostgreSQL would refuse the whole batch)."""
+    for index, cell in enumerate(cells):
+        if "\x00" in cell:
+            column = header[index] if index < len(header) and header[index] else None
+            where = "" if column else f"cell {index + 1} "
+            return RowError(row, column, f"{where}holds a NUL character (\\x00); remove it")
+    return None
 
 
 def _not_utf8(row: int, cells: list[str], header: list[str]) -> RowError | None:
@@ -994,7 +1154,8 @@ def import_file(
 
     Raises ``ImportRejected`` listing the row errors when any row is invalid (the database is
     unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
-    unknown kind; ``PermissionDenied`` when the actor may not import.
+    unknown kind; ``PermissionDenied`` when the actor may not import; ``ImportBusy`` when
+    another import or writer held the database (nothing written; run it again).
     """
     spec = _KINDS.get(kind)
     if spec is None:
@@ -1004,6 +1165,11 @@ def import_file(
     if not path.is_file():
         reason = "no such file" if not path.exists() else "not a file"
         raise UnreadableFile(f"cannot read {kind} file {path}: {reason}")
-    with transaction(engine) as session:
-        actor = ensure(session, actor, "data.import")
-        return _Import(session, actor, spec, path, progress or no_progress).run()
+    try:
+        with transaction(engine) as session:
+            actor = ensure(session, actor, "data.import")
+            return _Import(session, actor, spec, path, progress or no_progress).run()
+    except (DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:
+        if (reason := _busy_reason(exc)) is None:
+            raise
+        raise ImportBusy(path, reason) from None

@@ -35,7 +35,8 @@ MIN_CHARACTER_CLASSES = 2
 MAX_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-"""Lower case only: the login form lower-cases what is typed."""
+"""Lower case only: usernames are stored in lower case and matched ignoring case."""
+USERNAME_RULE = "2–64 characters: lower-case letters, digits, '.', '_' or '-'"
 LOGIN_ACTOR = Actor(name="login", user_id=None, role="viewer")
 """Who the audit log names for events of the login form (before anyone is logged in)."""
 
@@ -161,6 +162,27 @@ def unusable_hash() -> str:
     return hash_password(secrets.token_urlsafe(32))
 
 
+# --- usernames --------------------------------------------------------------------------------
+
+
+def canonical_username(text: str) -> str | None:
+    """``text`` as a stored username (stripped, lower case), or None when it breaks the rule.
+
+    Only ASCII is lower-cased, so a look-alike such as the Kelvin sign never becomes a ``k``.
+    """
+    name = text.strip()
+    if not name.isascii():
+        return None
+    name = name.lower()
+    return name if USERNAME_PATTERN.fullmatch(name) else None
+
+
+def _named(username: str):
+    """The condition matching ``username`` ignoring case (also users stored before lower case
+    was enforced)."""
+    return func.lower(User.username) == username.strip().lower()
+
+
 # --- administration ---------------------------------------------------------------------------
 
 
@@ -190,8 +212,13 @@ def _snapshot(user: User) -> dict[str, Any]:
 
 
 def _get(session: Session, username: str) -> User:
+    """The user named ``username`` in any case (the one stored exactly so first), locked."""
+    exact = username.strip().lower()
     user = session.scalars(
-        select(User).where(User.username == username.strip().lower()).with_for_update()
+        select(User)
+        .where(_named(username))
+        .order_by((User.username == exact).desc(), User.id)
+        .with_for_update()
     ).first()
     if user is None:
         raise NotFound(f"no user {username!r}")
@@ -229,18 +256,13 @@ def create_user(
     email: str | None = None,
 ) -> UserInfo:
     """Create a user who can log in; raises ``InvalidInput`` naming every bad field."""
-    username = username.strip().lower()
+    canonical = canonical_username(username)
+    username = canonical or username.strip().lower()
     display_name = display_name.strip()
     email = (email or "").strip() or None
     problems = []
-    if not USERNAME_PATTERN.fullmatch(username):
-        problems.append(
-            FieldError(
-                "username",
-                "username_format",
-                "2–64 characters: lower-case letters, digits, '.', '_' or '-'",
-            )
-        )
+    if canonical is None:
+        problems.append(FieldError("username", "username_format", USERNAME_RULE))
     if not display_name or len(display_name) > 200:
         problems.append(
             FieldError("display_name", "required", "enter a name (up to 200 characters)")
@@ -252,7 +274,7 @@ def create_user(
     problems += password_problems(password, username=username)
     with transaction(engine) as session:
         actor = ensure(session, actor, "user.create")
-        if session.scalar(select(User.id).where(User.username == username)) is not None:
+        if session.scalar(select(User.id).where(_named(username)).limit(1)) is not None:
             problems.append(FieldError("username", "username_taken", "this username is taken"))
         if problems:
             raise InvalidInput(problems)
@@ -309,6 +331,11 @@ def reset_password(engine: Engine, actor: Actor, username: str, *, password: str
     with transaction(engine) as session:
         actor = ensure(session, actor, "user.reset_password")
         user = _get(session, username)
+        if canonical_username(user.username) != user.username:
+            message = (
+                f"{user.username!r} breaks the username rule ({USERNAME_RULE}); it cannot log in"
+            )
+            raise InvalidInput([FieldError("username", "username_format", message)])
         check_password_policy(password, username=user.username)
         had_password = user.password_hash is not None
         user.password_hash = hash_password(password)

@@ -546,8 +546,8 @@ BAD_FILES = {
         RowError(
             2,
             "arr",
-            "negative amount: '-5' (use a non-negative amount with at most 2 decimals, "
-            "e.g. 12000.50)",
+            "negative amount: '-5' (use a non-negative amount in plain decimal notation "
+            "with at most 2 decimals, e.g. 12000.50 or 12,000.50)",
         ),
     ),
     "over-precise arr": (
@@ -557,8 +557,8 @@ BAD_FILES = {
         RowError(
             2,
             "arr",
-            "more than two decimal places: '10.005' (use a non-negative amount with at most "
-            "2 decimals, e.g. 12000.50)",
+            "more than two decimal places: '10.005' (use a non-negative amount in plain "
+            "decimal notation with at most 2 decimals, e.g. 12000.50 or 12,000.50)",
         ),
     ),
     "end before start": (
