@@ -6,8 +6,9 @@ exactly one ``Authenticate`` per run; no rerun of our own after a form login: th
 cookie component must mount and write the cookie, and it reruns the app itself once it has
 (then the form goes). A timed rerun removed the component before it had run on a busy machine,
 and the browser was left without a cookie. The library's session keys are only read.
-Users locked out or deactivated get an unusable password hash in the credentials, so the form
-refuses them before it could accept them; failures are counted in the database.
+The library shows the form and keeps the cookie; whether a typed password is accepted is
+decided by ``users.verify_login`` (counted in the database, one atomic step per username, the
+same answers for names nobody has).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _credentials(accounts: list[users.LoginAccount]) -> dict[str, dict[str, Any]
         account.username: {
             "name": account.display_name,
             "email": account.email or "",
-            "password": account.password_hash if account.may_log_in else users.unusable_hash(),
+            "password": users.unusable_hash(),  # never checked: see _decide_passwords_here
             "roles": [account.role],
         }
         for account in accounts
@@ -76,6 +77,28 @@ def _fields() -> dict[str, str]:
     }
 
 
+def _decide_passwords_here(authenticator: stauth.Authenticate) -> dict[str, int]:
+    """Make ``users.verify_login`` decide the library's password check (it would count failures
+    per process and in memory, and tell unknown names apart). The returned dict gets
+    ``locked_minutes`` when a submitted login was refused because of a lockout."""
+    outcome: dict[str, int] = {}
+
+    def check_credentials(username: str, password: str | None) -> bool:
+        try:
+            users.verify_login(get_engine(), username, password or "")
+        except users.LockedOut as locked:
+            outcome["locked_minutes"] = locked.minutes
+            return False
+        except users.LoginFailed:
+            return False
+        return True
+
+    authenticator.authentication_controller.authentication_model.check_credentials = (
+        check_credentials
+    )
+    return outcome
+
+
 def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     """The logged-in, active actor and the authenticator (for the logout button); otherwise
     the login form, a refusal or a lockout message, and the run stops."""
@@ -84,15 +107,15 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     if problems:
         _startup_refusal(problems)
     accounts = users.login_accounts(engine)
-    credentials = _credentials(accounts)
     authenticator = stauth.Authenticate(
-        {"usernames": credentials},
+        {"usernames": _credentials(accounts)},
         current.cookie_name,
         security.cookie_key(current),
         current.cookie_expiry_days,
         auto_hash=False,
         login_sleep_time=0,
     )
+    outcome = _decide_passwords_here(authenticator)
     was_logged_in = bool(st.session_state.get(_STATUS))
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
     try:
@@ -106,24 +129,19 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         st.stop()
 
     if st.session_state.get(_STATUS):
-        username = st.session_state[_USERNAME]
-        actor = users.active_actor(engine, username)
+        actor = users.active_actor(engine, st.session_state[_USERNAME])
         if actor is None:
             authenticator.logout(location="unrendered")
             st.session_state.pop(ACTOR_KEY, None)
             st.warning(t("login.session_ended"))
             st.stop()
-        if not was_logged_in:
-            users.record_successful_login(engine, username)
         st.session_state[ACTOR_KEY] = actor
         return actor, authenticator
 
     st.session_state.pop(ACTOR_KEY, None)
-    failed = [name for name, entry in credentials.items() if entry.get("failed_login_attempts")]
     with form_column:
-        if failed:
-            minutes = users.record_failed_login(engine, failed[0])
-            st.error(t("login.locked", minutes=minutes) if minutes else t("login.failed"))
+        if "locked_minutes" in outcome:
+            st.error(t("login.locked", minutes=outcome["locked_minutes"]))
         elif st.session_state.get(_STATUS) is False:
             st.error(t("login.failed"))
         if current.demo_mode:
