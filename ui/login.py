@@ -8,13 +8,16 @@ cookie component must mount and write the cookie, and it reruns the app itself o
 and the browser was left without a cookie. The library's session keys are only read.
 The library shows the form and keeps the cookie; whether a typed password is accepted is
 decided by ``users.verify_login`` (counted in the database, one atomic step per username, the
-same answers for names nobody has).
+same answers for names nobody has). A login cookie the library cannot decode (another
+algorithm, a bad header, garbage) counts as no cookie: the login form, never an error page.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -31,6 +34,8 @@ _STATUS = "authentication_status"
 _USERNAME = "username"
 """Session keys owned by streamlit-authenticator: read here, never written."""
 LOGIN_FORM_KEY = "login"
+
+log = logging.getLogger(__name__)
 
 
 def _credentials(accounts: list[users.LoginAccount]) -> dict[str, dict[str, Any]]:
@@ -99,6 +104,20 @@ def _decide_passwords_here(authenticator: stauth.Authenticate) -> dict[str, int]
     return outcome
 
 
+def _ignore_malformed_cookies(authenticator: stauth.Authenticate) -> None:
+    """A login cookie the library cannot decode means "not logged in", not an error page."""
+    read_cookie = authenticator.cookie_controller.get_cookie
+
+    def get_cookie() -> dict[str, Any] | None:
+        try:
+            return read_cookie()
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError) as error:
+            log.info("ignored a login cookie that cannot be decoded: %s", type(error).__name__)
+            return None
+
+    authenticator.cookie_controller.get_cookie = get_cookie
+
+
 def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     """The logged-in, active actor and the authenticator (for the logout button); otherwise
     the login form, a refusal or a lockout message, and the run stops."""
@@ -116,6 +135,7 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         login_sleep_time=0,
     )
     outcome = _decide_passwords_here(authenticator)
+    _ignore_malformed_cookies(authenticator)
     was_logged_in = bool(st.session_state.get(_STATUS))
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
     try:
