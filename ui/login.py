@@ -169,6 +169,22 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     st.stop()
 
 
+def reverify() -> Actor | None:
+    """The logged-in user as stored now, kept as this session's actor; None (and no actor kept)
+    when nobody is logged in or the user is deactivated.
+
+    For widget callbacks: Streamlit runs them before the script, so before ``gate`` has checked
+    the user in their run.
+    """
+    username = st.session_state.get(_USERNAME) if st.session_state.get(_STATUS) else None
+    actor = users.active_actor(get_engine(), username) if username else None
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+    else:
+        st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
 def display_name() -> str:
     """The logged-in user's display name, as the authenticator keeps it."""
     return str(st.session_state.get("name") or "")

@@ -22,11 +22,14 @@ from cs_data.bootstrap import StartupReport, prepare_database
 from cs_data.config import ConfigError, Settings, get_settings
 from cs_data.db import get_engine
 from cs_data.demo import DemoSummary
+from ui import login
 from ui.i18n import format_count, has_key, init_language, label, language_switch, t
 from ui.login import ACTOR_KEY
 
 log = logging.getLogger(__name__)
 
+_PAGE_ACTION = "_cockpit_page_action"
+"""The permission of the page last drawn in this session (its widgets' callbacks need it)."""
 SEEDED_COUNTS_SHOWN = ("accounts", "subscriptions", "tickets", "survey_responses", "renewals")
 """The demo record counts named in the "demo data loaded" message, in this order."""
 
@@ -190,11 +193,27 @@ def require(action: str) -> Actor:
     """The current actor when allowed to ``action``; otherwise a refusal and the run stops.
 
     Every page calls this first: navigation hides forbidden pages, and this guard also holds
-    when a page file runs without the entrypoint.
+    when a page file runs without the entrypoint. The action is remembered for the callbacks
+    of the page's widgets (``callback_actor``).
     """
     actor = current_actor()
     if actor is None or not can(actor, action):
+        st.session_state.pop(_PAGE_ACTION, None)
         refuse()
+    st.session_state[_PAGE_ACTION] = action
+    return actor
+
+
+def callback_actor(action: str | None = None) -> Actor | None:
+    """The gate for widget callbacks, which Streamlit runs before app.py's gate and the page's
+    ``require``: the logged-in user as stored now, if still allowed the page whose widget fired
+    (and ``action``, when given); None otherwise. A callback that gets None must do nothing
+    (the run that follows shows the login form or the refusal). Also makes ``current_actor``
+    this fresh actor."""
+    actor = login.reverify()
+    needed = [st.session_state.get(_PAGE_ACTION), *([action] if action else [])]
+    if actor is None or None in needed or not all(can(actor, a) for a in needed):
+        return None
     return actor
 
 
