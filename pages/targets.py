@@ -24,9 +24,6 @@ from ui.targets import (
     target_table,
 )
 
-UPDATE = {"action": "target.update"}
-"""What the edit buttons need (``ui.forms.submit`` checks it before they act)."""
-
 
 def saved(notice: str) -> str:
     load_progress.clear()
@@ -83,7 +80,7 @@ def show_conflict(theirs: targets.Target) -> None:
         st.dataframe(target_frame([theirs]), hide_index=True, width="stretch")
         left, right = st.columns(2)
         left.button(
-            t("targets.overwrite"), on_click=submit, args=("edit", do_overwrite), kwargs=UPDATE
+            t("targets.overwrite"), on_click=submit, args=("edit", do_overwrite, "target.update")
         )
         right.button(t("targets.load_theirs"), on_click=submit, args=("edit", do_load_theirs))
 
@@ -94,8 +91,7 @@ def new_section(_: dict[int, targets.Target]) -> None:
         t("targets.create"),
         type="primary",
         on_click=submit,
-        args=("new", do_create),
-        kwargs={"action": "target.create"},
+        args=("new", do_create, "target.create"),
     )
 
 
@@ -111,7 +107,10 @@ def edit_section(by_id: dict[int, targets.Target]) -> None:
         show_conflict(st.session_state.edit_conflict)
     target_fields("edit", error, today=today)
     st.button(
-        t("targets.save"), type="primary", on_click=submit, args=("edit", do_update), kwargs=UPDATE
+        t("targets.save"),
+        type="primary",
+        on_click=submit,
+        args=("edit", do_update, "target.update"),
     )
 
 
@@ -125,8 +124,7 @@ def delete_section(by_id: dict[int, targets.Target]) -> None:
     st.button(
         t("targets.delete"),
         on_click=submit,
-        args=("delete", partial(do_delete, by_id[chosen])),
-        kwargs={"action": "target.delete"},
+        args=("delete", partial(do_delete, by_id[chosen]), "target.delete"),
     )
 
 

@@ -59,12 +59,8 @@ def create_form() -> None:
             t("users.create"),
             type="primary",
             on_click=submit,
-            args=(form, do_create),
-            kwargs={
-                "action": "user.create",
-                "repeat": ("new_password", "new_repeat"),
-                "clear": CREATE_FIELDS,
-            },
+            args=(form, do_create, "user.create"),
+            kwargs={"repeat": ("new_password", "new_repeat"), "clear": CREATE_FIELDS},
         )
 
 
@@ -92,10 +88,7 @@ def role_form(names: list[str]) -> None:
         )
         show_field_errors(error, "role")
         st.form_submit_button(
-            t("users.set_role"),
-            on_click=submit,
-            args=(form, do_set_role),
-            kwargs={"action": "user.set_role"},
+            t("users.set_role"), on_click=submit, args=(form, do_set_role, "user.set_role")
         )
 
 
@@ -119,12 +112,8 @@ def password_form(names: list[str]) -> None:
         st.form_submit_button(
             t("users.reset"),
             on_click=submit,
-            args=(form, do_reset),
-            kwargs={
-                "action": "user.reset_password",
-                "repeat": ("reset_password", "reset_repeat"),
-                "clear": RESET_FIELDS,
-            },
+            args=(form, do_reset, "user.reset_password"),
+            kwargs={"repeat": ("reset_password", "reset_repeat"), "clear": RESET_FIELDS},
         )
 
 
@@ -154,10 +143,7 @@ def active_form(people: list[users.UserInfo]) -> None:
         st.checkbox(t("users.confirm"), key="active_confirm")
         show_field_errors(error, "confirm")
         st.form_submit_button(
-            t("users.toggle"),
-            on_click=submit,
-            args=(form, toggle_active),
-            kwargs={"action": "user.deactivate"},
+            t("users.toggle"), on_click=submit, args=(form, toggle_active, "user.deactivate")
         )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -20,14 +22,17 @@ from streamlit.runtime.pages_manager import PagesManager
 from cs_data.auth import Actor, can
 from cs_data.bootstrap import StartupReport, prepare_database
 from cs_data.config import ConfigError, Settings, get_settings
-from cs_data.db import get_engine
+from cs_data.db import database_answers, database_problem, get_engine
 from cs_data.demo import DemoSummary
+from cs_data.errors import DatabaseBusy, DatabaseProblem
 from ui import login
 from ui.i18n import format_count, has_key, init_language, label, language_switch, t
 from ui.login import ACTOR_KEY
 
 log = logging.getLogger(__name__)
 
+OUTAGE_RETRY_SECONDS = 5
+_OUTAGE_SINCE = "_cockpit_outage_since"
 _PAGE_ACTION = "_cockpit_page_action"
 """The permission of the page last drawn in this session (its widgets' callbacks need it)."""
 SEEDED_COUNTS_SHOWN = ("accounts", "subscriptions", "tickets", "survey_responses", "renewals")
@@ -113,7 +118,9 @@ def _prepare(current: Settings) -> StartupReport:
     progress = _SeedingProgress(current.auto_seed_scale)
     try:
         report = prepare_database(get_engine(), current, progress=progress)
-    except Exception:
+    except Exception as error:
+        if database_problem(error) is not None:
+            raise  # an outage: outage_guard shows it and retries
         log.exception("preparing the database failed")
         progress.fail()
         st.error(t("startup.failed"))
@@ -223,3 +230,38 @@ def user_box(actor: Actor, display_name: str, logout: Callable[[], None]) -> Non
         st.divider()
         st.markdown(t("shell.signed_in", name=display_name, role=label("role", actor.role)))
         logout()
+
+
+@contextmanager
+def outage_guard() -> Iterator[None]:
+    """Around a whole run (app.py): a database that is unreachable or busy past the bounded
+    wait shows "unavailable — retrying" (or "busy — retrying") instead of Streamlit's error
+    page, and the run stops; the page comes back by itself once the database answers."""
+    try:
+        yield
+    except Exception as error:
+        if (problem := database_problem(error)) is None:
+            raise
+        _outage_screen(problem)
+
+
+def _outage_screen(problem: DatabaseProblem) -> None:
+    log.warning("database outage: %s", problem)
+    busy = isinstance(problem, DatabaseBusy)
+    st.warning(
+        t("outage.busy" if busy else "outage.unavailable"),
+        icon=":material/hourglass_top:" if busy else ":material/cloud_off:",
+    )
+    st.session_state[_OUTAGE_SINCE] = time.monotonic()
+    _retry_when_back()
+    st.stop()
+
+
+@st.fragment(run_every=OUTAGE_RETRY_SECONDS)
+def _retry_when_back() -> None:
+    """Every few seconds: once the database answers again, run the whole page anew."""
+    st.caption(t("outage.retrying", seconds=OUTAGE_RETRY_SECONDS))
+    since = st.session_state.get(_OUTAGE_SINCE, 0.0)
+    if time.monotonic() - since >= OUTAGE_RETRY_SECONDS and database_answers(get_engine()):
+        st.session_state.pop(_OUTAGE_SINCE, None)
+        st.rerun(scope="app")
