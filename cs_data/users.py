@@ -403,13 +403,19 @@ def _hold_login_decisions(session: Session, username: str, now: datetime) -> Non
     """Make this transaction the only one deciding about logins of ``username`` until it ends.
 
     PostgreSQL: a transaction-scoped advisory lock on the username (which need not exist as a
-    user). SQLite: the first statement of the transaction writes (it forgets expired failures),
-    which takes the database's single write lock before anything is counted.
+    user). SQLite: the first statement of the transaction writes (it forgets expired failures
+    of every username), which takes the database's single write lock before anything is
+    counted.
     """
     if session.get_bind().dialect.name == "postgresql":
         key = func.hashtextextended(f"login:{username}", 0)
         session.execute(select(func.pg_advisory_xact_lock(key)))
-    session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - LOCKOUT_WINDOW))
+    expired = (
+        select(LoginFailure.id)
+        .where(LoginFailure.failed_at <= now - LOCKOUT_WINDOW)
+        .with_for_update(skip_locked=True)  # rows another decision is forgetting: leave them
+    )
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(expired)))
 
 
 def _count_failure(session: Session, username: str, now: datetime) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -162,3 +163,17 @@ def test_the_form_answers_unknown_names_like_real_ones(login_form):
     assert answers["ann"][: users.MAX_FAILURES - 1] == [failed] * (users.MAX_FAILURES - 1)
     assert answers["ann"][-1][0].startswith("Too many failed logins")
     assert answers["ghost"] == answers["ann"]
+
+
+def test_failures_older_than_the_window_are_forgotten(engine):
+    add(engine, "ann")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for name in ("ann", "ghost"):
+        with pytest.raises(users.LoginFailed):
+            users.verify_login(engine, name, WRONG, now=start)
+
+    later = start + users.LOCKOUT_WINDOW + timedelta(seconds=1)
+    with pytest.raises(users.LoginFailed):
+        users.verify_login(engine, "someone", WRONG, now=later)
+
+    assert [stored_failures(engine, n) for n in ("ann", "ghost", "someone")] == [0, 0, 1]
