@@ -82,9 +82,10 @@ def _fields() -> dict[str, str]:
     }
 
 
-def _decide_passwords_here(authenticator: stauth.Authenticate) -> dict[str, int]:
+def _decide_passwords_here(authenticator: stauth.Authenticate, known: set[str]) -> dict[str, int]:
     """Make ``users.verify_login`` decide the library's password check (it would count failures
-    per process and in memory, and tell unknown names apart). The returned dict gets
+    per process and in memory, and tell unknown names apart). ``known`` are the usernames in
+    the library's credentials (it reads the accepted user's entry). The returned dict gets
     ``locked_minutes`` when a submitted login was refused because of a lockout."""
     outcome: dict[str, int] = {}
 
@@ -96,7 +97,7 @@ def _decide_passwords_here(authenticator: stauth.Authenticate) -> dict[str, int]
             return False
         except users.LoginFailed:
             return False
-        return True
+        return username in known  # a user created after this run built the credentials
 
     authenticator.authentication_controller.authentication_model.check_credentials = (
         check_credentials
@@ -126,15 +127,16 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     if problems:
         _startup_refusal(problems)
     accounts = users.login_accounts(engine)
+    credentials = _credentials(accounts)
     authenticator = stauth.Authenticate(
-        {"usernames": _credentials(accounts)},
+        {"usernames": credentials},
         current.cookie_name,
         security.cookie_key(current),
         current.cookie_expiry_days,
         auto_hash=False,
         login_sleep_time=0,
     )
-    outcome = _decide_passwords_here(authenticator)
+    outcome = _decide_passwords_here(authenticator, set(credentials))
     _ignore_malformed_cookies(authenticator)
     was_logged_in = bool(st.session_state.get(_STATUS))
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
