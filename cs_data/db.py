@@ -137,11 +137,12 @@ def database_problem(error: BaseException) -> DatabaseProblem | None:
     return None
 
 
-def database_answers(engine: Engine) -> bool:
-    """True when the database takes a trivial query now (for retrying after an outage)."""
+def database_answers(engine: Engine | None = None) -> bool:
+    """True when the database (default: the configured one) takes a trivial query now, for
+    retrying after an outage."""
     try:
-        with engine.connect() as connection:
+        with (engine or get_engine()).connect() as connection:
             connection.execute(text("SELECT 1"))
-    except exc.SQLAlchemyError:
+    except (exc.SQLAlchemyError, DatabaseProblem):
         return False
     return True

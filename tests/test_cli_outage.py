@@ -29,6 +29,7 @@ COMMANDS = {
     "kpi": ["kpi", "--start", "2026-01-01", "--end", "2026-01-31"],
     "kpi --json": ["kpi", "--start", "2026-01-01", "--end", "2026-01-31", "--json"],
     "demo": ["demo", "--scale", "S"],
+    "import": ["import", "accounts", "accounts.csv"],
     "user add": ["user", "add", "olga", "--role", "csm", "--password-stdin"],
     "user set-role": ["user", "set-role", "ann", "viewer"],
     "user reset-password": ["user", "reset-password", "ann", "--password-stdin"],

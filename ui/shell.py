@@ -32,6 +32,7 @@ from ui.login import ACTOR_KEY
 log = logging.getLogger(__name__)
 
 OUTAGE_RETRY_SECONDS = 5
+"""How often a page showing a database outage checks whether the database is back."""
 _OUTAGE_SINCE = "_cockpit_outage_since"
 _PAGE_ACTION = "_cockpit_page_action"
 """The permission of the page last drawn in this session (its widgets' callbacks need it)."""
@@ -262,6 +263,6 @@ def _retry_when_back() -> None:
     """Every few seconds: once the database answers again, run the whole page anew."""
     st.caption(t("outage.retrying", seconds=OUTAGE_RETRY_SECONDS))
     since = st.session_state.get(_OUTAGE_SINCE, 0.0)
-    if time.monotonic() - since >= OUTAGE_RETRY_SECONDS and database_answers(get_engine()):
+    if time.monotonic() - since >= OUTAGE_RETRY_SECONDS and database_answers():
         st.session_state.pop(_OUTAGE_SINCE, None)
         st.rerun(scope="app")
