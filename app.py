@@ -2,10 +2,11 @@
 
 A run goes: page config → language and database (migrated, and seeded with demo data when
 the embedded database is empty, with progress on screen) → sidebar → login gate →
-navigation. Whatever must stop a visitor before any page shows belongs before
-``st.navigation``: the gate stops the run unless a known, active user is logged in, and the
-navigation registers only the pages that user's role may open (the others answer their URL
-with a refusal).
+navigation, all inside ``shell.outage_guard`` (a database that cannot be used now shows a
+"retrying" state, not an error page). Whatever must stop a visitor before any page shows
+belongs before ``st.navigation``: the gate stops the run unless a known, active user is
+logged in, and the navigation registers only the pages that user's role may open (the others
+answer their URL with a refusal).
 """
 
 from __future__ import annotations
@@ -45,32 +46,33 @@ LANDING = {"csm": "accounts", "exec": "forecast"}
 
 st.set_page_config(page_title=t("app.name"), page_icon=":material/insights:", layout="wide")
 
-settings = shell.page_setup()
-shell.sidebar(settings)
-actor, authenticator = login.gate(settings)
-shell.user_box(actor, login.display_name(), lambda: login.logout_button(authenticator))
+with shell.outage_guard():  # the database down or busy: "retrying", then back by itself
+    settings = shell.page_setup()
+    shell.sidebar(settings)
+    actor, authenticator = login.gate(settings)
+    shell.user_box(actor, login.display_name(), lambda: login.logout_button(authenticator))
 
-open_pages = {page.name for page in PAGES if can(actor, f"page.{page.name}")}
-landing = LANDING.get(actor.role, "overview")
-landing = landing if landing in open_pages else "overview"
-landing_section = next(page.section for page in PAGES if page.name == landing)
-menu: dict[str, list[st.Page]] = {section: [] for section in SECTIONS}
-for page in PAGES:
-    title = t(f"nav.{page.name}")
-    if page.name in open_pages:
-        menu[page.section].append(
-            st.Page(
-                f"pages/{page.name}.py",
-                title=title,
-                icon=page.icon,
-                url_path=page.name,
-                default=page.name == landing,
+    open_pages = {page.name for page in PAGES if can(actor, f"page.{page.name}")}
+    landing = LANDING.get(actor.role, "overview")
+    landing = landing if landing in open_pages else "overview"
+    landing_section = next(page.section for page in PAGES if page.name == landing)
+    menu: dict[str, list[st.Page]] = {section: [] for section in SECTIONS}
+    for page in PAGES:
+        title = t(f"nav.{page.name}")
+        if page.name in open_pages:
+            menu[page.section].append(
+                st.Page(
+                    f"pages/{page.name}.py",
+                    title=title,
+                    icon=page.icon,
+                    url_path=page.name,
+                    default=page.name == landing,
+                )
             )
-        )
-    else:  # registered, so its URL answers with a refusal, but never listed in a menu
-        hidden = st.Page(shell.refuse, title=title, url_path=page.name, visibility="hidden")
-        menu[landing_section].append(hidden)
-st.navigation(
-    {t(f"nav.section.{section}"): pages for section, pages in menu.items() if pages},
-    position="top",
-).run()
+        else:  # registered, so its URL answers with a refusal, but never listed in a menu
+            hidden = st.Page(shell.refuse, title=title, url_path=page.name, visibility="hidden")
+            menu[landing_section].append(hidden)
+    st.navigation(
+        {t(f"nav.section.{section}"): pages for section, pages in menu.items() if pages},
+        position="top",
+    ).run()

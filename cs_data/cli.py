@@ -2,7 +2,8 @@
 
 Whoever can run it with the database URL already holds the data, so it asks for no login;
 writes are audited as ``operator:<OS user>``. User errors exit non-zero with a one-line
-message on standard error, never a traceback.
+message on standard error, never a traceback; so does a database that cannot be used now
+(unreachable, a bad URL, a folder it cannot write, busy past the bounded wait): exit 4.
 """
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 
 from cs_data import demo, importers, kpi, schema, users
 from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
-from cs_data.db import create_engine_for
+from cs_data.db import create_engine_for, database_problem
 from cs_data.domain import ROLES, SEGMENTS
-from cs_data.errors import CockpitError, InvalidInput
+from cs_data.errors import CockpitError, DatabaseProblem, InvalidInput
 from cs_data.money import cents_to_decimal
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+EXIT_DATABASE = 4
+"""The database could not be used now: unreachable, bad URL, not writable, or busy."""
 
 
 class ProgressBar:
@@ -362,9 +365,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except DatabaseProblem as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_DATABASE
     except (CockpitError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except exc.SQLAlchemyError as error:
+        if (problem := database_problem(error)) is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_DATABASE
 
 
 if __name__ == "__main__":

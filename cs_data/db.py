@@ -7,14 +7,23 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url, text
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from cs_data.config import get_settings
+from cs_data.errors import DatabaseBusy, DatabaseProblem, DatabaseUnavailable
 
 # Backstop against leaked transactions holding locks and pooled connections on PostgreSQL.
 POSTGRES_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
+"""An unreachable server is reported after this long instead of the system's minutes."""
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+"""How long a write waits for another writer on SQLite before it is reported as busy."""
+POSTGRES_BUSY_STATES = {"40001", "40P01", "55P03"}
+"""SQLSTATEs of a transaction that lost to other writers (serialization, deadlock, lock not
+available): the database is busy, not down."""
+URL_EXAMPLES = "sqlite:///data/cockpit.db or postgresql://user@host:5432/dbname"
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -26,12 +35,28 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (exc.ArgumentError, ValueError):
+        # the URL itself is not repeated: it may hold a password
+        raise DatabaseUnavailable(f"the database URL is not valid (use {URL_EXAMPLES})") from None
+    return parsed
+
+
 def create_engine_for(url: str) -> Engine:
-    """Create an engine with the settings each backend needs (pragmas, pool health checks)."""
-    parsed = make_url(url)
+    """Create an engine with the settings each backend needs (pragmas, pool health checks);
+    ``DatabaseUnavailable`` for a URL that names no database this app can use."""
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                message = f"the database folder {folder} cannot be created: {error.strerror}"
+                raise DatabaseUnavailable(message) from None
         engine = create_engine(parsed)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
@@ -46,11 +71,14 @@ def create_engine_for(url: str) -> Engine:
                 ],
             )
         )
+        connect_args = {"options": options}
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
         return create_engine(
             parsed.difference_update_query(["options"]),
             pool_pre_ping=True,
             pool_recycle=1800,
-            connect_args={"options": options},
+            connect_args=connect_args,
         )
     return create_engine(parsed, pool_pre_ping=True)
 
@@ -73,3 +101,48 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
     """A session for reads; its connection goes back to the pool when the block ends."""
     with Session(engine or get_engine()) as session:
         yield session
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0].strip() if lines else type(error).__name__
+
+
+def _is_busy(error: exc.DBAPIError) -> bool:
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return state in POSTGRES_BUSY_STATES
+    message = str(error.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def database_problem(error: BaseException) -> DatabaseProblem | None:
+    """What ``error`` says about the database, as a one-line ``DatabaseProblem`` for people:
+    busy (other writers held it too long) or unavailable (unreachable, cannot be opened or
+    written). None when ``error`` is no database outage (a bug, a refused value …)."""
+    if isinstance(error, DatabaseProblem):
+        return error
+    if isinstance(error, exc.TimeoutError):  # no pooled connection came free in time
+        return DatabaseBusy("the database is busy (no connection came free in time); try again")
+    if isinstance(error, exc.DBAPIError) and (
+        isinstance(error, exc.OperationalError | exc.InterfaceError) or error.connection_invalidated
+    ):
+        detail = _first_line(error.orig)
+        if _is_busy(error):
+            return DatabaseBusy(
+                f"the database is busy (other writers held it too long: {detail}); "
+                "nothing was saved, try again"
+            )
+        return DatabaseUnavailable(f"the database cannot be reached or opened: {detail}")
+    return None
+
+
+def database_answers(engine: Engine | None = None) -> bool:
+    """True when the database (default: the configured one) takes a trivial query now, for
+    retrying after an outage."""
+    try:
+        with (engine or get_engine()).connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (exc.SQLAlchemyError, DatabaseProblem):
+        return False
+    return True

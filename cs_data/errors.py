@@ -18,6 +18,20 @@ class PermissionDenied(CockpitError):
     """The acting user may not do this."""
 
 
+class DatabaseProblem(CockpitError):
+    """The database could not be used just now; nothing was written. The subclasses say why."""
+
+
+class DatabaseUnavailable(DatabaseProblem):
+    """The database cannot be reached or opened: server down or unreachable, a bad URL, no
+    access to its file or folder."""
+
+
+class DatabaseBusy(DatabaseProblem):
+    """Other writers held the database longer than the bounded wait (a lock, a deadlock):
+    trying again later works."""
+
+
 class StaleEdit(CockpitError):
     """Someone else changed the record since it was read; nothing was written."""
 

@@ -113,8 +113,9 @@ class User(Base):
 
 
 class LoginFailure(Base):
-    """One failed password login of a known user, kept in the database so that the lockout
-    holds across app replicas; a successful login or a password reset clears them."""
+    """One failed password login with a username (a user's or not), kept in the database so
+    that the lockout holds across app replicas; a successful login or a password reset clears
+    them, and they are forgotten once older than the lockout window."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index(None, "username", "failed_at"),)

@@ -1,7 +1,8 @@
 """Users: administration (create, role, password, deactivate), the password policy, and login.
 
 Passwords are stored as bcrypt hashes only. Failed logins are counted in the database, so the
-lockout (``MAX_FAILURES`` per user within ``LOCKOUT_WINDOW``) holds across app replicas. Every
+lockout (``MAX_FAILURES`` per username within ``LOCKOUT_WINDOW``) holds across app replicas;
+usernames nobody has are counted too, so that no answer of the login tells who exists. Every
 administrative command checks the permission first, runs in one transaction and writes an
 audit entry with the values before and after (a password change is recorded as such, never
 its hash).
@@ -46,7 +47,8 @@ class LoginFailed(CockpitError):
 
 
 class LockedOut(CockpitError):
-    """Too many failed logins for this user; ``minutes`` until the next attempt is possible."""
+    """Too many failed logins with this username (known or not); ``minutes`` until the next
+    attempt is possible."""
 
     def __init__(self, username: str, minutes: int) -> None:
         super().__init__(
@@ -79,9 +81,6 @@ class LoginAccount:
     display_name: str
     email: str | None
     role: str
-    password_hash: str
-    may_log_in: bool
-    """False when deactivated or locked out: the form must not accept the password now."""
 
 
 # --- passwords ------------------------------------------------------------------------------
@@ -157,8 +156,8 @@ def password_matches(password: str, password_hash: str) -> bool:
 
 @cache
 def unusable_hash() -> str:
-    """A valid bcrypt hash of a random secret nobody knows: given to the login form for users
-    who may not log in now, so that it refuses them like a wrong password (and as slowly)."""
+    """A valid bcrypt hash of a random secret nobody knows: checked against when a username has
+    no active user with a password, so that it is refused like a wrong password (and as slowly)."""
     return hash_password(secrets.token_urlsafe(32))
 
 
@@ -427,71 +426,41 @@ def lockout_minutes(engine: Engine, username: str, *, now: datetime | None = Non
         return _minutes_locked(_recent_failures(session, username.strip().lower(), now), now)
 
 
-def locked_usernames(engine: Engine, *, now: datetime | None = None) -> set[str]:
-    """The users locked out right now."""
-    now = now or utc_now()
-    with read_session(engine) as session:
-        rows = session.execute(
-            select(LoginFailure.username)
-            .where(LoginFailure.failed_at > now - LOCKOUT_WINDOW)
-            .group_by(LoginFailure.username)
-            .having(func.count() >= MAX_FAILURES)
-        )
-        return {row.username for row in rows}
+def _hold_login_decisions(session: Session, username: str, now: datetime) -> None:
+    """Make this transaction the only one deciding about logins of ``username`` until it ends.
 
-
-def record_failed_login(engine: Engine, username: str, *, now: datetime | None = None) -> int:
-    """Count a failed login of a known user; returns the lockout minutes it leads to (0: none).
-
-    Attempts during a lockout are not counted, so a lockout ends ``LOCKOUT_WINDOW`` after it
-    began. The start of a lockout is audited.
+    PostgreSQL: a transaction-scoped advisory lock on the username (which need not exist as a
+    user). SQLite: the first statement of the transaction writes (it forgets expired failures
+    of every username), which takes the database's single write lock before anything is
+    counted.
     """
-    now = now or utc_now()
-    username = username.strip().lower()
-    with transaction(engine) as session:
-        if session.scalar(select(User.id).where(User.username == username)) is None:
-            return 0
-        if (minutes := _minutes_locked(_recent_failures(session, username, now), now)) > 0:
-            return minutes
-        session.add(LoginFailure(username=username, failed_at=now))
-        session.flush()
-        minutes = _minutes_locked(_recent_failures(session, username, now), now)
-        if minutes:
-            audit.record(
-                session,
-                LOGIN_ACTOR,
-                action="login.locked_out",
-                entity_type="user",
-                entity_id=username,
-                after={"failures": MAX_FAILURES, "minutes": minutes},
-            )
-        return minutes
+    if session.get_bind().dialect.name == "postgresql":
+        key = func.hashtextextended(f"login:{username}", 0)
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+    expired = (
+        select(LoginFailure.id)
+        .where(LoginFailure.failed_at <= now - LOCKOUT_WINDOW)
+        .with_for_update(skip_locked=True)  # rows another decision is forgetting: leave them
+    )
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(expired)))
 
 
-def record_successful_login(engine: Engine, username: str) -> None:
-    """Forget the failed logins of ``username`` after it logged in."""
-    with transaction(engine) as session:
-        session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-
-
-def login_accounts(engine: Engine, *, now: datetime | None = None) -> list[LoginAccount]:
-    """Every user with a password, with whether the login form may accept them right now."""
-    locked = locked_usernames(engine, now=now)
-    with read_session(engine) as session:
-        users = session.scalars(
-            select(User).where(User.password_hash.is_not(None)).order_by(User.username)
+def _count_failure(session: Session, username: str, now: datetime) -> int:
+    """Store one failed login (the lock is held); returns the lockout minutes it leads to and
+    audits the start of a lockout."""
+    session.add(LoginFailure(username=username, failed_at=now))
+    session.flush()
+    minutes = _minutes_locked(_recent_failures(session, username, now), now)
+    if minutes:
+        audit.record(
+            session,
+            LOGIN_ACTOR,
+            action="login.locked_out",
+            entity_type="user",
+            entity_id=username,
+            after={"failures": MAX_FAILURES, "minutes": minutes},
         )
-        return [
-            LoginAccount(
-                username=user.username,
-                display_name=user.display_name,
-                email=user.email,
-                role=user.role,
-                password_hash=user.password_hash,
-                may_log_in=user.is_active and user.username not in locked,
-            )
-            for user in users
-        ]
+    return minutes
 
 
 def _actor(user: User) -> Actor:
@@ -517,27 +486,50 @@ def verify_login(
 ) -> Actor:
     """The actor for a correct username and password; raises ``LockedOut`` or ``LoginFailed``.
 
-    The lockout is checked before the password, and failures are recorded.
+    Every username is treated alike, whether a user has it or not: the password is checked
+    (against a hash nobody knows when there is no active user with a password), failures are
+    counted and lock the name out after ``MAX_FAILURES``, so no answer tells which usernames
+    exist. Counting and deciding are one atomic step per username: parallel attempts never
+    count more than ``MAX_FAILURES`` failures or audit more than one lockout, and a right
+    password during a lockout is refused without lifting it.
     """
     now = now or utc_now()
     username = username.strip().lower()
-    if (minutes := lockout_minutes(engine, username, now=now)) > 0:
-        raise LockedOut(username, minutes)
     with read_session(engine) as session:
-        user = session.scalars(select(User).where(User.username == username)).first()
-        accepted = (
-            user is not None
-            and user.is_active
-            and user.password_hash is not None
-            and password_matches(password, user.password_hash)
+        known_hash = session.scalar(
+            select(User.password_hash).where(User.username == username, User.is_active)
         )
-        actor = _actor(user) if accepted else None
-    if actor is None:
-        if (minutes := record_failed_login(engine, username, now=now)) > 0:
-            raise LockedOut(username, minutes)
-        raise LoginFailed("unknown user or wrong password")
-    record_successful_login(engine, username)
-    return actor
+    # slow on purpose (bcrypt), so outside the decision: the lock is held only to count
+    matched = password_matches(password, known_hash or unusable_hash()) and known_hash is not None
+    with transaction(engine) as session:
+        _hold_login_decisions(session, username, now)
+        minutes = _minutes_locked(_recent_failures(session, username, now), now)
+        if not minutes:
+            user = session.scalars(select(User).where(User.username == username)).first()
+            if matched and user is not None and user.is_active and user.password_hash == known_hash:
+                session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+                return _actor(user)
+            minutes = _count_failure(session, username, now)
+    if minutes:
+        raise LockedOut(username, minutes)
+    raise LoginFailed("unknown user or wrong password")
+
+
+def login_accounts(engine: Engine) -> list[LoginAccount]:
+    """Every user with a password (the names the login form knows; ``verify_login`` decides)."""
+    with read_session(engine) as session:
+        users = session.scalars(
+            select(User).where(User.password_hash.is_not(None)).order_by(User.username)
+        )
+        return [
+            LoginAccount(
+                username=user.username,
+                display_name=user.display_name,
+                email=user.email,
+                role=user.role,
+            )
+            for user in users
+        ]
 
 
 def demo_users_that_can_log_in(engine: Engine) -> list[str]:

@@ -31,17 +31,19 @@ def saved(notice: str) -> str:
 
 
 def do_create() -> str:
-    made = targets.create_target(get_engine(), actor, **field_values("new"))
+    acting = shell.current_actor()
+    made = targets.create_target(get_engine(), acting, **field_values("new"))
     st.session_state.new_name = ""
     st.session_state.new_value = None
     return saved(t("targets.created", name=made.name))
 
 
 def do_update() -> str:
+    acting = shell.current_actor()
     target_id, version = st.session_state.edit_seen
     try:
         changed = targets.update_target(
-            get_engine(), actor, target_id, seen_version=version, **field_values("edit")
+            get_engine(), acting, target_id, seen_version=version, **field_values("edit")
         )
     except targets.TargetChanged as conflict:
         st.session_state.edit_conflict = conflict.current
@@ -64,10 +66,11 @@ def do_load_theirs() -> str:
 
 
 def do_delete(target: targets.Target) -> str:
+    acting = shell.current_actor()
     if not st.session_state.delete_confirm:
         raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
     st.session_state.delete_confirm = False
-    targets.delete_target(get_engine(), actor, target.id, seen_version=target.version)
+    targets.delete_target(get_engine(), acting, target.id, seen_version=target.version)
     return saved(t("targets.deleted", name=target.name))
 
 
@@ -76,13 +79,20 @@ def show_conflict(theirs: targets.Target) -> None:
         st.markdown(t("targets.conflict"))
         st.dataframe(target_frame([theirs]), hide_index=True, width="stretch")
         left, right = st.columns(2)
-        left.button(t("targets.overwrite"), on_click=submit, args=("edit", do_overwrite))
+        left.button(
+            t("targets.overwrite"), on_click=submit, args=("edit", do_overwrite, "target.update")
+        )
         right.button(t("targets.load_theirs"), on_click=submit, args=("edit", do_load_theirs))
 
 
 def new_section(_: dict[int, targets.Target]) -> None:
     target_fields("new", form_error("new"), today=today)
-    st.button(t("targets.create"), type="primary", on_click=submit, args=("new", do_create))
+    st.button(
+        t("targets.create"),
+        type="primary",
+        on_click=submit,
+        args=("new", do_create, "target.create"),
+    )
 
 
 def edit_section(by_id: dict[int, targets.Target]) -> None:
@@ -96,7 +106,12 @@ def edit_section(by_id: dict[int, targets.Target]) -> None:
     if st.session_state.get("edit_conflict") is not None:
         show_conflict(st.session_state.edit_conflict)
     target_fields("edit", error, today=today)
-    st.button(t("targets.save"), type="primary", on_click=submit, args=("edit", do_update))
+    st.button(
+        t("targets.save"),
+        type="primary",
+        on_click=submit,
+        args=("edit", do_update, "target.update"),
+    )
 
 
 def delete_section(by_id: dict[int, targets.Target]) -> None:
@@ -107,7 +122,9 @@ def delete_section(by_id: dict[int, targets.Target]) -> None:
     st.checkbox(t("targets.confirm_delete"), key="delete_confirm")
     show_field_errors(error, "confirm")
     st.button(
-        t("targets.delete"), on_click=submit, args=("delete", partial(do_delete, by_id[chosen]))
+        t("targets.delete"),
+        on_click=submit,
+        args=("delete", partial(do_delete, by_id[chosen]), "target.delete"),
     )
 
 

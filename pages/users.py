@@ -59,15 +59,16 @@ def create_form() -> None:
             t("users.create"),
             type="primary",
             on_click=submit,
-            args=(form, do_create),
+            args=(form, do_create, "user.create"),
             kwargs={"repeat": ("new_password", "new_repeat"), "clear": CREATE_FIELDS},
         )
 
 
 def do_create() -> str:
+    acting = shell.current_actor()
     created = users.create_user(
         get_engine(),
-        actor,
+        acting,
         username=st.session_state.new_username,
         display_name=st.session_state.new_display_name,
         email=st.session_state.new_email,
@@ -86,12 +87,15 @@ def role_form(names: list[str]) -> None:
             t("users.role"), domain.ROLES, key=choice_key("role_role"), format_func=role_name
         )
         show_field_errors(error, "role")
-        st.form_submit_button(t("users.set_role"), on_click=submit, args=(form, do_set_role))
+        st.form_submit_button(
+            t("users.set_role"), on_click=submit, args=(form, do_set_role, "user.set_role")
+        )
 
 
 def do_set_role() -> str:
+    acting = shell.current_actor()
     name = st.session_state.role_user
-    changed = users.set_role(get_engine(), actor, name, role=st.session_state.role_role)
+    changed = users.set_role(get_engine(), acting, name, role=st.session_state.role_role)
     return t("users.role_set", username=name, role=role_name(changed.role))
 
 
@@ -108,14 +112,15 @@ def password_form(names: list[str]) -> None:
         st.form_submit_button(
             t("users.reset"),
             on_click=submit,
-            args=(form, do_reset),
+            args=(form, do_reset, "user.reset_password"),
             kwargs={"repeat": ("reset_password", "reset_repeat"), "clear": RESET_FIELDS},
         )
 
 
 def do_reset() -> str:
+    acting = shell.current_actor()
     name = st.session_state.reset_user
-    users.reset_password(get_engine(), actor, name, password=st.session_state.reset_password)
+    users.reset_password(get_engine(), acting, name, password=st.session_state.reset_password)
     return t("users.password_changed", username=name)
 
 
@@ -137,20 +142,23 @@ def active_form(people: list[users.UserInfo]) -> None:
         show_field_errors(error, "username")
         st.checkbox(t("users.confirm"), key="active_confirm")
         show_field_errors(error, "confirm")
-        st.form_submit_button(t("users.toggle"), on_click=submit, args=(form, toggle_active))
+        st.form_submit_button(
+            t("users.toggle"), on_click=submit, args=(form, toggle_active, "user.deactivate")
+        )
 
 
 def toggle_active() -> str:
+    acting = shell.current_actor()
     name = st.session_state.active_user
     if not st.session_state.active_confirm:
         raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
     st.session_state.active_confirm = False
     engine = get_engine()
-    current = next(u for u in users.list_users(engine, actor) if u.username == name)
+    current = next(u for u in users.list_users(engine, acting) if u.username == name)
     if current.is_active:
-        users.deactivate(engine, actor, name)
+        users.deactivate(engine, acting, name)
         return t("users.deactivated", username=name)
-    users.reactivate(engine, actor, name)
+    users.reactivate(engine, acting, name)
     return t("users.reactivated", username=name)
 
 

@@ -6,7 +6,14 @@ import logging
 
 import streamlit as st
 
-from cs_data.errors import InvalidInput, NotFound, PermissionDenied, StaleEdit
+from cs_data.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleEdit,
+)
 from ui.i18n import has_key, t
 
 log = logging.getLogger(__name__)
@@ -24,6 +31,10 @@ def show_error(error: BaseException) -> None:
         st.error(t("error.permission_denied"))
     elif isinstance(error, StaleEdit):
         st.warning(t("error.stale_edit"))
+    elif isinstance(error, DatabaseBusy):
+        st.warning(t("error.database_busy"), icon=":material/hourglass_top:")
+    elif isinstance(error, DatabaseUnavailable):
+        st.error(t("error.database_unavailable"), icon=":material/cloud_off:")
     else:
         log.error("unexpected error", exc_info=error)
         st.error(t("error.unexpected"))

@@ -3,6 +3,11 @@
 A form's submit button calls ``submit`` as its ``on_click``: the command runs before the
 page is drawn again, so the page can show each field's error right under the field
 (``form_error`` + ``ui.errors.show_field_errors``) while the form keeps what was typed.
+A database that is busy past the bounded wait, or unreachable, is such an error too: nothing
+is saved and the form keeps what was typed. Callbacks also run before the login gate, so
+``submit`` first checks the user again (``shell.callback_actor``): a user deactivated, or no
+longer allowed the page, since the page was drawn gets nothing done; commands take the actor
+from ``shell.current_actor()``, which that check has just refreshed.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from cs_data.db import database_problem
 from cs_data.errors import CockpitError, FieldError, InvalidInput
+from ui import shell
 from ui.errors import show_error
 
 _ERRORS = "_form_errors"
@@ -21,26 +28,35 @@ _NOTICE = "_form_notice"
 def submit(
     form: str,
     command: Callable[[], str],
+    action: str | None = None,
     *,
     repeat: tuple[str, str] | None = None,
     clear: tuple[str, ...] = (),
 ) -> None:
     """Run ``command`` (which returns a success notice); keep its error for ``form``.
 
+    ``action`` is the permission the command needs (checked with the page's before it runs);
     ``repeat`` names two fields that must be equal (a password typed twice); on success the
     ``clear`` fields are emptied (passwords are not kept on screen).
     """
     errors = st.session_state.setdefault(_ERRORS, {})
     errors.pop(form, None)
-    if repeat and st.session_state.get(repeat[0], "") != st.session_state.get(repeat[1], ""):
-        errors[form] = InvalidInput(
-            [FieldError(repeat[1], "passwords_differ", "the passwords differ")]
-        )
-        return
     try:
+        if shell.callback_actor(action) is None:
+            return
+        if repeat and st.session_state.get(repeat[0], "") != st.session_state.get(repeat[1], ""):
+            errors[form] = InvalidInput(
+                [FieldError(repeat[1], "passwords_differ", "the passwords differ")]
+            )
+            return
         st.session_state[_NOTICE] = command()
     except CockpitError as error:
         errors[form] = error
+        return
+    except Exception as error:
+        if (problem := database_problem(error)) is None:
+            raise
+        errors[form] = problem
         return
     for key in clear:
         st.session_state[key] = ""

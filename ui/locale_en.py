@@ -52,6 +52,15 @@ MESSAGES: dict[str, str] = {
     "error.invalid_input": "Please correct the following and try again:",
     "error.field": "{field}: {message}",
     "error.unexpected": "Something went wrong. The details were written to the server log.",
+    "error.database_busy": "The database is busy with other changes. Nothing was saved "
+    "and what you typed is kept: try again in a moment.",
+    "error.database_unavailable": "The database cannot be reached right now. Nothing was "
+    "saved and what you typed is kept: try again when it is back.",
+    "outage.unavailable": "**Database unavailable — retrying.** The page comes back by "
+    "itself as soon as the database answers again; nothing needs to be restarted.",
+    "outage.busy": "**The database is busy — retrying.** Other changes are holding it; "
+    "the page comes back by itself.",
+    "outage.retrying": "Checking again every {seconds} seconds…",
     # formats
     "fmt.none": "—",
     "fmt.money": "${value}",

@@ -52,6 +52,16 @@ MESSAGES: dict[str, str] = {
     "error.invalid_input": "다음 항목을 고친 뒤 다시 시도하세요:",
     "error.field": "{field}: {message}",
     "error.unexpected": "문제가 발생했습니다. 자세한 내용은 서버 로그에 기록되었습니다.",
+    "error.database_busy": "데이터베이스가 다른 변경 작업으로 바쁩니다. "
+    "저장되지 않았으며 입력한 내용은 그대로 있습니다. 잠시 후 다시 시도하세요.",
+    "error.database_unavailable": "지금은 데이터베이스에 연결할 수 없습니다. "
+    "저장되지 않았으며 입력한 내용은 그대로 있습니다. 연결이 복구되면 다시 시도하세요.",
+    "outage.unavailable": "**데이터베이스를 사용할 수 없습니다 — 다시 시도하는 중입니다.** "
+    "데이터베이스가 다시 응답하면 페이지가 저절로 돌아옵니다. "
+    "아무것도 다시 시작할 필요가 없습니다.",
+    "outage.busy": "**데이터베이스가 바쁩니다 — 다시 시도하는 중입니다.** "
+    "다른 변경 작업이 데이터베이스를 점유하고 있습니다. 페이지가 저절로 돌아옵니다.",
+    "outage.retrying": "{seconds}초마다 다시 확인합니다…",
     # formats
     "fmt.none": "—",
     "fmt.money": "${value}",

@@ -6,14 +6,18 @@ exactly one ``Authenticate`` per run; no rerun of our own after a form login: th
 cookie component must mount and write the cookie, and it reruns the app itself once it has
 (then the form goes). A timed rerun removed the component before it had run on a busy machine,
 and the browser was left without a cookie. The library's session keys are only read.
-Users locked out or deactivated get an unusable password hash in the credentials, so the form
-refuses them before it could accept them; failures are counted in the database.
+The library shows the form and keeps the cookie; whether a typed password is accepted is
+decided by ``users.verify_login`` (counted in the database, one atomic step per username, the
+same answers for names nobody has). A login cookie the library cannot decode (another
+algorithm, a bad header, garbage) counts as no cookie: the login form, never an error page.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -31,13 +35,15 @@ _USERNAME = "username"
 """Session keys owned by streamlit-authenticator: read here, never written."""
 LOGIN_FORM_KEY = "login"
 
+log = logging.getLogger(__name__)
+
 
 def _credentials(accounts: list[users.LoginAccount]) -> dict[str, dict[str, Any]]:
     return {
         account.username: {
             "name": account.display_name,
             "email": account.email or "",
-            "password": account.password_hash if account.may_log_in else users.unusable_hash(),
+            "password": users.unusable_hash(),  # never checked: see _decide_passwords_here
             "roles": [account.role],
         }
         for account in accounts
@@ -76,6 +82,43 @@ def _fields() -> dict[str, str]:
     }
 
 
+def _decide_passwords_here(authenticator: stauth.Authenticate, known: set[str]) -> dict[str, int]:
+    """Make ``users.verify_login`` decide the library's password check (it would count failures
+    per process and in memory, and tell unknown names apart). ``known`` are the usernames in
+    the library's credentials (it reads the accepted user's entry). The returned dict gets
+    ``locked_minutes`` when a submitted login was refused because of a lockout."""
+    outcome: dict[str, int] = {}
+
+    def check_credentials(username: str, password: str | None) -> bool:
+        try:
+            users.verify_login(get_engine(), username, password or "")
+        except users.LockedOut as locked:
+            outcome["locked_minutes"] = locked.minutes
+            return False
+        except users.LoginFailed:
+            return False
+        return username in known  # a user created after this run built the credentials
+
+    authenticator.authentication_controller.authentication_model.check_credentials = (
+        check_credentials
+    )
+    return outcome
+
+
+def _ignore_malformed_cookies(authenticator: stauth.Authenticate) -> None:
+    """A login cookie the library cannot decode means "not logged in", not an error page."""
+    read_cookie = authenticator.cookie_controller.get_cookie
+
+    def get_cookie() -> dict[str, Any] | None:
+        try:
+            return read_cookie()
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError) as error:
+            log.info("ignored a login cookie that cannot be decoded: %s", type(error).__name__)
+            return None
+
+    authenticator.cookie_controller.get_cookie = get_cookie
+
+
 def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     """The logged-in, active actor and the authenticator (for the logout button); otherwise
     the login form, a refusal or a lockout message, and the run stops."""
@@ -93,6 +136,8 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         auto_hash=False,
         login_sleep_time=0,
     )
+    outcome = _decide_passwords_here(authenticator, set(credentials))
+    _ignore_malformed_cookies(authenticator)
     was_logged_in = bool(st.session_state.get(_STATUS))
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
     try:
@@ -106,29 +151,40 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         st.stop()
 
     if st.session_state.get(_STATUS):
-        username = st.session_state[_USERNAME]
-        actor = users.active_actor(engine, username)
+        actor = users.active_actor(engine, st.session_state[_USERNAME])
         if actor is None:
             authenticator.logout(location="unrendered")
             st.session_state.pop(ACTOR_KEY, None)
             st.warning(t("login.session_ended"))
             st.stop()
-        if not was_logged_in:
-            users.record_successful_login(engine, username)
         st.session_state[ACTOR_KEY] = actor
         return actor, authenticator
 
     st.session_state.pop(ACTOR_KEY, None)
-    failed = [name for name, entry in credentials.items() if entry.get("failed_login_attempts")]
     with form_column:
-        if failed:
-            minutes = users.record_failed_login(engine, failed[0])
-            st.error(t("login.locked", minutes=minutes) if minutes else t("login.failed"))
+        if "locked_minutes" in outcome:
+            st.error(t("login.locked", minutes=outcome["locked_minutes"]))
         elif st.session_state.get(_STATUS) is False:
             st.error(t("login.failed"))
         if current.demo_mode:
             _demo_hint(accounts)
     st.stop()
+
+
+def reverify() -> Actor | None:
+    """The logged-in user as stored now, kept as this session's actor; None (and no actor kept)
+    when nobody is logged in or the user is deactivated.
+
+    For widget callbacks: Streamlit runs them before the script, so before ``gate`` has checked
+    the user in their run.
+    """
+    username = st.session_state.get(_USERNAME) if st.session_state.get(_STATUS) else None
+    actor = users.active_actor(get_engine(), username) if username else None
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+    else:
+        st.session_state[ACTOR_KEY] = actor
+    return actor
 
 
 def display_name() -> str:

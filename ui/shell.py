@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -20,13 +22,20 @@ from streamlit.runtime.pages_manager import PagesManager
 from cs_data.auth import Actor, can
 from cs_data.bootstrap import StartupReport, prepare_database
 from cs_data.config import ConfigError, Settings, get_settings
-from cs_data.db import get_engine
+from cs_data.db import database_answers, database_problem, get_engine
 from cs_data.demo import DemoSummary
+from cs_data.errors import DatabaseBusy, DatabaseProblem
+from ui import login
 from ui.i18n import format_count, has_key, init_language, label, language_switch, t
 from ui.login import ACTOR_KEY
 
 log = logging.getLogger(__name__)
 
+OUTAGE_RETRY_SECONDS = 5
+"""How often a page showing a database outage checks whether the database is back."""
+_OUTAGE_SINCE = "_cockpit_outage_since"
+_PAGE_ACTION = "_cockpit_page_action"
+"""The permission of the page last drawn in this session (its widgets' callbacks need it)."""
 SEEDED_COUNTS_SHOWN = ("accounts", "subscriptions", "tickets", "survey_responses", "renewals")
 """The demo record counts named in the "demo data loaded" message, in this order."""
 
@@ -110,7 +119,9 @@ def _prepare(current: Settings) -> StartupReport:
     progress = _SeedingProgress(current.auto_seed_scale)
     try:
         report = prepare_database(get_engine(), current, progress=progress)
-    except Exception:
+    except Exception as error:
+        if database_problem(error) is not None:
+            raise  # an outage: outage_guard shows it and retries
         log.exception("preparing the database failed")
         progress.fail()
         st.error(t("startup.failed"))
@@ -190,11 +201,27 @@ def require(action: str) -> Actor:
     """The current actor when allowed to ``action``; otherwise a refusal and the run stops.
 
     Every page calls this first: navigation hides forbidden pages, and this guard also holds
-    when a page file runs without the entrypoint.
+    when a page file runs without the entrypoint. The action is remembered for the callbacks
+    of the page's widgets (``callback_actor``).
     """
     actor = current_actor()
     if actor is None or not can(actor, action):
+        st.session_state.pop(_PAGE_ACTION, None)
         refuse()
+    st.session_state[_PAGE_ACTION] = action
+    return actor
+
+
+def callback_actor(action: str | None = None) -> Actor | None:
+    """The gate for widget callbacks, which Streamlit runs before app.py's gate and the page's
+    ``require``: the logged-in user as stored now, if still allowed the page whose widget fired
+    (and ``action``, when given); None otherwise. A callback that gets None must do nothing
+    (the run that follows shows the login form or the refusal). Also makes ``current_actor``
+    this fresh actor."""
+    actor = login.reverify()
+    needed = [st.session_state.get(_PAGE_ACTION), *([action] if action else [])]
+    if actor is None or None in needed or not all(can(actor, a) for a in needed):
+        return None
     return actor
 
 
@@ -204,3 +231,38 @@ def user_box(actor: Actor, display_name: str, logout: Callable[[], None]) -> Non
         st.divider()
         st.markdown(t("shell.signed_in", name=display_name, role=label("role", actor.role)))
         logout()
+
+
+@contextmanager
+def outage_guard() -> Iterator[None]:
+    """Around a whole run (app.py): a database that is unreachable or busy past the bounded
+    wait shows "unavailable — retrying" (or "busy — retrying") instead of Streamlit's error
+    page, and the run stops; the page comes back by itself once the database answers."""
+    try:
+        yield
+    except Exception as error:
+        if (problem := database_problem(error)) is None:
+            raise
+        _outage_screen(problem)
+
+
+def _outage_screen(problem: DatabaseProblem) -> None:
+    log.warning("database outage: %s", problem)
+    busy = isinstance(problem, DatabaseBusy)
+    st.warning(
+        t("outage.busy" if busy else "outage.unavailable"),
+        icon=":material/hourglass_top:" if busy else ":material/cloud_off:",
+    )
+    st.session_state[_OUTAGE_SINCE] = time.monotonic()
+    _retry_when_back()
+    st.stop()
+
+
+@st.fragment(run_every=OUTAGE_RETRY_SECONDS)
+def _retry_when_back() -> None:
+    """Every few seconds: once the database answers again, run the whole page anew."""
+    st.caption(t("outage.retrying", seconds=OUTAGE_RETRY_SECONDS))
+    since = st.session_state.get(_OUTAGE_SINCE, 0.0)
+    if time.monotonic() - since >= OUTAGE_RETRY_SECONDS and database_answers():
+        st.session_state.pop(_OUTAGE_SINCE, None)
+        st.rerun(scope="app")
