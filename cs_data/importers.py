@@ -54,7 +54,7 @@ from sqlalchemy.types import TypeEngine
 from cs_data import audit, domain
 from cs_data.auth import Actor, ensure
 from cs_data.db import transaction
-from cs_data.errors import CockpitError, FieldError, InvalidInput
+from cs_data.errors import CockpitError, DatabaseBusy, FieldError, InvalidInput
 from cs_data.models import (
     ID_LENGTH,
     Account,
@@ -122,7 +122,7 @@ class UnreadableFile(CockpitError):
     """The import file is missing or cannot be read."""
 
 
-class ImportBusy(CockpitError):
+class ImportBusy(DatabaseBusy):
     """Another import or writer held the database (busy, locked, deadlock or serialization
     failure); nothing was written and the same import can simply be run again."""
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, make_url, select, text
 
 from cs_data import db, importers, users
 from cs_data.auth import operator
-from cs_data.cli import main
+from cs_data.cli import EXIT_DATABASE, main
 from cs_data.db import create_engine_for, read_session, transaction
 from cs_data.errors import InvalidInput
 from cs_data.importers import ImportBusy, RowError, import_file
@@ -550,7 +550,7 @@ def test_cs_data_import_on_a_busy_database_says_so_in_one_line(
         holder.rollback()
         holder.close()
 
-    assert code != 0
+    assert code == EXIT_DATABASE
     printed = capsys.readouterr()
     assert printed.out == ""
     assert printed.err.splitlines()[-1].startswith(
