@@ -16,6 +16,7 @@ from ui import shell
 from ui.errors import show_error
 from ui.i18n import choice_key, format_datetime, t
 from ui.paging import page_number, pager
+from ui.text import literal
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 30
@@ -83,7 +84,7 @@ def entries_table(page: audit.AuditPage) -> None:
 settings = shell.page_setup()
 actor = shell.require("page.audit")
 st.title(t("audit.title"), anchor=False)
-st.caption(t("audit.intro", zone=settings.time_zone))
+st.caption(t("audit.intro", zone=literal(settings.time_zone)))
 engine = get_engine()
 try:
     where = filters(audit.choices(engine, actor))

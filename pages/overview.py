@@ -15,6 +15,7 @@ from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, t
 from ui.kpi_cards import kpi_cards
 from ui.targets import load_progress, progress_bars
+from ui.text import literal
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
@@ -111,7 +112,7 @@ st.caption(
     t(
         "overview.as_of",
         time=format_datetime(as_of, settings.zone),
-        zone=settings.time_zone,
+        zone=literal(settings.time_zone),
         start=format_date(summary.recent[0]),
         end=format_date(summary.recent[1]),
     )

@@ -23,6 +23,7 @@ from ui.targets import (
     target_frame,
     target_table,
 )
+from ui.text import literal
 
 
 def saved(notice: str) -> str:
@@ -34,7 +35,7 @@ def do_create() -> str:
     made = targets.create_target(get_engine(), actor, **field_values("new"))
     st.session_state.new_name = ""
     st.session_state.new_value = None
-    return saved(t("targets.created", name=made.name))
+    return saved(t("targets.created", name=literal(made.name)))
 
 
 def do_update() -> str:
@@ -48,7 +49,7 @@ def do_update() -> str:
         raise
     st.session_state.edit_conflict = None
     st.session_state.edit_seen = (changed.id, changed.version)
-    return saved(t("targets.updated", name=changed.name))
+    return saved(t("targets.updated", name=literal(changed.name)))
 
 
 def do_overwrite() -> str:
@@ -68,7 +69,7 @@ def do_delete(target: targets.Target) -> str:
         raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
     st.session_state.delete_confirm = False
     targets.delete_target(get_engine(), actor, target.id, seen_version=target.version)
-    return saved(t("targets.deleted", name=target.name))
+    return saved(t("targets.deleted", name=literal(target.name)))
 
 
 def show_conflict(theirs: targets.Target) -> None:

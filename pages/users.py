@@ -11,7 +11,8 @@ from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
-from ui.i18n import choice_key, format_datetime, label, t
+from ui.i18n import choice_key, format_count, format_datetime, label, t
+from ui.text import literal
 
 CREATE_FIELDS = ("new_username", "new_display_name", "new_email", "new_password", "new_repeat")
 RESET_FIELDS = ("reset_password", "reset_repeat")
@@ -54,7 +55,7 @@ def create_form() -> None:
         show_field_errors(error, "password")
         st.text_input(t("users.repeat"), type="password", key="new_repeat")
         show_field_errors(error, "new_repeat")
-        st.caption(t("users.password_rules", min=users.MIN_PASSWORD_LENGTH))
+        st.caption(t("users.password_rules", min=format_count(users.MIN_PASSWORD_LENGTH)))
         st.form_submit_button(
             t("users.create"),
             type="primary",
@@ -74,7 +75,7 @@ def do_create() -> str:
         role=st.session_state.new_role,
         password=st.session_state.new_password,
     )
-    return t("users.created", username=created.username)
+    return t("users.created", username=literal(created.username))
 
 
 def role_form(names: list[str]) -> None:
@@ -92,7 +93,7 @@ def role_form(names: list[str]) -> None:
 def do_set_role() -> str:
     name = st.session_state.role_user
     changed = users.set_role(get_engine(), actor, name, role=st.session_state.role_role)
-    return t("users.role_set", username=name, role=role_name(changed.role))
+    return t("users.role_set", username=literal(name), role=literal(role_name(changed.role)))
 
 
 def password_form(names: list[str]) -> None:
@@ -104,7 +105,7 @@ def password_form(names: list[str]) -> None:
         show_field_errors(error, "password")
         st.text_input(t("users.repeat"), type="password", key="reset_repeat")
         show_field_errors(error, "reset_repeat")
-        st.caption(t("users.password_rules", min=users.MIN_PASSWORD_LENGTH))
+        st.caption(t("users.password_rules", min=format_count(users.MIN_PASSWORD_LENGTH)))
         st.form_submit_button(
             t("users.reset"),
             on_click=submit,
@@ -116,7 +117,7 @@ def password_form(names: list[str]) -> None:
 def do_reset() -> str:
     name = st.session_state.reset_user
     users.reset_password(get_engine(), actor, name, password=st.session_state.reset_password)
-    return t("users.password_changed", username=name)
+    return t("users.password_changed", username=literal(name))
 
 
 def active_form(people: list[users.UserInfo]) -> None:
@@ -149,9 +150,9 @@ def toggle_active() -> str:
     current = next(u for u in users.list_users(engine, actor) if u.username == name)
     if current.is_active:
         users.deactivate(engine, actor, name)
-        return t("users.deactivated", username=name)
+        return t("users.deactivated", username=literal(name))
     users.reactivate(engine, actor, name)
-    return t("users.reactivated", username=name)
+    return t("users.reactivated", username=literal(name))
 
 
 def role_name(role: str) -> str:

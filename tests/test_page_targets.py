@@ -12,6 +12,7 @@ from cs_data.auth import operator
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, SurveyResponse
 from tests.apptest import add_user, log_in, new_app
+from ui.text import literal
 
 TARGETS_PAGE = "pages/targets.py"
 
@@ -95,7 +96,8 @@ def test_a_manager_creates_a_target_in_percent(shared_mode):
     button(at, "Create target").click().run()
 
     assert not at.exception
-    assert "Target “First response SLA 95%” created." in [s.value for s in at.success]
+    notice = f"Target “{literal('First response SLA 95%')}” created."
+    assert notice in [s.value for s in at.success]
     (made,) = targets.list_targets(get_engine())
     assert (made.kpi, made.target_value, made.direction) == ("sla_frt_compliance", 0.95, "at_least")
     assert at.dataframe[0].value.iloc[0]["Goal"] == "≥ 95.0%"

@@ -18,7 +18,7 @@ from cs_data import kpi
 from cs_data.db import get_engine
 from cs_data.domain import TICKET_PRIORITIES
 from cs_data.kpi.choices import FilterChoices, filter_choices
-from ui.i18n import choice_key, format_date, label, t
+from ui.i18n import choice_key, format_count, format_date, label, t
 
 PRESETS = ("7d", "30d", "90d", "qtd", "custom")
 PRESET_DAYS = {"7d": 7, "30d": 30, "90d": 90}
@@ -228,7 +228,7 @@ def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> 
             "filters.window",
             start=format_date(filters.start),
             end=format_date(filters.end),
-            days=filters.days,
+            days=format_count(filters.days),
             grain=t(f"filters.grain.{filters.grain}"),
         )
     )

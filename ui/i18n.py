@@ -8,7 +8,7 @@ formatted here too, so every page shows them the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -152,6 +152,11 @@ def format_number(value: float | None, *, digits: int = 1, signed: bool = False)
         return t("fmt.none")
     sign = "+" if signed else ""
     return f"{value:{sign},.{digits}f}"
+
+
+def format_list(items: Iterable[str]) -> str:
+    """Texts already fit to show, joined with the language's list separator (``a, b, c``)."""
+    return t("list.separator").join(items)
 
 
 def format_date(day: date) -> str:

@@ -124,20 +124,20 @@ MESSAGES: dict[str, str] = {
     "login.session_ended": "Your session has ended: the account is deactivated or no longer "
     "exists. Reload the page to log in again, or ask an admin.",
     "login.demo_title": "**Demo mode** — sample data only",
-    "login.demo_body": "Log in as one of these demo users with the password `{password}`:",
+    "login.demo_body": "Log in as one of these demo users with the password {password}:",
     "login.demo_username": "Username",
     "login.demo_role": "Role",
     "login.refused_title": "CS Cockpit cannot start yet",
     "login.refused_intro": "This is a shared (non-demo) deployment and its login is not safely "
     "configured. Fix the following, then restart the app:",
     "login.problem.cookie_key_missing": "- **{setting}** is not set. Set the environment "
-    "variable `{env}` (or `{setting}` in the `[cockpit]` table of `.streamlit/secrets.toml`) "
-    "to a long random secret, for example the output of `{command}`.",
+    "variable {env} (or {setting} in the `[cockpit]` table of `.streamlit/secrets.toml`) "
+    "to a long random secret, for example the output of {command}.",
     "login.problem.cookie_key_short": "- **{setting}** is too short: use at least {min_bytes} "
-    "bytes of random text in `{env}`, for example the output of `{command}`.",
+    "bytes of random text in {env}, for example the output of {command}.",
     "login.problem.cookie_key_example": "- **{setting}** is still the example value from "
-    "`.streamlit/secrets.toml.example`. Put your own secret in `{env}`, for example the output "
-    "of `{command}`.",
+    "`.streamlit/secrets.toml.example`. Put your own secret in {env}, for example the output "
+    "of {command}.",
     "login.problem.demo_users": "- Demo users with the published demo password can log in: "
     "{users}. Create your own admin (`cs-data user add NAME --role admin`), then deactivate "
     "them (`cs-data user deactivate NAME`); or set `{env}=true` for a trial.",

@@ -122,20 +122,20 @@ MESSAGES: dict[str, str] = {
     "login.session_ended": "세션이 종료되었습니다. 계정이 비활성화되었거나 더 이상 없습니다. "
     "페이지를 새로 고쳐 다시 로그인하거나 관리자에게 문의하세요.",
     "login.demo_title": "**데모 모드** — 샘플 데이터만 있습니다",
-    "login.demo_body": "다음 데모 사용자 중 하나로 비밀번호 `{password}`를 입력해 로그인하세요:",
+    "login.demo_body": "다음 데모 사용자 중 하나로 비밀번호 {password}를 입력해 로그인하세요:",
     "login.demo_username": "사용자 이름",
     "login.demo_role": "역할",
     "login.refused_title": "CS Cockpit을 아직 시작할 수 없습니다",
     "login.refused_intro": "공유(데모가 아닌) 배포인데 로그인 설정이 안전하지 않습니다. 다음을 "
     "고친 뒤 앱을 다시 시작하세요:",
-    "login.problem.cookie_key_missing": "- **{setting}** 값이 없습니다. 환경 변수 `{env}`(또는 "
-    "`.streamlit/secrets.toml`의 `[cockpit]` 표에 `{setting}`)에 긴 무작위 비밀 값을 "
-    "설정하세요. 예: `{command}`의 출력.",
-    "login.problem.cookie_key_short": "- **{setting}** 값이 너무 짧습니다. `{env}`에 최소 "
-    "{min_bytes}바이트의 무작위 값을 쓰세요. 예: `{command}`의 출력.",
+    "login.problem.cookie_key_missing": "- **{setting}** 값이 없습니다. 환경 변수 {env}(또는 "
+    "`.streamlit/secrets.toml`의 `[cockpit]` 표에 {setting})에 긴 무작위 비밀 값을 "
+    "설정하세요. 예: {command}의 출력.",
+    "login.problem.cookie_key_short": "- **{setting}** 값이 너무 짧습니다. {env}에 최소 "
+    "{min_bytes}바이트의 무작위 값을 쓰세요. 예: {command}의 출력.",
     "login.problem.cookie_key_example": "- **{setting}** 값이 아직 "
-    "`.streamlit/secrets.toml.example`의 예시 값입니다. `{env}`에 직접 만든 비밀 값을 "
-    "설정하세요. 예: `{command}`의 출력.",
+    "`.streamlit/secrets.toml.example`의 예시 값입니다. {env}에 직접 만든 비밀 값을 "
+    "설정하세요. 예: {command}의 출력.",
     "login.problem.demo_users": "- 공개된 데모 비밀번호로 로그인할 수 있는 데모 사용자가 "
     "있습니다: {users}. 먼저 관리자를 만들고(`cs-data user add NAME --role admin`) 데모 "
     "사용자를 비활성화하세요(`cs-data user deactivate NAME`). 체험용이라면 `{env}=true`로 "

@@ -22,7 +22,8 @@ from cs_data import demo, security, users
 from cs_data.auth import Actor
 from cs_data.config import Settings
 from cs_data.db import get_engine
-from ui.i18n import label, t
+from ui.i18n import format_count, label, t
+from ui.text import code
 
 ACTOR_KEY = "_cockpit_actor"
 """This session's verified actor (set on every run by the gate; pages read it)."""
@@ -48,7 +49,8 @@ def _startup_refusal(problems: list[security.StartupProblem]) -> None:
     st.title(t("login.refused_title"), anchor=False)
     st.error(t("login.refused_intro"))
     for problem in problems:
-        st.markdown(t(f"login.problem.{problem.code}", **problem.params))
+        params = {name: code(value) for name, value in problem.params.items()}
+        st.markdown(t(f"login.problem.{problem.code}", **params))
     st.stop()
 
 
@@ -58,7 +60,7 @@ def _demo_hint(accounts: list[users.LoginAccount]) -> None:
         return
     with st.container(border=True):
         st.markdown(t("login.demo_title"))
-        st.markdown(t("login.demo_body", password=demo.DEMO_PASSWORD))
+        st.markdown(t("login.demo_body", password=code(demo.DEMO_PASSWORD)))
         st.table(
             {
                 t("login.demo_username"): [a.username for a in names],
@@ -123,7 +125,8 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     with form_column:
         if failed:
             minutes = users.record_failed_login(engine, failed[0])
-            st.error(t("login.locked", minutes=minutes) if minutes else t("login.failed"))
+            locked = t("login.locked", minutes=format_count(minutes)) if minutes else None
+            st.error(locked or t("login.failed"))
         elif st.session_state.get(_STATUS) is False:
             st.error(t("login.failed"))
         if current.demo_mode:

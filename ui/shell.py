@@ -22,8 +22,17 @@ from cs_data.bootstrap import StartupReport, prepare_database
 from cs_data.config import ConfigError, Settings, get_settings
 from cs_data.db import get_engine
 from cs_data.demo import DemoSummary
-from ui.i18n import format_count, has_key, init_language, label, language_switch, t
+from ui.i18n import (
+    format_count,
+    format_list,
+    has_key,
+    init_language,
+    label,
+    language_switch,
+    t,
+)
 from ui.login import ACTOR_KEY
+from ui.text import literal
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +59,7 @@ def settings() -> Settings:
     try:
         return get_settings()
     except ConfigError as exc:
-        st.error(t("startup.config_invalid", detail=str(exc)))
+        st.error(t("startup.config_invalid", detail=literal(exc)))
         st.stop()
 
 
@@ -67,7 +76,7 @@ def seeded_message(summary: DemoSummary) -> str:
         for name in SEEDED_COUNTS_SHOWN
         if name in summary.counts and has_key(f"count.{name}")
     ]
-    return t("startup.seeded", counts=t("list.separator").join(counts), scale=summary.scale)
+    return t("startup.seeded", counts=format_list(counts), scale=literal(summary.scale))
 
 
 class _SeedingProgress:
@@ -81,9 +90,9 @@ class _SeedingProgress:
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         if self.status is None:
-            self.status = st.status(t("startup.seeding", scale=self.scale), expanded=True)
+            self.status = st.status(t("startup.seeding", scale=literal(self.scale)), expanded=True)
             self.bar = self.status.progress(0.0)
-        step = label("phase", phase)
+        step = literal(label("phase", phase))
         percent = min(100, done * 100 // total) if total else -1
         if (phase, percent) == self.last:
             return
@@ -166,11 +175,11 @@ def sidebar(current: Settings) -> None:
         st.subheader(t("app.name"))
         language_switch()
         st.divider()
-        st.markdown(t("shell.database", backend=backend_name(current.database_url)))
+        st.markdown(t("shell.database", backend=literal(backend_name(current.database_url))))
         if current.is_embedded:
             st.badge(t("shell.demo_badge"), icon=":material/science:", color="orange")
             st.caption(t("shell.demo_help"))
-        st.markdown(t("shell.time_zone", zone=current.time_zone))
+        st.markdown(t("shell.time_zone", zone=literal(current.time_zone)))
 
 
 def current_actor() -> Actor | None:
@@ -202,5 +211,6 @@ def user_box(actor: Actor, display_name: str, logout: Callable[[], None]) -> Non
     """The signed-in user's name and role, and the logout button, in the sidebar."""
     with st.sidebar:
         st.divider()
-        st.markdown(t("shell.signed_in", name=display_name, role=label("role", actor.role)))
+        role = literal(label("role", actor.role))
+        st.markdown(t("shell.signed_in", name=literal(display_name), role=role))
         logout()

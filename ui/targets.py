@@ -18,6 +18,7 @@ from cs_data.money import cents_to_decimal
 from ui.errors import show_field_errors
 from ui.i18n import choice_key, format_date, label, t
 from ui.kpi_cards import format_kpi
+from ui.text import literal
 
 CACHE_TTL_SECONDS = 300
 STEPS = {"percent": 1.0, "money": 1000.0, "minutes": 5.0, "count": 1.0, "nps": 1.0, "score": 0.1}
@@ -116,12 +117,12 @@ def progress_bars(progress: list[targets.Progress]) -> None:
             item.fraction,
             text=t(
                 "targets.bar",
-                kpi=kpi_name(target.kpi),
-                segment=segment_name(target.segment),
+                kpi=literal(kpi_name(target.kpi)),
+                segment=literal(segment_name(target.segment)),
                 value=format_value(target.kpi, item.value),
                 direction=t(f"targets.direction_short.{target.direction}"),
                 target=format_value(target.kpi, target.target_value),
-                status=status_text(item),
+                status=literal(status_text(item)),
                 deadline=format_date(target.deadline),
             ),
         )
