@@ -10,7 +10,7 @@ from cs_data.db import get_engine
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
-from ui.forms import form_error, show_notice, submit
+from ui.forms import form_error, length_limit, show_notice, submit
 from ui.i18n import choice_key, format_count, format_datetime, label, t
 from ui.text import literal
 
@@ -37,11 +37,17 @@ def create_form() -> None:
     form = "create"
     error = form_error(form)
     with st.form("user_create"):
-        st.text_input(t("users.username"), key="new_username", max_chars=64)
+        st.text_input(
+            t("users.username"), key="new_username", help=length_limit(users.MAX_USERNAME_LENGTH)
+        )
         show_field_errors(error, "username")
-        st.text_input(t("users.display_name"), key="new_display_name", max_chars=200)
+        st.text_input(
+            t("users.display_name"),
+            key="new_display_name",
+            help=length_limit(users.MAX_DISPLAY_NAME_LENGTH),
+        )
         show_field_errors(error, "display_name")
-        st.text_input(t("users.email"), key="new_email", max_chars=320)
+        st.text_input(t("users.email"), key="new_email", help=length_limit(users.MAX_EMAIL_LENGTH))
         show_field_errors(error, "email")
         st.selectbox(
             t("users.role"),

@@ -103,6 +103,19 @@ def test_a_manager_creates_a_target_in_percent(shared_mode):
     assert at.dataframe[0].value.iloc[0]["Goal"] == "≥ 95.0%"
 
 
+def test_a_pasted_over_long_name_is_kept_and_named_with_limit_and_length(shared_mode):
+    at = open_page("max", "manager")
+    assert at.text_input(key="new_name").help == "At most 200 characters."
+    at.text_input(key="new_name").input("x" * 5000)
+    at.number_input(key="new_value").set_value(80.0)
+    button(at, "Create target").click().run()
+
+    assert not at.exception
+    assert errors(at) == ["Use at most 200 characters; this has 5,000."]
+    assert at.text_input(key="new_name").value == "x" * 5000
+    assert targets.list_targets(get_engine()) == []
+
+
 def test_errors_show_next_to_their_fields_and_keep_the_input(shared_mode):
     at = open_page("max", "manager")
     at.text_input(key="new_name").input("Too much")

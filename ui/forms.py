@@ -13,6 +13,7 @@ import streamlit as st
 
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui.errors import show_error
+from ui.i18n import format_count, t
 
 _ERRORS = "_form_errors"
 _NOTICE = "_form_notice"
@@ -53,6 +54,12 @@ def form_error(form: str) -> InvalidInput | None:
         show_error(error)
         return None
     return error
+
+
+def length_limit(limit: int) -> str:
+    """The help text of a field with a length limit. The limit is checked on save, not by the
+    field's ``max_chars``: Streamlit drops a longer paste as a whole and leaves the field empty."""
+    return t("form.length_limit", max=format_count(limit))
 
 
 def show_notice() -> None:

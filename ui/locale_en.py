@@ -280,7 +280,8 @@ MESSAGES: dict[str, str] = {
     "error.code.unknown_segment": "Choose one of the segments.",
     "error.code.date_required": "Enter a date.",
     "error.code.deadline_before_start": "The deadline must be after the start date.",
-    "error.code.too_long": "Use at most {max} characters.",
+    "error.code.too_long": "Use at most {max} characters; this has {length}.",
+    "form.length_limit": "At most {max} characters.",
     "kpi_text.frt_mean_min": "Mean first response",
     "kpi_text.frt_mean_min.help": "Mean of first_response_at − created_at over tickets created "
     "in the window that have a first response.",

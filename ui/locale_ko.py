@@ -278,7 +278,8 @@ MESSAGES: dict[str, str] = {
     "error.code.unknown_segment": "세그먼트를 하나 고르세요.",
     "error.code.date_required": "날짜를 입력하세요.",
     "error.code.deadline_before_start": "마감일은 시작일보다 뒤여야 합니다.",
-    "error.code.too_long": "{max}자 이하로 입력하세요.",
+    "error.code.too_long": "{max}자 이하로 입력하세요. 지금 {length}자입니다.",
+    "form.length_limit": "최대 {max}자까지 입력할 수 있습니다.",
     "kpi_text.frt_mean_min": "첫 응답 시간, 평균",
     "kpi_text.frt_mean_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 first_response_at − "
     "created_at 평균.",

@@ -16,6 +16,7 @@ from cs_data.errors import InvalidInput
 from cs_data.kpi.registry import WHOLE_UNITS
 from cs_data.money import cents_to_decimal
 from ui.errors import show_field_errors
+from ui.forms import length_limit
 from ui.i18n import choice_key, format_date, label, t
 from ui.kpi_cards import format_kpi
 from ui.text import literal
@@ -185,7 +186,7 @@ def target_fields(prefix: str, error: InvalidInput | None, *, today: date) -> No
     )
     st.caption(t(f"kpi_text.{key}.help"))
     show_field_errors(error, "kpi")
-    st.text_input(t("targets.name"), key=keys["name"], max_chars=targets.MAX_NAME_LENGTH)
+    st.text_input(t("targets.name"), key=keys["name"], help=length_limit(targets.MAX_NAME_LENGTH))
     show_field_errors(error, "name")
     left, right = st.columns(2)
     with left:
