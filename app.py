@@ -70,7 +70,9 @@ for page in PAGES:
     else:  # registered, so its URL answers with a refusal, but never listed in a menu
         hidden = st.Page(shell.refuse, title=title, url_path=page.name, visibility="hidden")
         menu[landing_section].append(hidden)
-st.navigation(
+current = st.navigation(
     {t(f"nav.section.{section}"): pages for section, pages in menu.items() if pages},
     position="top",
-).run()
+)
+st.set_page_config(page_title=t("app.page_title", page=current.title))
+current.run()

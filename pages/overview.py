@@ -12,7 +12,7 @@ from cs_data.db import get_engine
 from cs_data.targets import Progress
 from ui import charts, shell
 from ui.errors import show_error
-from ui.i18n import format_count, format_date, format_datetime, format_money, t
+from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
 from ui.targets import load_progress, progress_bars
 from ui.text import literal
@@ -78,7 +78,13 @@ def target_section(progress: list[Progress]) -> None:
             progress_bars(progress[:MAX_TARGETS])
         else:
             st.caption(t("overview.targets_empty"))
-        st.page_link("pages/targets.py", label=t("overview.targets_link"), icon=":material/flag:")
+        more = len(progress) - MAX_TARGETS
+        link = (
+            plural("overview.targets_more", more, count=format_count(more))
+            if more > 0
+            else t("overview.targets_link")
+        )
+        st.page_link("pages/targets.py", label=link, icon=":material/flag:")
 
 
 def ticket_trend(daily: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ from cs_data.db import get_engine
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
-from ui.forms import form_error, show_notice, submit
+from ui.forms import Caution, form_error, show_notice, submit
 from ui.i18n import format_date, t
 from ui.targets import (
     field_values,
@@ -31,11 +31,19 @@ def saved(notice: str) -> str:
     return notice
 
 
+def in_view(target: targets.Target, notice: str) -> str:
+    """``notice``; for a target wholly in the past, a warning, and past targets shown."""
+    if target.deadline >= today:
+        return saved(notice)
+    st.session_state.targets_include_past = True
+    return saved(Caution(f"{notice} {t('targets.past_shown')}"))
+
+
 def do_create() -> str:
     made = targets.create_target(get_engine(), actor, **field_values("new"))
     st.session_state.new_name = ""
     st.session_state.new_value = None
-    return saved(t("targets.created", name=literal(made.name)))
+    return in_view(made, t("targets.created", name=literal(made.name)))
 
 
 def do_update() -> str:
@@ -49,7 +57,7 @@ def do_update() -> str:
         raise
     st.session_state.edit_conflict = None
     st.session_state.edit_seen = (changed.id, changed.version)
-    return saved(t("targets.updated", name=literal(changed.name)))
+    return in_view(changed, t("targets.updated", name=literal(changed.name)))
 
 
 def do_overwrite() -> str:

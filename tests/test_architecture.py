@@ -83,6 +83,7 @@ SAFE_CALLS = {
     "literal_params",
     "code",
     "t",
+    "plural",
     "format_count",
     "format_money",
     "format_percent",
@@ -95,8 +96,17 @@ SAFE_CALLS = {
 }
 """Calls whose result may go into Markdown: escapes, translations (their own parameters are
 checked in turn) and the formatters of numbers, dates and lists (ui.i18n, KPI values)."""
+TRANSLATING = {"t", "plural"}
 MARKDOWN_ELEMENTS = {"markdown", "caption", "success", "info", "warning", "error", "toast"}
-PLAIN_TEXT_CALLS = {"text", "dataframe", "table", "DataFrame", "Tooltip", "TitleParams"}
+PLAIN_TEXT_CALLS = {
+    "text",
+    "dataframe",
+    "table",
+    "DataFrame",
+    "Tooltip",
+    "TitleParams",
+    "set_page_config",
+}
 PLAIN_TEXT_KEYWORDS = {
     "format_func",
     "subtitle",
@@ -201,8 +211,10 @@ def unescaped_data(path: Path) -> list[str]:
     found = []
     for node in ast.walk(tree):
         called = _called(node)
-        assigned = _scope_names(node, parents) if called in {"t", *MARKDOWN_ELEMENTS} else {}
-        if called == "t" and not _in_plain_text(node, parents):
+        assigned = (
+            _scope_names(node, parents) if called in {*TRANSLATING, *MARKDOWN_ELEMENTS} else {}
+        )
+        if called in TRANSLATING and not _in_plain_text(node, parents):
             found += [
                 (node.lineno, f"t({ast.unparse(node.args[0])}, {kw.arg or '**'}=…)")
                 for kw in node.keywords

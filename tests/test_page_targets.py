@@ -132,6 +132,25 @@ def test_errors_show_next_to_their_fields_and_keep_the_input(shared_mode):
     assert targets.list_targets(get_engine(), include_past=True) == []
 
 
+def test_a_target_wholly_in_the_past_is_saved_with_a_warning_and_stays_in_view(shared_mode):
+    at = open_page("max", "manager")
+    today = datetime.now(UTC).date()
+    at.text_input(key="new_name").input("Last quarter")
+    at.number_input(key="new_value").set_value(80.0)
+    at.date_input(key="new_start").set_value(today - timedelta(days=90))
+    at.date_input(key="new_deadline").set_value(today - timedelta(days=1))
+    button(at, "Create target").click().run()
+
+    assert not at.exception
+    assert not at.success
+    assert [w.value for w in at.warning] == [
+        "Target “Last quarter” created. Its deadline has passed, so it is not among the active "
+        "targets: the list now includes past targets."
+    ]
+    assert at.toggle(key="targets_include_past").value is True
+    assert list(at.dataframe[0].value["Target"]) == ["Last quarter"]
+
+
 def test_a_stale_edit_shows_their_version_and_keeps_mine(shared_mode):
     made = add_target()
     at = open_page("max", "manager")

@@ -62,7 +62,14 @@ def length_limit(limit: int) -> str:
     return t("form.length_limit", max=format_count(limit))
 
 
+class Caution(str):
+    """A notice of a save that went through but needs the user's attention (a warning)."""
+
+
 def show_notice() -> None:
-    """The success notice of the last submit, once."""
-    if notice := st.session_state.pop(_NOTICE, None):
+    """The notice of the last submit, once: a success, or a warning for a ``Caution``."""
+    notice = st.session_state.pop(_NOTICE, None)
+    if isinstance(notice, Caution):
+        st.warning(notice, icon=":material/warning:")
+    elif notice:
         st.success(notice, icon=":material/check_circle:")

@@ -8,7 +8,7 @@ formatted here too, so every page shows them the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -97,6 +97,21 @@ def t(key: str, **params: object) -> str:
         log.warning("missing translation key %r", key)
         return key
     return template.format(**params) if params else template
+
+
+PLURAL_CATEGORY: Mapping[str, Callable[[int], str]] = {
+    "en": lambda number: "one" if number == 1 else "other",
+    "ko": lambda number: "other",
+}
+"""Each language's plural category of a whole number (CLDR: English one/other, Korean other)."""
+
+
+def plural(key: str, number: int, /, **params: object) -> str:
+    """``t`` for a text about ``number`` things: ``key.one`` for one thing in English
+    ("1 entry"), ``key`` (the "other" form) otherwise and in Korean, which has no plural."""
+    language = current_language()
+    form = f"{key}.{PLURAL_CATEGORY[language](number)}"
+    return t(form if form.endswith(".one") and form in CATALOGS[language] else key, **params)
 
 
 def label(group: str, value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     # the app shell
     "app.name": "CS Cockpit",
+    "app.page_title": "{page} · CS Cockpit",
     "nav.section.insights": "Insights",
     "nav.section.customers": "Customers",
     "nav.section.work": "Work",
@@ -35,13 +36,21 @@ MESSAGES: dict[str, str] = {
     "phase.tickets": "Tickets",
     "phase.surveys": "Survey responses",
     "count.accounts": "{count} accounts",
+    "count.accounts.one": "{count} account",
     "count.contacts": "{count} contacts",
+    "count.contacts.one": "{count} contact",
     "count.users": "{count} users",
+    "count.users.one": "{count} user",
     "count.subscriptions": "{count} subscriptions",
+    "count.subscriptions.one": "{count} subscription",
     "count.tickets": "{count} tickets",
+    "count.tickets.one": "{count} ticket",
     "count.survey_responses": "{count} survey responses",
+    "count.survey_responses.one": "{count} survey response",
     "count.renewals": "{count} renewals",
+    "count.renewals.one": "{count} renewal",
     "count.interactions": "{count} interactions",
+    "count.interactions.one": "{count} interaction",
     "count.other": "{count} {name}",
     "list.separator": ", ",
     # errors
@@ -104,6 +113,8 @@ MESSAGES: dict[str, str] = {
     "overview.targets": "Targets",
     "overview.targets_empty": "No active targets. Managers set them on the Targets page.",
     "overview.targets_link": "All targets",
+    "overview.targets_more": "{count} more targets: see all on the Targets page",
+    "overview.targets_more.one": "{count} more target: see all on the Targets page",
     # login, roles, audit log and user administration
     "nav.audit": "Audit",
     "nav.users": "Users",
@@ -119,6 +130,7 @@ MESSAGES: dict[str, str] = {
     "login.submit": "Log in",
     "login.logout": "Log out",
     "login.failed": "Username or password is incorrect.",
+    "login.empty": "Enter your username and your password.",
     "login.locked": "Too many failed logins for this user. Try again in {minutes} minute(s), or "
     "ask an admin to reset the password.",
     "login.session_ended": "Your session has ended: the account is deactivated or no longer "
@@ -152,6 +164,7 @@ MESSAGES: dict[str, str] = {
     "audit.entity_type": "Record type",
     "audit.any": "(any)",
     "audit.count": "{total} entries · page {page} of {pages} · newest first",
+    "audit.count.one": "{total} entry · page {page} of {pages} · newest first",
     "audit.empty": "No entries match these filters.",
     "audit.col_time": "When",
     "audit.col_actor": "Who",
@@ -259,6 +272,8 @@ MESSAGES: dict[str, str] = {
     "targets.deadline": "Deadline",
     "targets.create": "Create target",
     "targets.created": "Target “{name}” created.",
+    "targets.past_shown": "Its deadline has passed, so it is not among the active targets: "
+    "the list now includes past targets.",
     "targets.which": "Target",
     "targets.save": "Save changes",
     "targets.updated": "Target “{name}” saved.",
@@ -468,6 +483,7 @@ MESSAGES: dict[str, str] = {
     "support.breached_empty": "No ticket created in this window breached its SLA.",
     "paging.page": "Page",
     "support.count": "{total} tickets · page {page} of {pages}",
+    "support.count.one": "{total} ticket · page {page} of {pages}",
     "feedback.title": "Feedback",
     "feedback.intro": "CSAT and NPS, their distributions, detractors and comments. Windows are "
     "whole UTC days; times in tables are shown in {zone}.",
@@ -492,6 +508,7 @@ MESSAGES: dict[str, str] = {
     "feedback.col_type": "Survey",
     "feedback.col_comment": "Comment",
     "feedback.count": "{total} responses · page {page} of {pages}",
+    "feedback.count.one": "{total} response · page {page} of {pages}",
     "feedback.search": "Search comments",
     "feedback.score_range": "Score",
     "feedback.detractors_title": "Detractors to follow up",
@@ -544,6 +561,7 @@ MESSAGES: dict[str, str] = {
     "retention.col_arr": "Starting ARR",
     "retention.col_ended": "Ended on",
     "retention.count": "{total} accounts · page {page} of {pages}",
+    "retention.count.one": "{total} account · page {page} of {pages}",
     "team.title": "Team",
     "team.intro": "Each support agent's tickets and each CSM's book of business in the window, "
     "with the team median for comparison. Click a column title to sort.",
@@ -557,7 +575,9 @@ MESSAGES: dict[str, str] = {
     "team.csms_help": "CSMs of at least one account; figures over the accounts they own.",
     "team.csms_empty": "No accounts have a CSM.",
     "team.median": "Team median",
-    "team.median_caption": "Team median: the middle value over the people who have one.",
+    "team.median_caption": "Team median: the middle value over the people who have one (for "
+    "counts and amounts in an even team, the lower of the two middle values, a figure someone "
+    "really has).",
     "team.col_agent": "Agent",
     "team.col_agent.help": "The ticket's assignee.",
     "team.col_csm": "CSM",

@@ -5,6 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     # the app shell
     "app.name": "CS Cockpit",
+    "app.page_title": "{page} · CS Cockpit",
     "nav.section.insights": "인사이트",
     "nav.section.customers": "고객",
     "nav.section.work": "업무",
@@ -102,6 +103,7 @@ MESSAGES: dict[str, str] = {
     "overview.targets": "목표",
     "overview.targets_empty": "진행 중인 목표가 없습니다. 관리자가 목표 페이지에서 정합니다.",
     "overview.targets_link": "모든 목표",
+    "overview.targets_more": "목표 {count}개 더 있음: 목표 페이지에서 모두 보기",
     # login, roles, audit log and user administration
     "nav.audit": "감사 로그",
     "nav.users": "사용자",
@@ -116,6 +118,7 @@ MESSAGES: dict[str, str] = {
     "login.password": "비밀번호",
     "login.submit": "로그인",
     "login.logout": "로그아웃",
+    "login.empty": "사용자 이름과 비밀번호를 입력하세요.",
     "login.failed": "사용자 이름 또는 비밀번호가 올바르지 않습니다.",
     "login.locked": "이 사용자의 로그인 실패가 너무 많습니다. {minutes}분 후에 다시 시도하거나 "
     "관리자에게 비밀번호 재설정을 요청하세요.",
@@ -257,6 +260,8 @@ MESSAGES: dict[str, str] = {
     "targets.deadline": "마감일",
     "targets.create": "목표 만들기",
     "targets.created": "목표 “{name}”을(를) 만들었습니다.",
+    "targets.past_shown": "마감일이 이미 지나 진행 중인 목표에는 없습니다. 목록에 지난 목표도 "
+    "함께 표시합니다.",
     "targets.which": "목표",
     "targets.save": "변경 저장",
     "targets.updated": "목표 “{name}”을(를) 저장했습니다.",
@@ -548,7 +553,8 @@ MESSAGES: dict[str, str] = {
     "team.csms_help": "계정을 하나 이상 담당하는 CSM이며, 담당 계정 기준 수치입니다.",
     "team.csms_empty": "CSM이 지정된 계정이 없습니다.",
     "team.median": "팀 중앙값",
-    "team.median_caption": "팀 중앙값: 값이 있는 사람들의 가운데 값입니다.",
+    "team.median_caption": "팀 중앙값: 값이 있는 사람들의 가운데 값입니다(인원이 짝수이면 건수와 "
+    "금액은 가운데 두 값 중 작은 값, 곧 실제로 누군가가 가진 값입니다).",
     "team.col_agent": "담당자",
     "team.col_agent.help": "티켓의 담당자입니다.",
     "team.col_csm": "CSM",

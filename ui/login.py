@@ -78,6 +78,12 @@ def _fields() -> dict[str, str]:
     }
 
 
+def _submit_key() -> str:
+    """The session key of the login form's submit button (True in the run it was pressed).
+    The library ignores a submit with an empty field; the gate then says what is missing."""
+    return f"FormSubmitter:{LOGIN_FORM_KEY}-{t('login.submit')}"
+
+
 def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     """The logged-in, active actor and the authenticator (for the logout button); otherwise
     the login form, a refusal or a lockout message, and the run stops."""
@@ -87,14 +93,17 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         _startup_refusal(problems)
     accounts = users.login_accounts(engine)
     credentials = _credentials(accounts)
-    authenticator = stauth.Authenticate(
-        {"usernames": credentials},
-        current.cookie_name,
-        security.cookie_key(current),
-        current.cookie_expiry_days,
-        auto_hash=False,
-        login_sleep_time=0,
-    )
+    # The library's cookie reader is an invisible component that still takes a row of space:
+    # in the sidebar, not above every page's title.
+    with st.sidebar:
+        authenticator = stauth.Authenticate(
+            {"usernames": credentials},
+            current.cookie_name,
+            security.cookie_key(current),
+            current.cookie_expiry_days,
+            auto_hash=False,
+            login_sleep_time=0,
+        )
     was_logged_in = bool(st.session_state.get(_STATUS))
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
     try:
@@ -129,6 +138,8 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
             st.error(locked or t("login.failed"))
         elif st.session_state.get(_STATUS) is False:
             st.error(t("login.failed"))
+        elif st.session_state.get(_submit_key()):
+            st.warning(t("login.empty"))
         if current.demo_mode:
             _demo_hint(accounts)
     st.stop()

@@ -29,6 +29,7 @@ from ui.i18n import (
     init_language,
     label,
     language_switch,
+    plural,
     t,
 )
 from ui.login import ACTOR_KEY
@@ -72,7 +73,7 @@ def backend_name(database_url: str) -> str:
 def seeded_message(summary: DemoSummary) -> str:
     """``Demo data loaded: 500 accounts, 20,000 tickets … (scale S)`` in the session's language."""
     counts = [
-        t(f"count.{name}", count=format_count(summary.counts[name]))
+        plural(f"count.{name}", summary.counts[name], count=format_count(summary.counts[name]))
         for name in SEEDED_COUNTS_SHOWN
         if name in summary.counts and has_key(f"count.{name}")
     ]
@@ -125,9 +126,8 @@ def _prepare(current: Settings) -> StartupReport:
         st.error(t("startup.failed"))
         st.stop()
     if report.seeded is not None:
-        message = seeded_message(report.seeded)
-        progress.finish(message)
-        st.toast(message, icon=":material/database:")
+        # said in place (the status box above the login form), not in a toast over the form
+        progress.finish(seeded_message(report.seeded))
     return report
 
 
