@@ -149,7 +149,7 @@ if not changes["tickets_created"].current and not changes["backlog_open"].curren
     st.stop()
 kpi_cards(changes, CARDS, per_row=3)
 kpi_charts.support_trends(trends, chosen.grain)
-kpi_charts.support_breakdowns(sla, channels, cells, zone=literal(settings.time_zone))
+kpi_charts.support_breakdowns(sla, channels, cells, zone=settings.time_zone)
 st.subheader(t("support.breached_title"), anchor=False)
 if not breached.rows:
     st.info(t("support.breached_empty"), icon=":material/verified:")

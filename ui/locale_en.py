@@ -402,6 +402,10 @@ MESSAGES: dict[str, str] = {
     "filters.range": "Custom range",
     "filters.range_incomplete": "Pick both the first and the last day; the last complete range "
     "is shown until then.",
+    "filters.range_clipped": "The range ended after today: it is shown up to today, {today}.",
+    "filters.range_future": "The range starts after today ({today}): pick days up to today; "
+    "the last complete range is shown until then.",
+    "filters.reset": "Reset filters",
     "filters.any": "All",
     "filters.segment": "Segment",
     "filters.region": "Region",

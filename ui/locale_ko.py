@@ -387,6 +387,10 @@ MESSAGES: dict[str, str] = {
     "filters.range": "사용자 지정 기간",
     "filters.range_incomplete": "시작일과 종료일을 모두 선택하세요. 그때까지는 마지막으로 "
     "완성된 기간을 표시합니다.",
+    "filters.range_clipped": "기간이 오늘 이후에 끝나 오늘({today})까지만 표시합니다.",
+    "filters.range_future": "기간이 오늘({today}) 이후에 시작합니다. 오늘까지의 날짜를 "
+    "선택하세요. 그때까지는 마지막으로 완성된 기간을 표시합니다.",
+    "filters.reset": "필터 초기화",
     "filters.any": "전체",
     "filters.segment": "세그먼트",
     "filters.region": "지역",
