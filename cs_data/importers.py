@@ -1007,3 +1007,8 @@ def import_file(
     with transaction(engine) as session:
         actor = ensure(session, actor, "data.import")
         return _Import(session, actor, spec, path, progress or no_progress).run()
+
+
+def file_columns(kind: str) -> list[tuple[str, bool]]:
+    """The columns an import file of ``kind`` may have, in order: ``(header, required)``."""
+    return [(column.name, column.required) for column in _KINDS[kind].columns]
