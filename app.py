@@ -10,6 +10,7 @@ with a refusal).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
@@ -43,7 +44,10 @@ SECTIONS = ("insights", "customers", "work", "admin")
 LANDING = {"csm": "accounts", "exec": "forecast"}
 """Where a role lands (its daily work) when that page is open to it; otherwise the Overview."""
 
-st.set_page_config(page_title=t("app.name"), page_icon=":material/insights:", layout="wide")
+FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
+"""Served by the app itself: a ``:material/…:`` or emoji icon is fetched from a public host."""
+
+st.set_page_config(page_title=t("app.name"), page_icon=str(FAVICON), layout="wide")
 
 settings = shell.page_setup()
 shell.sidebar(settings)
