@@ -42,6 +42,12 @@ def manager_app(shared_mode) -> AppTest:
                 ),
                 entry(2, actor_name="max", action="renewal.move", entity_type="renewal"),
                 entry(3, after={"note": "<script>alert(1)</script>"}),
+                entry(
+                    4,
+                    action="demo_generate",
+                    entity_type="database",
+                    after={"scale": "S", "counts": {"accounts": 1, "tickets": 20}},
+                ),
                 entry(90, action="old.thing"),
                 *(entry(5, action="bulk", entity_id=str(n)) for n in range(60)),
             ]
@@ -73,6 +79,8 @@ def test_newest_first_each_change_as_field_before_and_after(manager_app):
         "Goal: 0.8 → 0.9; Deadline: Dec 31, 2026 → Jan 31, 2027"
     ), "unchanged fields left out"
     assert by_record.loc["7", "entity"] == "KPI target"
+    seeded = rows[rows["action"] == "Demo data generated"]
+    assert list(seeded["changes"]) == ["Scale: — → S; Records: — → 1 account, 20 tickets"]
     assert by_record.loc["7", "link"] == "targets?lang=en"
     assert pd.isna(by_record.loc["bob", "link"]), "managers cannot open the Users page"
     assert by_record.loc["max", "changes"] == (
@@ -80,7 +88,7 @@ def test_newest_first_each_change_as_field_before_and_after(manager_app):
         "Password: — → set"
     ), "a created record: every field it was given"
     captions = [c.value for c in manager_app.caption]
-    assert any(c.startswith("66 entries · page 1 of 2") for c in captions), captions
+    assert any(c.startswith("67 entries · page 1 of 2") for c in captions), captions
 
 
 def test_one_entry_in_detail_with_its_raw_values(manager_app):
@@ -129,7 +137,7 @@ def test_the_second_page(manager_app):
     at = manager_app
     at.number_input(key="audit_page").set_value(2).run()
 
-    assert len(table(at)) == 16
+    assert len(table(at)) == 17
     assert any("page 2 of 2" in c.value for c in at.caption)
 
 

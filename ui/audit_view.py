@@ -14,7 +14,16 @@ import streamlit as st
 
 from cs_data import audit
 from cs_data.auth import Actor, can
-from ui.i18n import current_language, format_count, format_date, format_datetime, label, t
+from ui.i18n import (
+    current_language,
+    format_count,
+    format_date,
+    format_datetime,
+    has_key,
+    label,
+    plural,
+    t,
+)
 
 RECORD_PAGES: Mapping[str, str] = {"kpi_target": "targets", "user": "users"}
 """The page (app.py's page name) that shows records of each type; a record type with a page
@@ -53,8 +62,7 @@ def value_text(field: str, value: Any) -> str:
     if isinstance(value, int):
         return format_count(value)
     if isinstance(value, dict):
-        parts = (f"{field_name(key)} {value_text(key, item)}" for key, item in value.items())
-        return t("list.separator").join(parts)
+        return t("list.separator").join(_item_text(key, item) for key, item in value.items())
     if isinstance(value, list):
         return t("list.separator").join(value_text(field, item) for item in value)
     if isinstance(value, str) and field in VALUE_GROUPS:
@@ -65,6 +73,14 @@ def value_text(field: str, value: Any) -> str:
         except ValueError:
             return value
     return str(value)
+
+
+def _item_text(key: str, value: Any) -> str:
+    """One entry of a nested value: ``500 accounts`` for a count of records, else
+    ``Field value``."""
+    if isinstance(value, int) and has_key(f"count.{key}"):
+        return plural(f"count.{key}", value, count=format_count(value))
+    return f"{field_name(key)} {value_text(key, value)}"
 
 
 def change_text(change: audit.Change) -> str:
@@ -92,8 +108,8 @@ def entries_table(page: audit.AuditPage, actor: Actor, zone: ZoneInfo) -> None:
             "action": [action_name(r.action) for r in rows],
             "entity": [record_name(r.entity_type) for r in rows],
             "entity_id": [r.entity_id or "" for r in rows],
-            "changes": [CHANGE_SEPARATOR.join(change_text(c) for c in r.changes) for r in rows],
             "link": [record_link(actor, r.entity_type) for r in rows],
+            "changes": [CHANGE_SEPARATOR.join(change_text(c) for c in r.changes) for r in rows],
         }
     )
     text = st.column_config.TextColumn
@@ -107,10 +123,10 @@ def entries_table(page: audit.AuditPage, actor: Actor, zone: ZoneInfo) -> None:
             "action": text(t("audit.col_action"), width=170),
             "entity": text(t("audit.col_entity"), width=110),
             "entity_id": text(t("audit.col_entity_id"), width=90),
-            "changes": text(t("audit.col_changes"), width="large"),
             "link": st.column_config.LinkColumn(
                 t("audit.col_link"), display_text=t("audit.open_record"), width=80
             ),
+            "changes": text(t("audit.col_changes"), width="large"),
         },
     )
 
