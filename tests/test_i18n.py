@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -201,3 +202,14 @@ def test_one_thing_is_named_in_the_singular_where_the_language_has_one(language,
     at.run()
 
     assert [element.value for element in at.text] == expected
+
+
+@pytest.mark.parametrize("catalog", [ENGLISH, KOREAN], ids=["en", "ko"])
+def test_help_texts_speak_the_users_language_not_column_names(catalog):
+    """`first_response_at − created_at` means nothing to a CS manager (issue 15, item 7)."""
+    named = {
+        key: text
+        for key, text in catalog.items()
+        if key.endswith(".help") and re.search(r"\b[a-z]+_[a-z_]+\b", text)
+    }
+    assert named == {}

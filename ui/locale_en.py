@@ -353,8 +353,8 @@ MESSAGES: dict[str, str] = {
     "error.code.too_long": "Use at most {max} characters; this has {length}.",
     "form.length_limit": "At most {max} characters.",
     "kpi_text.frt_mean_min": "Mean first response",
-    "kpi_text.frt_mean_min.help": "Mean of first_response_at − created_at over tickets created "
-    "in the window that have a first response.",
+    "kpi_text.frt_mean_min.help": "Average time from a ticket's opening to its first answer, "
+    "over the tickets opened in the window that have been answered.",
     "kpi_text.ces_avg": "CES average",
     "kpi_text.ces_avg.help": "Mean CES score (1–7, higher = easier) of the responses in the "
     "window.",
@@ -423,19 +423,19 @@ MESSAGES: dict[str, str] = {
     "filters.preset.custom": "Custom",
     "kpi_text.help": "{definition} Previous window of the same length: {previous}.",
     "kpi_text.tickets_created": "Tickets created",
-    "kpi_text.tickets_created.help": "Tickets with created_at in the window.",
+    "kpi_text.tickets_created.help": "Tickets opened in the window.",
     "kpi_text.frt_median_min": "Median first response",
-    "kpi_text.frt_median_min.help": "Median of first_response_at − created_at over tickets "
-    "created in the window that have a first response.",
+    "kpi_text.frt_median_min.help": "Median time from a ticket's opening to its first answer, "
+    "over the tickets opened in the window that have been answered.",
     "kpi_text.frt_p90_min": "p90 first response",
-    "kpi_text.frt_p90_min.help": "90th percentile of first_response_at − created_at over "
-    "tickets created in the window that have a first response.",
+    "kpi_text.frt_p90_min.help": "Time from a ticket's opening to its first answer that 90% of "
+    "the answered tickets opened in the window stay within.",
     "kpi_text.resolution_median_min": "Median resolution",
-    "kpi_text.resolution_median_min.help": "Median of resolved_at − created_at over tickets "
-    "resolved in the window.",
+    "kpi_text.resolution_median_min.help": "Median time from a ticket's opening to its "
+    "resolution, over the tickets resolved in the window.",
     "kpi_text.resolution_p90_min": "p90 resolution",
-    "kpi_text.resolution_p90_min.help": "90th percentile of resolved_at − created_at over "
-    "tickets resolved in the window.",
+    "kpi_text.resolution_p90_min.help": "Time from a ticket's opening to its resolution that "
+    "90% of the tickets resolved in the window stay within.",
     "kpi_text.backlog_open": "Open backlog",
     "kpi_text.backlog_open.help": "Tickets open at the end of the window (or now): created by "
     "then and not resolved by then.",
@@ -642,13 +642,13 @@ MESSAGES: dict[str, str] = {
     "team.col_csm": "CSM",
     "team.col_csm.help": "The account's customer success manager.",
     "team.col_tickets": "Tickets",
-    "team.col_tickets.help": "Tickets assigned to the agent with created_at in the window.",
+    "team.col_tickets.help": "Tickets assigned to the agent that were opened in the window.",
     "team.col_frt_median_min": "Median first response (h)",
-    "team.col_frt_median_min.help": "Median of first_response_at − created_at, in hours, over "
-    "the agent's tickets created in the window that have a first response.",
+    "team.col_frt_median_min.help": "Median time, in hours, from opening to first answer over "
+    "the agent's tickets opened in the window that have been answered.",
     "team.col_resolution_median_min": "Median resolution (h)",
-    "team.col_resolution_median_min.help": "Median of resolved_at − created_at, in hours, over "
-    "the agent's tickets resolved in the window.",
+    "team.col_resolution_median_min.help": "Median time, in hours, from opening to resolution "
+    "over the agent's tickets resolved in the window.",
     "team.col_sla_frt_compliance": "First response SLA",
     "team.col_sla_frt_compliance.help": "Of the agent's tickets created in the window, met / "
     "(met + breached) for first response; tickets still inside their target are not counted.",
@@ -663,8 +663,8 @@ MESSAGES: dict[str, str] = {
     "team.col_book_arr_cents.help": "Σ ARR of the CSM's accounts at the end of the window (or "
     "now).",
     "team.col_renewals_due": "Renewals due",
-    "team.col_renewals_due.help": "Renewals of the CSM's accounts with renewal_date in the "
-    "window, open or closed.",
+    "team.col_renewals_due.help": "Renewals of the CSM's accounts that fall due in the window, "
+    "open or closed.",
     "team.col_renewals_due_arr_cents": "Renewals due ARR",
     "team.col_renewals_due_arr_cents.help": "Σ current ARR of those renewals.",
     "team.col_renewal_rate": "Renewal rate",

@@ -341,8 +341,8 @@ MESSAGES: dict[str, str] = {
     "error.code.too_long": "{max}자 이하로 입력하세요. 지금 {length}자입니다.",
     "form.length_limit": "최대 {max}자까지 입력할 수 있습니다.",
     "kpi_text.frt_mean_min": "첫 응답 시간, 평균",
-    "kpi_text.frt_mean_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 first_response_at − "
-    "created_at 평균.",
+    "kpi_text.frt_mean_min.help": "기간 안에 접수되어 응답을 받은 티켓의, 접수부터 첫 응답까지 "
+    "걸린 시간의 평균.",
     "kpi_text.ces_avg": "CES 평균",
     "kpi_text.ces_avg.help": "기간 안 응답의 CES 평균 점수(1–7, 높을수록 쉬움).",
     "kpi_text.grr": "총 매출 유지율(GRR)",
@@ -408,19 +408,19 @@ MESSAGES: dict[str, str] = {
     "filters.preset.custom": "직접 지정",
     "kpi_text.help": "{definition} 같은 길이의 직전 기간: {previous}.",
     "kpi_text.tickets_created": "생성된 티켓",
-    "kpi_text.tickets_created.help": "기간 안에 created_at이 있는 티켓 수.",
+    "kpi_text.tickets_created.help": "기간 안에 접수된 티켓 수.",
     "kpi_text.frt_median_min": "첫 응답 시간 중앙값",
-    "kpi_text.frt_median_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 "
-    "first_response_at − created_at 중앙값.",
+    "kpi_text.frt_median_min.help": "기간 안에 접수되어 응답을 받은 티켓의, 접수부터 첫 "
+    "응답까지 걸린 시간의 중앙값.",
     "kpi_text.frt_p90_min": "첫 응답 시간 p90",
-    "kpi_text.frt_p90_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 "
-    "first_response_at − created_at 90번째 백분위수.",
+    "kpi_text.frt_p90_min.help": "기간 안에 접수되어 응답을 받은 티켓의 90%가 이 시간 안에 첫 "
+    "응답을 받았습니다.",
     "kpi_text.resolution_median_min": "해결 시간 중앙값",
-    "kpi_text.resolution_median_min.help": "기간 안에 해결된 티켓의 resolved_at − created_at "
-    "중앙값.",
+    "kpi_text.resolution_median_min.help": "기간 안에 해결된 티켓의, 접수부터 해결까지 걸린 "
+    "시간의 중앙값.",
     "kpi_text.resolution_p90_min": "해결 시간 p90",
-    "kpi_text.resolution_p90_min.help": "기간 안에 해결된 티켓의 resolved_at − created_at "
-    "90번째 백분위수.",
+    "kpi_text.resolution_p90_min.help": "기간 안에 해결된 티켓의 90%가 접수 후 이 시간 안에 "
+    "해결되었습니다.",
     "kpi_text.backlog_open": "미해결 백로그",
     "kpi_text.backlog_open.help": "기간 끝(또는 지금) 시점에 열려 있는 티켓: 그때까지 생성되었고 "
     "그때까지 해결되지 않은 티켓.",
@@ -619,13 +619,13 @@ MESSAGES: dict[str, str] = {
     "team.col_csm": "CSM",
     "team.col_csm.help": "계정의 고객 성공 매니저입니다.",
     "team.col_tickets": "티켓",
-    "team.col_tickets.help": "기간 내 생성되어 담당자에게 배정된 티켓 수입니다.",
+    "team.col_tickets.help": "기간 안에 접수되어 담당자에게 배정된 티켓 수입니다.",
     "team.col_frt_median_min": "첫 응답 중앙값 (시간)",
-    "team.col_frt_median_min.help": "기간 내 생성되어 첫 응답이 있는 담당 티켓의 "
-    "first_response_at − created_at 중앙값(시간)입니다.",
+    "team.col_frt_median_min.help": "기간 안에 접수되어 응답을 받은 담당 티켓의, 접수부터 첫 "
+    "응답까지 걸린 시간의 중앙값(시간)입니다.",
     "team.col_resolution_median_min": "해결 중앙값 (시간)",
-    "team.col_resolution_median_min.help": "기간 내 해결된 담당 티켓의 resolved_at − created_at "
-    "중앙값(시간)입니다.",
+    "team.col_resolution_median_min.help": "기간 안에 해결된 담당 티켓의, 접수부터 해결까지 "
+    "걸린 시간의 중앙값(시간)입니다.",
     "team.col_sla_frt_compliance": "첫 응답 SLA",
     "team.col_sla_frt_compliance.help": "기간 내 생성된 담당 티켓의 첫 응답 충족 / (충족 + "
     "위반)입니다. 아직 목표 시간 안에 있는 티켓은 제외합니다.",
@@ -638,7 +638,7 @@ MESSAGES: dict[str, str] = {
     "team.col_book_arr_cents": "담당 ARR",
     "team.col_book_arr_cents.help": "기간 종료 시점(또는 현재) CSM 담당 계정의 ARR 합계입니다.",
     "team.col_renewals_due": "만기 갱신",
-    "team.col_renewals_due.help": "renewal_date가 기간 내인 담당 계정의 갱신 건수(진행 중 및 "
+    "team.col_renewals_due.help": "기간 안에 만기가 돌아오는 담당 계정의 갱신 건수(진행 중 및 "
     "종결 포함)입니다.",
     "team.col_renewals_due_arr_cents": "만기 갱신 ARR",
     "team.col_renewals_due_arr_cents.help": "해당 갱신의 현재 ARR 합계입니다.",
