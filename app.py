@@ -11,6 +11,7 @@ answer their URL with a refusal).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
@@ -44,7 +45,10 @@ SECTIONS = ("insights", "customers", "work", "admin")
 LANDING = {"csm": "accounts", "exec": "forecast"}
 """Where a role lands (its daily work) when that page is open to it; otherwise the Overview."""
 
-st.set_page_config(page_title=t("app.name"), page_icon=":material/insights:", layout="wide")
+FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
+"""Served by the app itself: a ``:material/…:`` or emoji icon is fetched from a public host."""
+
+st.set_page_config(page_title=t("app.name"), page_icon=str(FAVICON), layout="wide")
 
 with shell.outage_guard():  # the database down or busy: "retrying", then back by itself
     settings = shell.page_setup()
@@ -72,7 +76,9 @@ with shell.outage_guard():  # the database down or busy: "retrying", then back b
         else:  # registered, so its URL answers with a refusal, but never listed in a menu
             hidden = st.Page(shell.refuse, title=title, url_path=page.name, visibility="hidden")
             menu[landing_section].append(hidden)
-    st.navigation(
+    current = st.navigation(
         {t(f"nav.section.{section}"): pages for section, pages in menu.items() if pages},
         position="top",
-    ).run()
+    )
+    st.set_page_config(page_title=t("app.page_title", page=current.title))
+    current.run()

@@ -56,6 +56,28 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One field of an entry: its value before and after (None where it had none)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
+    """What an entry changed, field by field: the fields whose value differs, in the order
+    they were recorded (a created record: every field from None; a deleted one: every field
+    to None)."""
+    before, after = before or {}, after or {}
+    fields = [*before, *(name for name in after if name not in before)]
+    return [
+        Change(name, before.get(name), after.get(name))
+        for name in fields
+        if before.get(name) != after.get(name)
+    ]
+
+
+@dataclass(frozen=True)
 class AuditRow:
     """One audit entry as shown to people."""
 
@@ -67,6 +89,11 @@ class AuditRow:
     entity_id: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+    @property
+    def changes(self) -> list[Change]:
+        """The entry's changes, field by field (see ``changes``)."""
+        return changes(self.before, self.after)
 
 
 AuditPage = Page[AuditRow]

@@ -47,6 +47,19 @@ class FieldError:
     """Values the message names (e.g. ``{"min": 10}``), for translated messages."""
 
 
+def too_long(field: str, value: str, limit: int) -> FieldError | None:
+    """A ``too_long`` error naming the limit and the length, when ``value`` is longer than
+    ``limit`` characters (the form shows both, so a pasted text is never dropped silently)."""
+    if len(value) <= limit:
+        return None
+    return FieldError(
+        field,
+        "too_long",
+        f"use at most {limit} characters (this has {len(value)})",
+        {"max": limit, "length": len(value)},
+    )
+
+
 @dataclass
 class InvalidInput(CockpitError):
     """One or more fields are invalid; every error is collected before raising."""

@@ -1173,3 +1173,8 @@ def import_file(
         if (reason := _busy_reason(exc)) is None:
             raise
         raise ImportBusy(path, reason) from None
+
+
+def file_columns(kind: str) -> list[tuple[str, bool]]:
+    """The columns an import file of ``kind`` may have, in order: ``(header, required)``."""
+    return [(column.name, column.required) for column in _KINDS[kind].columns]

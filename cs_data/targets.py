@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cs_data import audit, domain
 from cs_data.auth import Actor, ensure
 from cs_data.db import read_session, transaction
-from cs_data.errors import FieldError, InvalidInput, NotFound, StaleEdit
+from cs_data.errors import FieldError, InvalidInput, NotFound, StaleEdit, too_long
 from cs_data.kpi import KPIS, KpiFilter, compute_kpis
 from cs_data.kpi.registry import WHOLE_UNITS
 from cs_data.kpi.scope import day_start
@@ -140,15 +140,8 @@ def _validate(
     name = (name or "").strip()
     if not name:
         problems.append(FieldError("name", "required", "enter a name"))
-    elif len(name) > MAX_NAME_LENGTH:
-        problems.append(
-            FieldError(
-                "name",
-                "too_long",
-                f"use at most {MAX_NAME_LENGTH} characters",
-                {"max": MAX_NAME_LENGTH},
-            )
-        )
+    elif (problem := too_long("name", name, MAX_NAME_LENGTH)) is not None:
+        problems.append(problem)
     if kpi not in KPIS:
         problems.append(FieldError("kpi", "unknown_kpi", f"unknown KPI {kpi!r}"))
     number = None

@@ -25,11 +25,14 @@ from sqlalchemy.orm import Session
 from cs_data import audit, domain
 from cs_data.auth import Actor, ensure
 from cs_data.db import read_session, transaction
-from cs_data.errors import CockpitError, FieldError, InvalidInput, NotFound
+from cs_data.errors import CockpitError, FieldError, InvalidInput, NotFound, too_long
 from cs_data.models import LoginFailure, User, utc_now
 
 BCRYPT_ROUNDS = 12
 MIN_PASSWORD_LENGTH = 10
+MAX_USERNAME_LENGTH = 64
+MAX_DISPLAY_NAME_LENGTH = 200
+MAX_EMAIL_LENGTH = 320
 MAX_PASSWORD_BYTES = 72
 """bcrypt ignores everything after 72 bytes, so longer passwords are refused."""
 MIN_CHARACTER_CLASSES = 2
@@ -260,13 +263,17 @@ def create_user(
     display_name = display_name.strip()
     email = (email or "").strip() or None
     problems = []
-    if canonical is None:
+    if (problem := too_long("username", username, MAX_USERNAME_LENGTH)) is not None:
+        problems.append(problem)
+    elif canonical is None:
         problems.append(FieldError("username", "username_format", USERNAME_RULE))
-    if not display_name or len(display_name) > 200:
-        problems.append(
-            FieldError("display_name", "required", "enter a name (up to 200 characters)")
-        )
-    if email is not None and ("@" not in email or len(email) > 320 or " " in email):
+    if not display_name:
+        problems.append(FieldError("display_name", "required", "enter a name"))
+    elif (problem := too_long("display_name", display_name, MAX_DISPLAY_NAME_LENGTH)) is not None:
+        problems.append(problem)
+    if email is not None and (problem := too_long("email", email, MAX_EMAIL_LENGTH)) is not None:
+        problems.append(problem)
+    elif email is not None and ("@" not in email or " " in email):
         problems.append(FieldError("email", "email_format", "not an email address"))
     if (problem := _role_problem(role)) is not None:
         problems.append(problem)

@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from cs_data import audit
 from cs_data.db import get_engine
 from cs_data.errors import CockpitError
 from ui import shell
+from ui.audit_view import action_name, entries_table, entry_detail, record_name
 from ui.errors import show_error
-from ui.i18n import choice_key, format_datetime, t
+from ui.i18n import choice_key, t
 from ui.paging import page_number, pager
+from ui.text import literal
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 30
 PAGE_KEY = "audit_page"
 
 
-def as_text(values: dict[str, Any] | None) -> str:
-    """Before/after values as plain JSON text (shown as text, never as markup)."""
-    if not values:
-        return ""
-    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def pick(label_key: str, options: list[str], key: str) -> str | None:
+def pick(
+    label_key: str, options: list[str], key: str, name: Callable[[str], str] = str
+) -> str | None:
     return st.selectbox(
         t(label_key),
         [None, *options],
-        format_func=lambda value: t("audit.any") if value is None else value,
+        format_func=lambda value: t("audit.any") if value is None else name(value),
         key=choice_key(key),
     )
 
@@ -52,9 +47,11 @@ def filters(choices: audit.AuditChoices) -> audit.AuditFilter:
         with who:
             actor_name = pick("audit.actor", choices.actor_names, "audit_actor")
         with what:
-            action = pick("audit.action", choices.actions, "audit_action")
+            action = pick("audit.action", choices.actions, "audit_action", action_name)
         with kind:
-            entity_type = pick("audit.entity_type", choices.entity_types, "audit_entity")
+            entity_type = pick(
+                "audit.entity_type", choices.entity_types, "audit_entity", record_name
+            )
     days = list(chosen) if isinstance(chosen, tuple | list) else [chosen]
     return audit.AuditFilter(
         start=days[0] if days else None,
@@ -65,25 +62,10 @@ def filters(choices: audit.AuditChoices) -> audit.AuditFilter:
     )
 
 
-def entries_table(page: audit.AuditPage) -> None:
-    frame = pd.DataFrame(
-        {
-            t("audit.col_time"): [format_datetime(r.occurred_at, settings.zone) for r in page.rows],
-            t("audit.col_actor"): [r.actor_name for r in page.rows],
-            t("audit.col_action"): [r.action for r in page.rows],
-            t("audit.col_entity"): [r.entity_type for r in page.rows],
-            t("audit.col_entity_id"): [r.entity_id or "" for r in page.rows],
-            t("audit.col_before"): [as_text(r.before) for r in page.rows],
-            t("audit.col_after"): [as_text(r.after) for r in page.rows],
-        }
-    )
-    st.dataframe(frame, hide_index=True, width="stretch")
-
-
 settings = shell.page_setup()
 actor = shell.require("page.audit")
 st.title(t("audit.title"), anchor=False)
-st.caption(t("audit.intro", zone=settings.time_zone))
+st.caption(t("audit.intro", zone=literal(settings.time_zone)))
 engine = get_engine()
 try:
     where = filters(audit.choices(engine, actor))
@@ -96,5 +78,6 @@ except CockpitError as error:
 if not result.rows:
     st.info(t("audit.empty"), icon=":material/inbox:")
     st.stop()
-entries_table(result)
+entries_table(result, actor, settings.zone)
 pager(result, PAGE_KEY, "audit.count")
+entry_detail(result, settings.zone)

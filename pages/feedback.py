@@ -16,6 +16,7 @@ from ui.filters import filter_bar
 from ui.i18n import choice_key, label, t
 from ui.kpi_cards import kpi_cards, load_changes
 from ui.paging import page_number, pager
+from ui.text import literal
 
 CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 25
@@ -131,7 +132,7 @@ def comment_filters() -> tuple[str, str | None, tuple[int, int]]:
 settings = shell.page_setup()
 actor = shell.require("page.feedback")
 st.title(t("feedback.title"), anchor=False)
-st.caption(t("feedback.intro", zone=settings.time_zone))
+st.caption(t("feedback.intro", zone=literal(settings.time_zone)))
 try:
     chosen = filter_bar(
         "feedback", settings.database_url, show=("period", "segment", "region", "csm")

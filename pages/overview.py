@@ -12,9 +12,10 @@ from cs_data.db import get_engine
 from cs_data.targets import Progress
 from ui import charts, shell
 from ui.errors import show_error
-from ui.i18n import format_count, format_date, format_datetime, format_money, t
+from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
 from ui.targets import load_progress, progress_bars
+from ui.text import literal
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
@@ -77,7 +78,13 @@ def target_section(progress: list[Progress]) -> None:
             progress_bars(progress[:MAX_TARGETS])
         else:
             st.caption(t("overview.targets_empty"))
-        st.page_link("pages/targets.py", label=t("overview.targets_link"), icon=":material/flag:")
+        more = len(progress) - MAX_TARGETS
+        link = (
+            plural("overview.targets_more", more, count=format_count(more))
+            if more > 0
+            else t("overview.targets_link")
+        )
+        st.page_link("pages/targets.py", label=link, icon=":material/flag:")
 
 
 def ticket_trend(daily: pd.DataFrame) -> None:
@@ -111,7 +118,7 @@ st.caption(
     t(
         "overview.as_of",
         time=format_datetime(as_of, settings.zone),
-        zone=settings.time_zone,
+        zone=literal(settings.time_zone),
         start=format_date(summary.recent[0]),
         end=format_date(summary.recent[1]),
     )

@@ -16,6 +16,7 @@ from ui.filters import filter_bar
 from ui.i18n import label, t
 from ui.kpi_cards import kpi_cards, load_changes
 from ui.paging import page_number, pager
+from ui.text import literal
 
 CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 50
@@ -130,7 +131,7 @@ def breached_table(result: support_detail.BreachedPage) -> None:
 settings = shell.page_setup()
 actor = shell.require("page.support")
 st.title(t("support.title"), anchor=False)
-st.caption(t("support.intro", zone=settings.time_zone))
+st.caption(t("support.intro", zone=literal(settings.time_zone)))
 try:
     chosen = filter_bar("support", settings.database_url)
     window = (settings.database_url, chosen.start, chosen.end, chosen.as_of)

@@ -13,7 +13,7 @@ from cs_data.db import get_engine
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
-from ui.forms import form_error, show_notice, submit
+from ui.forms import Caution, form_error, show_notice, submit
 from ui.i18n import format_date, t
 from ui.targets import (
     field_values,
@@ -23,6 +23,7 @@ from ui.targets import (
     target_frame,
     target_table,
 )
+from ui.text import literal
 
 
 def saved(notice: str) -> str:
@@ -30,12 +31,20 @@ def saved(notice: str) -> str:
     return notice
 
 
+def in_view(target: targets.Target, notice: str) -> str:
+    """``notice``; for a target wholly in the past, a warning, and past targets shown."""
+    if target.deadline >= today:
+        return saved(notice)
+    st.session_state.targets_include_past = True
+    return saved(Caution(f"{notice} {t('targets.past_shown')}"))
+
+
 def do_create() -> str:
     acting = shell.current_actor()
     made = targets.create_target(get_engine(), acting, **field_values("new"))
     st.session_state.new_name = ""
     st.session_state.new_value = None
-    return saved(t("targets.created", name=made.name))
+    return in_view(made, t("targets.created", name=literal(made.name)))
 
 
 def do_update() -> str:
@@ -50,7 +59,7 @@ def do_update() -> str:
         raise
     st.session_state.edit_conflict = None
     st.session_state.edit_seen = (changed.id, changed.version)
-    return saved(t("targets.updated", name=changed.name))
+    return in_view(changed, t("targets.updated", name=literal(changed.name)))
 
 
 def do_overwrite() -> str:
@@ -71,7 +80,7 @@ def do_delete(target: targets.Target) -> str:
         raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
     st.session_state.delete_confirm = False
     targets.delete_target(get_engine(), acting, target.id, seen_version=target.version)
-    return saved(t("targets.deleted", name=target.name))
+    return saved(t("targets.deleted", name=literal(target.name)))
 
 
 def show_conflict(theirs: targets.Target) -> None:

@@ -10,8 +10,9 @@ from cs_data.db import get_engine
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
-from ui.forms import form_error, show_notice, submit
-from ui.i18n import choice_key, format_datetime, label, t
+from ui.forms import form_error, length_limit, show_notice, submit
+from ui.i18n import choice_key, format_count, format_datetime, label, t
+from ui.text import literal
 
 CREATE_FIELDS = ("new_username", "new_display_name", "new_email", "new_password", "new_repeat")
 RESET_FIELDS = ("reset_password", "reset_repeat")
@@ -36,11 +37,17 @@ def create_form() -> None:
     form = "create"
     error = form_error(form)
     with st.form("user_create"):
-        st.text_input(t("users.username"), key="new_username", max_chars=64)
+        st.text_input(
+            t("users.username"), key="new_username", help=length_limit(users.MAX_USERNAME_LENGTH)
+        )
         show_field_errors(error, "username")
-        st.text_input(t("users.display_name"), key="new_display_name", max_chars=200)
+        st.text_input(
+            t("users.display_name"),
+            key="new_display_name",
+            help=length_limit(users.MAX_DISPLAY_NAME_LENGTH),
+        )
         show_field_errors(error, "display_name")
-        st.text_input(t("users.email"), key="new_email", max_chars=320)
+        st.text_input(t("users.email"), key="new_email", help=length_limit(users.MAX_EMAIL_LENGTH))
         show_field_errors(error, "email")
         st.selectbox(
             t("users.role"),
@@ -54,7 +61,7 @@ def create_form() -> None:
         show_field_errors(error, "password")
         st.text_input(t("users.repeat"), type="password", key="new_repeat")
         show_field_errors(error, "new_repeat")
-        st.caption(t("users.password_rules", min=users.MIN_PASSWORD_LENGTH))
+        st.caption(t("users.password_rules", min=format_count(users.MIN_PASSWORD_LENGTH)))
         st.form_submit_button(
             t("users.create"),
             type="primary",
@@ -75,7 +82,7 @@ def do_create() -> str:
         role=st.session_state.new_role,
         password=st.session_state.new_password,
     )
-    return t("users.created", username=created.username)
+    return t("users.created", username=literal(created.username))
 
 
 def role_form(names: list[str]) -> None:
@@ -96,7 +103,7 @@ def do_set_role() -> str:
     acting = shell.current_actor()
     name = st.session_state.role_user
     changed = users.set_role(get_engine(), acting, name, role=st.session_state.role_role)
-    return t("users.role_set", username=name, role=role_name(changed.role))
+    return t("users.role_set", username=literal(name), role=literal(role_name(changed.role)))
 
 
 def password_form(names: list[str]) -> None:
@@ -108,7 +115,7 @@ def password_form(names: list[str]) -> None:
         show_field_errors(error, "password")
         st.text_input(t("users.repeat"), type="password", key="reset_repeat")
         show_field_errors(error, "reset_repeat")
-        st.caption(t("users.password_rules", min=users.MIN_PASSWORD_LENGTH))
+        st.caption(t("users.password_rules", min=format_count(users.MIN_PASSWORD_LENGTH)))
         st.form_submit_button(
             t("users.reset"),
             on_click=submit,
@@ -121,7 +128,7 @@ def do_reset() -> str:
     acting = shell.current_actor()
     name = st.session_state.reset_user
     users.reset_password(get_engine(), acting, name, password=st.session_state.reset_password)
-    return t("users.password_changed", username=name)
+    return t("users.password_changed", username=literal(name))
 
 
 def active_form(people: list[users.UserInfo]) -> None:
@@ -157,9 +164,9 @@ def toggle_active() -> str:
     current = next(u for u in users.list_users(engine, acting) if u.username == name)
     if current.is_active:
         users.deactivate(engine, acting, name)
-        return t("users.deactivated", username=name)
+        return t("users.deactivated", username=literal(name))
     users.reactivate(engine, acting, name)
-    return t("users.reactivated", username=name)
+    return t("users.reactivated", username=literal(name))
 
 
 def role_name(role: str) -> str:

@@ -72,3 +72,180 @@ def test_no_two_pages_share_a_cache_by_writing_the_same_cached_function():
             pages_by_source.setdefault((function, source), []).append(name(path))
     shared = {function: where for (function, _), where in pages_by_source.items() if len(where) > 1}
     assert not shared, f"put these in ui/ with what they read as arguments: {shared}"
+
+
+# --- text a user or an import wrote is never Markdown -------------------------------------
+
+TEXT_CHECKED = [p for p in UI_LAYER if name(p) not in {"ui/i18n.py", "ui/text.py"}]
+"""Where messages are built; ui.i18n's formatters and ui.text's escapes are the trusted base."""
+SAFE_CALLS = {
+    "literal",
+    "literal_params",
+    "code",
+    "t",
+    "plural",
+    "format_count",
+    "format_money",
+    "format_percent",
+    "format_number",
+    "format_date",
+    "format_datetime",
+    "format_list",
+    "format_kpi",
+    "format_value",
+}
+"""Calls whose result may go into Markdown: escapes, translations (their own parameters are
+checked in turn) and the formatters of numbers, dates and lists (ui.i18n, KPI values)."""
+TRANSLATING = {"t", "plural"}
+MARKDOWN_ELEMENTS = {"markdown", "caption", "success", "info", "warning", "error", "toast"}
+PLAIN_TEXT_CALLS = {
+    "text",
+    "dataframe",
+    "table",
+    "DataFrame",
+    "Tooltip",
+    "TitleParams",
+    "set_page_config",
+}
+PLAIN_TEXT_KEYWORDS = {
+    "format_func",
+    "subtitle",
+    "period_title",
+    "day_title",
+    "value_title",
+    "category_title",
+    "color_title",
+    "step_title",
+    "x_title",
+    "y_title",
+}
+"""Plain-text places (table cells, select options, chart titles): there escaping would show."""
+
+
+def _called(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
+SCOPES = (ast.Module, ast.FunctionDef, ast.Lambda)
+
+
+def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
+    """What each plain name is assigned in one function (or module), nested ones left out;
+    ``a, b = (f(x) for x in …)`` assigns ``f(x)`` to each."""
+    found: dict[str, list[ast.expr]] = {}
+    nodes = list(ast.iter_child_nodes(scope))
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, SCOPES):
+            continue
+        nodes.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+                elif isinstance(target, ast.Tuple) and isinstance(
+                    node.value, ast.GeneratorExp | ast.ListComp
+                ):
+                    for item in target.elts:
+                        if isinstance(item, ast.Name):
+                            found.setdefault(item.id, []).append(node.value.elt)
+    return found
+
+
+def _is_safe(node: ast.AST, assigned: dict[str, list[ast.expr]]) -> bool:
+    """A constant, an escape, a translation or a formatter; a name only assigned such."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        values = assigned.get(node.id, [])
+        return bool(values) and all(_is_safe(value, {**assigned, node.id: []}) for value in values)
+    if isinstance(node, ast.IfExp):
+        return _is_safe(node.body, assigned) and _is_safe(node.orelse, assigned)
+    if isinstance(node, ast.JoinedStr):
+        return all(
+            isinstance(part, ast.Constant)
+            or part.format_spec is not None
+            or _is_safe(part.value, assigned)
+            for part in node.values
+        )
+    if isinstance(node, ast.DictComp):
+        return _is_safe(node.value, assigned)
+    return _called(node) in SAFE_CALLS
+
+
+def _scope_names(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> dict[str, list[ast.expr]]:
+    """The assignments visible where ``node`` is: its function's, then the module's."""
+    scopes = []
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, SCOPES):
+            scopes.append(node)
+    names: dict[str, list[ast.expr]] = {}
+    for scope in reversed(scopes):
+        names.update(_assignments(scope))
+    return names
+
+
+def _in_plain_text(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    while node in parents:
+        parent = parents[node]
+        if _called(parent) in PLAIN_TEXT_CALLS:
+            return True
+        if isinstance(parent, ast.keyword) and parent.arg in PLAIN_TEXT_KEYWORDS:
+            return True
+        if isinstance(parent, ast.stmt):
+            return False
+        node = parent
+    return False
+
+
+def unescaped_data(path: Path) -> list[str]:
+    """Data put into Markdown as it is: a ``t(...)`` parameter or an f-string part that is not
+    ``literal(...)``, a formatter or a constant, outside plain-text places; or data handed to
+    a Markdown element directly."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        called = _called(node)
+        assigned = (
+            _scope_names(node, parents) if called in {*TRANSLATING, *MARKDOWN_ELEMENTS} else {}
+        )
+        if called in TRANSLATING and not _in_plain_text(node, parents):
+            found += [
+                (node.lineno, f"t({ast.unparse(node.args[0])}, {kw.arg or '**'}=…)")
+                for kw in node.keywords
+                if not _is_safe(kw.value, assigned)
+            ]
+        elif called in MARKDOWN_ELEMENTS and node.args:
+            body = node.args[0]
+            direct = isinstance(body, ast.Attribute | ast.Subscript | ast.JoinedStr | ast.BinOp)
+            if (direct and not _is_safe(body, assigned)) or _called(body) in {"str", "format"}:
+                found.append((node.lineno, ast.unparse(node)))
+    return [f"line {line}: {text}" for line, text in sorted(found)]
+
+
+@pytest.mark.parametrize("path", TEXT_CHECKED, ids=name)
+def test_data_reaches_markdown_only_through_literal_or_a_formatter(path):
+    """Names, target names, subjects … show as typed, never as Markdown (issue 15, item 1)."""
+    assert not unescaped_data(path), "wrap data in ui.text.literal (or a ui.i18n formatter)"
+
+
+def test_the_markdown_check_finds_unescaped_data():
+    source = (
+        "st.markdown(t('k', name=user.name))\n"
+        "st.success(f'Saved {target.name}')\n"
+        "st.caption(row['subject'])\n"
+        "st.text(t('k', name=user.name))\n"
+        "st.markdown(t('k', name=literal(user.name), n=format_count(n), x=f'{share:.1%}'))\n"
+    )
+    path = ROOT / "tests" / "_markdown_check_probe.py"
+    path.write_text(source, encoding="utf-8")
+    try:
+        found = [line.split(":")[0] for line in unescaped_data(path)]
+        assert found == ["line 1", "line 2", "line 3"]
+    finally:
+        path.unlink()

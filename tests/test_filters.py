@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,10 +11,13 @@ from cs_data.kpi import KpiFilter
 from cs_data.kpi.choices import FilterChoices
 from ui.filters import (
     FilterState,
+    carried,
+    checked_range,
     grain_for,
     parse_state,
     preset_window,
     resolve,
+    share,
     state_params,
 )
 
@@ -97,3 +101,45 @@ def test_resolve_gives_window_grain_filter_and_as_of():
     past = resolve(FilterState("custom", date(2025, 1, 1), date(2025, 1, 31)), now)
     assert past.as_of == datetime(2025, 2, 1, tzinfo=UTC)
     assert (past.days, past.grain) == (31, "day")
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ((date(2025, 5, 1), date(2025, 5, 10)), ((date(2025, 5, 1), date(2025, 5, 10)), "")),
+        ((date(2025, 5, 10), date(2025, 5, 1)), ((date(2025, 5, 1), date(2025, 5, 10)), "")),
+        ((date(2025, 5, 1), date(2025, 6, 30)), ((date(2025, 5, 1), TODAY), "clipped")),
+        ((date(2025, 6, 1), date(2025, 6, 30)), (None, "future")),
+        ((date(2025, 5, 1),), (None, "incomplete")),
+        ((date(2025, 5, 1), None), (None, "incomplete")),
+    ],
+)
+def test_a_range_is_taken_clipped_to_today_or_refused_with_a_note(days, expected):
+    assert checked_range(days, TODAY) == expected
+
+
+CARRIED = FilterState(
+    preset="custom", start=date(2025, 3, 1), end=date(2025, 3, 31), segment="smb", csm_id=7
+)
+
+
+def test_a_page_without_filters_in_its_link_opens_with_the_carried_ones():
+    assert carried(FilterState(), {}, CARRIED) == CARRIED
+    assert carried(FilterState(priority="high"), {"priority": "high"}, CARRIED) == replace(
+        CARRIED, priority="high"
+    )
+    assert carried(FilterState(), {}, None) == FilterState()
+
+
+def test_filters_named_in_the_link_win_over_the_carried_ones():
+    linked = FilterState(preset="7d", segment="enterprise")
+    opened = carried(linked, {"period": "7d", "segment": "enterprise"}, CARRIED)
+    assert opened == FilterState(preset="7d", segment="enterprise", csm_id=7)
+
+
+def test_a_page_shares_the_filters_it_shows_and_keeps_the_others():
+    state = FilterState(preset="90d", segment="enterprise", priority="urgent")
+    assert share(CARRIED, state, ("period", "segment")) == replace(
+        CARRIED, preset="90d", start=None, end=None, segment="enterprise"
+    )
+    assert share(None, state, ("period",)) == FilterState(preset="90d")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ui.locale_ko import MESSAGES as KOREAN
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_SOURCES = sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
-TRANSLATING_CALLS = {"t", "label"}
+TRANSLATING_CALLS = {"t", "label", "plural"}
 """Functions whose first argument is a catalog key (``label``: the group before the dot)."""
 
 
@@ -40,12 +41,23 @@ def keys_used(path: Path) -> list[tuple[str, bool]]:
     return found
 
 
-def test_both_catalogs_have_the_same_keys():
-    assert sorted(set(ENGLISH) - set(KOREAN)) == []
+ENGLISH_SINGULARS = {key for key in ENGLISH if key.endswith(".one")}
+"""English plural forms for one thing (``plural``); Korean has no plural, so no such keys."""
+
+
+def test_both_catalogs_have_the_same_keys_but_english_singulars():
+    assert sorted(set(ENGLISH) - ENGLISH_SINGULARS - set(KOREAN)) == []
     assert sorted(set(KOREAN) - set(ENGLISH)) == []
+    assert not {key for key in KOREAN if key.endswith(".one")}
 
 
-@pytest.mark.parametrize("key", sorted(ENGLISH))
+@pytest.mark.parametrize("key", sorted(ENGLISH_SINGULARS))
+def test_a_singular_has_its_plural_with_the_same_placeholders(key):
+    other = key.removesuffix(".one")
+    assert placeholders(ENGLISH[key]) == placeholders(ENGLISH[other])
+
+
+@pytest.mark.parametrize("key", sorted(set(ENGLISH) - ENGLISH_SINGULARS))
 def test_placeholders_match_and_no_text_is_empty(key):
     assert placeholders(ENGLISH[key]) == placeholders(KOREAN[key])
     assert ENGLISH[key].strip() and KOREAN[key].strip()
@@ -145,3 +157,59 @@ def test_numbers_money_and_dates_are_formatted_in_the_session_language(language,
 
     assert not at.exception
     assert [element.value for element in at.text] == expected
+
+
+def _counts_in_a_session() -> None:
+    import streamlit as st
+
+    from ui.i18n import plural
+
+    for number in (0, 1, 2):
+        st.text(plural("audit.count", number, total=number, page=1, pages=1))
+        st.text(plural("count.accounts", number, count=number))
+
+
+KOREAN_COUNTS = [
+    text
+    for n in (0, 1, 2)
+    for text in (
+        KOREAN["audit.count"].format(total=n, page=1, pages=1),
+        KOREAN["count.accounts"].format(count=n),
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "0 entries · page 1 of 1 · newest first",
+                "0 accounts",
+                "1 entry · page 1 of 1 · newest first",
+                "1 account",
+                "2 entries · page 1 of 1 · newest first",
+                "2 accounts",
+            ],
+        ),
+        ("ko", KOREAN_COUNTS),
+    ],
+)
+def test_one_thing_is_named_in_the_singular_where_the_language_has_one(language, expected):
+    at = AppTest.from_function(_counts_in_a_session)
+    at.session_state["language"] = language
+    at.run()
+
+    assert [element.value for element in at.text] == expected
+
+
+@pytest.mark.parametrize("catalog", [ENGLISH, KOREAN], ids=["en", "ko"])
+def test_help_texts_speak_the_users_language_not_column_names(catalog):
+    """`first_response_at − created_at` means nothing to a CS manager (issue 15, item 7)."""
+    named = {
+        key: text
+        for key, text in catalog.items()
+        if key.endswith(".help") and re.search(r"\b[a-z]+_[a-z_]+\b", text)
+    }
+    assert named == {}

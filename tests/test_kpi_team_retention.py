@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from cs_data.config import get_settings
@@ -196,7 +197,7 @@ def test_csm_table_matches_the_kpis(book):
         assert rows.loc[csm, "renewal_rate"] == pytest.approx(kpis["renewal_rate_count"])
 
     medians = team_medians(table, ["accounts", "book_arr_cents", "renewal_rate"])
-    assert medians == {"accounts": 3.5, "book_arr_cents": 2150 * USD, "renewal_rate": 0.75}
+    assert medians == {"accounts": 3, "book_arr_cents": 1600 * USD, "renewal_rate": 0.75}
     assert list(csm_table(engine, *MARCH, filters=KpiFilter(segment="enterprise"))["name"]) == [
         "Ann"
     ]
@@ -285,6 +286,20 @@ def test_agent_table_matches_the_kpis(desk):
     assert team_medians(table, ["sla_frt_compliance"])["sla_frt_compliance"] == pytest.approx(
         7 / 12
     )
+
+
+def test_the_median_row_never_shows_no_renewals_due_with_renewals_due_arr():
+    """Seen on the demo data: half the CSMs had none due, so the usual median was 0.5
+    renewals (shown as 0) next to half the smallest ARR due ($89,361)."""
+    table = pd.DataFrame(
+        {
+            "renewals_due": [0, 0, 0, 0, 1, 1, 1, 2],
+            "renewals_due_arr_cents": [0, 0, 0, 0, 17_872_200, 59_179_100, 48_353_300, 30_703_500],
+            "renewal_rate": [None, None, 0.5, 1.0, 1.0, 1.0, 0.0, 1.0],
+        }
+    )
+    medians = team_medians(table, list(table.columns))
+    assert medians == {"renewals_due": 0, "renewals_due_arr_cents": 0, "renewal_rate": 1.0}
 
 
 def test_tables_without_data(engine):

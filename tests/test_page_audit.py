@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -31,8 +32,22 @@ def manager_app(shared_mode) -> AppTest:
         session.add_all(
             [
                 entry(1, entity_id="bob", before={"role": "csm"}, after={"role": "exec"}),
+                entry(
+                    1,
+                    action="target.update",
+                    entity_type="kpi_target",
+                    entity_id="7",
+                    before={"name": "CSAT", "target_value": 0.8, "deadline": "2026-12-31"},
+                    after={"name": "CSAT", "target_value": 0.9, "deadline": "2027-01-31"},
+                ),
                 entry(2, actor_name="max", action="renewal.move", entity_type="renewal"),
                 entry(3, after={"note": "<script>alert(1)</script>"}),
+                entry(
+                    4,
+                    action="demo_generate",
+                    entity_type="database",
+                    after={"scale": "S", "counts": {"accounts": 1, "tickets": 20}},
+                ),
                 entry(90, action="old.thing"),
                 *(entry(5, action="bulk", entity_id=str(n)) for n in range(60)),
             ]
@@ -48,20 +63,58 @@ def table(at: AppTest):
     return at.dataframe[0].value
 
 
-def test_newest_first_with_before_and_after_as_plain_text(manager_app):
+def test_newest_first_each_change_as_field_before_and_after(manager_app):
     rows = table(manager_app)
     assert manager_app.title[0].value == "Audit log"
     assert len(rows) == 50, "one page of 50"
-    assert list(rows["Action"])[:3] == ["user.create", "user.create", "user.set_role"]
-    assert list(rows["Record"])[:3] == ["max", "ann", "bob"], "newest first"
-    third = rows.iloc[2]
-    assert (third["Who"], third["Before"], third["After"]) == (
+    assert list(rows["action"])[:2] == ["User created", "User created"]
+    by_record = rows.set_index("entity_id")
+    assert (by_record.loc["bob", "actor"], by_record.loc["bob", "action"]) == (
         "ann",
-        '{"role": "csm"}',
-        '{"role": "exec"}',
+        "Role changed",
     )
+    assert by_record.loc["bob", "entity"] == "User"
+    assert by_record.loc["bob", "changes"] == "Role: CSM → Executive"
+    assert by_record.loc["7", "changes"] == (
+        "Goal: 0.8 → 0.9; Deadline: Dec 31, 2026 → Jan 31, 2027"
+    ), "unchanged fields left out"
+    assert by_record.loc["7", "entity"] == "KPI target"
+    seeded = rows[rows["action"] == "Demo data generated"]
+    assert list(seeded["changes"]) == ["Scale: — → S; Records: — → 1 account, 20 tickets"]
+    assert by_record.loc["7", "link"] == "targets?lang=en"
+    assert pd.isna(by_record.loc["bob", "link"]), "managers cannot open the Users page"
+    assert by_record.loc["max", "changes"] == (
+        "Username: — → max; Display name: — → Max; Role: — → Manager; Active: — → yes; "
+        "Password: — → set"
+    ), "a created record: every field it was given"
     captions = [c.value for c in manager_app.caption]
-    assert any(c.startswith("65 entries · page 1 of 2") for c in captions), captions
+    assert any(c.startswith("67 entries · page 1 of 2") for c in captions), captions
+
+
+def test_one_entry_in_detail_with_its_raw_values(manager_app):
+    at = manager_app
+    bob = next(row for row in table(at).itertuples() if row.entity_id == "bob")
+    detail = at.selectbox(key="audit_detail")
+    entry_id = next(option for option in detail.options if option.endswith("Role changed"))
+    detail.select(entry_id).run()
+
+    assert not at.exception
+    assert bob.changes == "Role: CSM → Executive"
+    fields = at.dataframe[1].value
+    assert fields.to_dict("records") == [{"Field": "Role", "Before": "CSM", "After": "Executive"}]
+    assert [element.value for element in at.json] == ['{"role": "csm"}', '{"role": "exec"}']
+
+
+def test_actions_records_and_fields_read_in_korean(manager_app):
+    at = manager_app
+    at.session_state["language"] = "ko"
+    at.run()
+
+    rows = table(at).set_index("entity_id")
+    assert rows.loc["bob", "action"] == "역할 변경"
+    assert rows.loc["bob", "entity"] == "사용자"
+    assert rows.loc["bob", "changes"] == "역할: CSM → 임원"
+    assert rows.loc["7", "link"] == "targets?lang=ko"
 
 
 def test_filters_narrow_the_entries_in_sql(manager_app):
@@ -69,12 +122,12 @@ def test_filters_narrow_the_entries_in_sql(manager_app):
     at.selectbox(key="audit_actor").select("max").run()
 
     rows = table(at)
-    assert list(rows["Action"]) == ["renewal.move"]
+    assert list(rows["action"]) == ["renewal.move"], "an action without a name shows its code"
 
     at.selectbox(key="audit_actor").select(None)
     at.selectbox(key="audit_entity").select("user").run()
-    assert "renewal.move" not in set(table(at)["Action"])
-    assert "old.thing" not in set(table(at)["Action"]), "older than the default 30 days"
+    assert "renewal.move" not in set(table(at)["action"])
+    assert "old.thing" not in set(table(at)["action"]), "older than the default 30 days"
 
     at.selectbox(key="audit_action").select("old.thing").run()
     assert [i.value for i in at.info] == ["No entries match these filters."]
@@ -84,14 +137,25 @@ def test_the_second_page(manager_app):
     at = manager_app
     at.number_input(key="audit_page").set_value(2).run()
 
-    assert len(table(at)) == 15
+    assert len(table(at)) == 17
     assert any("page 2 of 2" in c.value for c in at.caption)
 
 
 def test_markup_in_values_is_shown_as_text(manager_app):
     at = manager_app
     at.selectbox(key="audit_action").select("user.set_role").run()
-    assert '{"note": "<script>alert(1)</script>"}' in list(table(at)["After"])
+    assert "note: — → <script>alert(1)</script>" in list(table(at)["changes"])
+
+
+def test_changes_are_the_fields_that_differ_in_recorded_order():
+    change = audit.Change
+    assert audit.changes({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == [
+        change("b", 2, 3),
+        change("c", None, 4),
+    ]
+    assert audit.changes(None, {"x": 1, "y": None}) == [change("x", None, 1)]
+    assert audit.changes({"x": 1}, None) == [change("x", 1, None)]
+    assert audit.changes(None, None) == []
 
 
 def test_list_entries_pages_and_filters_by_day(engine):

@@ -165,6 +165,34 @@ def test_active_targets_show_their_progress(app):
     assert "Happy customers" in [text.value for text in app.text]
 
 
+@pytest.mark.parametrize(
+    ("active", "link"), [(6, "All targets"), (7, "1 more target"), (9, "3 more targets")]
+)
+def test_targets_beyond_the_first_six_are_counted_in_the_link(app, active, link):
+    schema.upgrade(get_engine())
+    add_rows(datetime.now(UTC))
+    today = datetime.now(UTC).date()
+    for number in range(active):
+        targets.create_target(
+            get_engine(),
+            operator(),
+            kpi="csat",
+            name=f"Target {number}",
+            target_value=0.8,
+            direction="at_least",
+            segment=None,
+            start_date=today - timedelta(days=7),
+            deadline=today + timedelta(days=7),
+        )
+
+    app.run()
+
+    assert not app.exception
+    assert len(app.get("progress")) == 6
+    (page_link,) = app.get("page_link")
+    assert page_link.proto.label.startswith(link)
+
+
 def test_korean_from_the_link(app):
     schema.upgrade(get_engine())
     add_rows(datetime.now(UTC))
@@ -218,6 +246,7 @@ def test_an_empty_embedded_database_is_seeded_with_demo_data_and_says_so(embedde
     accounts = demo.SCALES["S"].accounts
     assert at.status[0].label.startswith(f"Demo data loaded: {accounts:,} accounts")
     assert at.status[0].label.endswith("(scale S)")
+    assert not at.toast, "a toast would cover the login form"
     assert "Demo data" in sidebar_text(at)
     assert metrics(at)["Accounts"] == f"{accounts:,}"
 

@@ -79,7 +79,7 @@ def test_cards_and_churned_accounts(shared_mode):
     assert list(rows["Starting ARR"]) == [500.0], "dollars, a number column: it sorts"
     assert list(rows["Segment"]) == ["Enterprise"]
     assert rows["CSM"].isna().all() and at.dataframe[0].proto.placeholder == "—"
-    assert any("1 accounts · page 1 of 1" in c.value for c in at.caption)
+    assert any("1 account · page 1 of 1" in c.value for c in at.caption)
     assert any("Expansion: Σ increase" in c.value for c in at.caption)
 
 

@@ -17,6 +17,14 @@ from cs_data.models import Account, Ticket
 from tests.apptest import add_user, log_in, new_app
 from ui.locale_ko import MESSAGES as KOREAN
 
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def format_day(day) -> str:
+    """A day as the English pages show it (``Mar 1, 2025``)."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
 PAGE = "pages/support.py"
 
 
@@ -133,6 +141,74 @@ def test_a_half_entered_custom_range_keeps_the_last_range(shared_mode):
         "Pick both the first and the last day; the last complete range is shown until then."
     ]
     assert metrics(at)["Tickets created"].value == "3", "the 30-day range still shows"
+
+
+def test_a_range_ending_after_today_is_shown_up_to_today_and_says_so(shared_mode):
+    add_tickets(datetime.now(UTC))
+    at = open_page()
+    at.button_group(key="support_period").set_value("custom").run()
+    today = datetime.now(UTC).date()
+    at.date_input(key="support_range").set_value(
+        (today - timedelta(days=9), today + timedelta(days=5))
+    ).run()
+
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        f"The range ended after today: it is shown up to today, {format_day(today)}."
+    ]
+    window = f"{format_day(today - timedelta(days=9))} – {format_day(today)} (10 days"
+    assert any(c.value.startswith(window) for c in at.caption), [c.value for c in at.caption]
+    assert at.query_params["to"] == today.isoformat()
+
+
+def test_a_range_after_today_keeps_the_last_range_and_says_why(shared_mode):
+    add_tickets(datetime.now(UTC))
+    at = open_page()
+    at.button_group(key="support_period").set_value("custom").run()
+    today = datetime.now(UTC).date()
+    at.date_input(key="support_range").set_value(
+        (today + timedelta(days=1), today + timedelta(days=5))
+    ).run()
+
+    assert next(e.value for e in at.error).startswith("The range starts after today")
+    assert metrics(at)["Tickets created"].value == "3", "the 30-day range still shows"
+
+
+def test_the_filters_follow_the_user_to_another_page_and_back(shared_mode):
+    add_tickets(datetime.now(UTC))
+    at = open_page()
+    at.button_group(key="support_period").set_value("7d")
+    at.selectbox(key="support_segment").select("smb")
+    at.selectbox(key="support_priority").select("urgent").run()
+
+    at.switch_page("pages/retention.py").run()
+
+    assert not at.exception
+    assert at.button_group(key="retention_period").value == "7d"
+    assert at.selectbox(key="retention_segment").value == "smb"
+    assert (at.query_params["period"], at.query_params["segment"]) == ("7d", "smb")
+    assert "priority" not in at.query_params, "Retention has no priority filter"
+
+    at.selectbox(key="retention_segment").select(None).run()
+    at.switch_page(PAGE).run()
+    assert at.selectbox(key="support_segment").value is None, "changed on Retention"
+    assert at.selectbox(key="support_priority").value == "urgent"
+
+
+def test_reset_filters_goes_back_to_the_defaults_here_and_on_other_pages(shared_mode):
+    add_tickets(datetime.now(UTC))
+    at = open_page()
+    at.button_group(key="support_period").set_value("7d")
+    at.selectbox(key="support_segment").select("smb").run()
+
+    at.button(key="support_reset").click().run()
+
+    assert not at.exception
+    assert at.button_group(key="support_period").value == "30d"
+    assert at.selectbox(key="support_segment").value is None
+    assert not {"period", "segment"} & set(at.query_params)
+    at.switch_page("pages/retention.py").run()
+    assert at.selectbox(key="retention_segment").value is None
 
 
 def test_without_data_an_empty_state(shared_mode):

@@ -12,6 +12,7 @@ from cs_data.auth import operator
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, SurveyResponse
 from tests.apptest import add_user, log_in, new_app
+from ui.text import literal
 
 TARGETS_PAGE = "pages/targets.py"
 
@@ -95,10 +96,24 @@ def test_a_manager_creates_a_target_in_percent(shared_mode):
     button(at, "Create target").click().run()
 
     assert not at.exception
-    assert "Target “First response SLA 95%” created." in [s.value for s in at.success]
+    notice = f"Target “{literal('First response SLA 95%')}” created."
+    assert notice in [s.value for s in at.success]
     (made,) = targets.list_targets(get_engine())
     assert (made.kpi, made.target_value, made.direction) == ("sla_frt_compliance", 0.95, "at_least")
     assert at.dataframe[0].value.iloc[0]["Goal"] == "≥ 95.0%"
+
+
+def test_a_pasted_over_long_name_is_kept_and_named_with_limit_and_length(shared_mode):
+    at = open_page("max", "manager")
+    assert at.text_input(key="new_name").help == "At most 200 characters."
+    at.text_input(key="new_name").input("x" * 5000)
+    at.number_input(key="new_value").set_value(80.0)
+    button(at, "Create target").click().run()
+
+    assert not at.exception
+    assert errors(at) == ["Use at most 200 characters; this has 5,000."]
+    assert at.text_input(key="new_name").value == "x" * 5000
+    assert targets.list_targets(get_engine()) == []
 
 
 def test_errors_show_next_to_their_fields_and_keep_the_input(shared_mode):
@@ -115,6 +130,25 @@ def test_errors_show_next_to_their_fields_and_keep_the_input(shared_mode):
     ]
     assert at.text_input(key="new_name").value == "Too much"
     assert targets.list_targets(get_engine(), include_past=True) == []
+
+
+def test_a_target_wholly_in_the_past_is_saved_with_a_warning_and_stays_in_view(shared_mode):
+    at = open_page("max", "manager")
+    today = datetime.now(UTC).date()
+    at.text_input(key="new_name").input("Last quarter")
+    at.number_input(key="new_value").set_value(80.0)
+    at.date_input(key="new_start").set_value(today - timedelta(days=90))
+    at.date_input(key="new_deadline").set_value(today - timedelta(days=1))
+    button(at, "Create target").click().run()
+
+    assert not at.exception
+    assert not at.success
+    assert [w.value for w in at.warning] == [
+        "Target “Last quarter” created. Its deadline has passed, so it is not among the active "
+        "targets: the list now includes past targets."
+    ]
+    assert at.toggle(key="targets_include_past").value is True
+    assert list(at.dataframe[0].value["Target"]) == ["Last quarter"]
 
 
 def test_a_stale_edit_shows_their_version_and_keeps_mine(shared_mode):

@@ -74,6 +74,21 @@ def test_errors_show_next_to_their_fields_and_the_typing_stays(admin_app):
     assert not at.success
 
 
+def test_over_long_input_is_kept_and_named_with_limit_and_length(admin_app):
+    at = admin_app
+    assert at.text_input(key="new_display_name").help == "At most 200 characters."
+    at.text_input(key="new_username").input("eve")
+    at.text_input(key="new_display_name").input("E" * 5000)
+    at.text_input(key="new_password").input("Eve-pass-1234")
+    at.text_input(key="new_repeat").input("Eve-pass-1234")
+
+    submit(at, "user_create", "Create user")
+
+    assert errors(at) == ["Use at most 200 characters; this has 5,000."]
+    assert at.text_input(key="new_display_name").value == "E" * 5000
+    assert not at.success
+
+
 def test_different_passwords_are_caught_before_saving(admin_app):
     at = admin_app
     at.text_input(key="new_username").input("dan")

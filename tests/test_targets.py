@@ -110,6 +110,8 @@ def test_names_and_dates_are_checked(engine):
         "start_date": "date_required",
         "deadline": "date_required",
     }
+    (name_error,) = [e for e in caught.value.errors if e.field == "name"]
+    assert name_error.params == {"max": 200, "length": 201}
 
 
 def test_a_direction_against_the_kpi_is_allowed_and_flagged(engine):

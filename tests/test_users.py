@@ -115,6 +115,26 @@ def test_create_user_lists_every_bad_field_and_writes_nothing(engine):
     assert len(audit_rows(engine)) == 1
 
 
+def test_over_long_fields_name_their_limit_and_length(engine):
+    with pytest.raises(InvalidInput) as raised:
+        users.create_user(
+            engine,
+            operator(),
+            username="u" * 65,
+            display_name="D" * 5000,
+            email="e" * 320 + "@example.com",
+            role="viewer",
+            password="Long-enough-1",
+        )
+    assert {
+        (e.field, e.code, e.params["max"], e.params["length"]) for e in raised.value.errors
+    } == {
+        ("username", "too_long", 64, 65),
+        ("display_name", "too_long", 200, 5000),
+        ("email", "too_long", 320, 332),
+    }
+
+
 def test_usernames_are_lower_case_and_simple(engine):
     with pytest.raises(InvalidInput) as raised:
         add(engine, "a b")

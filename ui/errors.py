@@ -15,6 +15,7 @@ from cs_data.errors import (
     StaleEdit,
 )
 from ui.i18n import has_key, t
+from ui.text import literal, literal_params
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ def field_messages(error: InvalidInput | None, field: str) -> list[str]:
     if error is None:
         return []
     return [
-        t(f"error.code.{e.code}", **e.params) if has_key(f"error.code.{e.code}") else e.message
+        t(f"error.code.{e.code}", **literal_params(e.params))
+        if has_key(f"error.code.{e.code}")
+        else literal(e.message)
         for e in error.errors
         if e.field == field
     ]

@@ -2,8 +2,13 @@
 channel, mirrored in the page's query parameters so a link reproduces the view.
 
 The parsing and validation of query parameters are pure functions (``parse_state``,
-``state_params``); a bad or unknown value falls back to its default. Other query parameters
-(the language's ``lang``) are left alone.
+``state_params``, ``carried``, ``checked_range``); a bad or unknown value falls back to its
+default. Other query parameters (the language's ``lang``) are left alone.
+
+The filters follow the user from page to page within a session: each bar keeps them in one
+session entry (``SHARED_KEY``), and a page opened without them in its link starts from there
+(each page applies the ones it shows). A link that names a filter wins; "Reset filters" goes
+back to the defaults.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from cs_data import kpi
 from cs_data.db import get_engine
 from cs_data.domain import TICKET_PRIORITIES
 from cs_data.kpi.choices import FilterChoices, filter_choices
-from ui.i18n import choice_key, format_date, label, t
+from ui.i18n import choice_key, format_count, format_date, label, t
 
 PRESETS = ("7d", "30d", "90d", "qtd", "custom")
 PRESET_DAYS = {"7d": 7, "30d": 30, "90d": 90}
@@ -28,6 +33,8 @@ FIELDS = ("period", "segment", "region", "csm", "priority", "channel")
 PARAM_NAMES = ("period", "from", "to", "segment", "region", "csm", "priority", "channel")
 """The query parameters the bar owns."""
 CHOICES_TTL_SECONDS = 300
+SHARED_KEY = "_shared_filters"
+"""This session's carried filters (a ``FilterState``)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,51 @@ def parse_state(params: Mapping[str, str], today: date, choices: FilterChoices) 
     )
 
 
+def carried(
+    linked: FilterState, params: Mapping[str, str], shared: FilterState | None
+) -> FilterState:
+    """The state a page opens with: what its link names, and for each filter the link does
+    not name, the value last set (on this page or another)."""
+    if shared is None:
+        return linked
+    changes: dict[str, object] = {}
+    if not {"period", "from", "to"} & set(params):
+        changes |= {"preset": shared.preset, "start": shared.start, "end": shared.end}
+    for name in FIELDS[1:]:
+        field = "csm_id" if name == "csm" else name
+        if name not in params:
+            changes[field] = getattr(shared, field)
+    return replace(linked, **changes)
+
+
+def share(shared: FilterState | None, state: FilterState, show: Sequence[str]) -> FilterState:
+    """The carried filters after a page's run: the ones it shows, as it holds them; the others
+    as they were."""
+    changes: dict[str, object] = {}
+    if "period" in show:
+        changes |= {"preset": state.preset, "start": state.start, "end": state.end}
+    for name in FIELDS[1:]:
+        if name in show:
+            field = "csm_id" if name == "csm" else name
+            changes[field] = getattr(state, field)
+    return replace(shared or FilterState(), **changes)
+
+
+def checked_range(days: Sequence[date | None], today: date) -> tuple[tuple[date, date] | None, str]:
+    """A range from the date field: ``(range, note)`` with note ``""`` (as chosen),
+    ``"clipped"`` (it ended after today: it ends today), ``"incomplete"`` (one day picked so
+    far) or ``"future"`` (it starts after today); the range is None for the last two."""
+    picked = sorted(day for day in days if day is not None)
+    if len(picked) < 2:
+        return None, "incomplete"
+    start, end = picked[0], picked[-1]
+    if start > today:
+        return None, "future"
+    if end > today:
+        return (start, today), "clipped"
+    return (start, end), ""
+
+
 def state_params(state: FilterState, show: Sequence[str] = FIELDS) -> dict[str, str]:
     """The query parameters of a state (only what differs from the defaults and is shown)."""
     params: dict[str, str] = {}
@@ -187,7 +239,10 @@ def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> 
     choices = load_choices(database_key)
     keys = {name: f"{key}_{name}" for name in (*FIELDS, "range")}
     if keys["period"] not in st.session_state:
-        initial = parse_state(st.query_params.to_dict(), today, choices)
+        params = st.query_params.to_dict()
+        initial = carried(
+            parse_state(params, today, choices), params, st.session_state.get(SHARED_KEY)
+        )
         st.session_state[keys["period"]] = initial.preset
         st.session_state[keys["range"]] = preset_window(initial.preset, today)
         if initial.preset == "custom":
@@ -198,6 +253,13 @@ def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> 
     last_range = f"{key}_last_range"
     state = FilterState()
     with st.container(border=True):
+        st.button(
+            t("filters.reset"),
+            key=f"{key}_reset",
+            icon=":material/filter_alt_off:",
+            on_click=_reset,
+            args=(keys, last_range, today),
+        )
         if "period" in show:
             state = replace(state, **_period(keys, last_range, today))
         shown = [name for name in FIELDS[1:] if name in show]
@@ -221,6 +283,7 @@ def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> 
             for name in FIELDS[1:]
         },
     )
+    st.session_state[SHARED_KEY] = share(st.session_state.get(SHARED_KEY), state, show)
     _sync_params(state_params(state, show))
     filters = resolve(state, now, show)
     st.caption(
@@ -228,11 +291,22 @@ def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> 
             "filters.window",
             start=format_date(filters.start),
             end=format_date(filters.end),
-            days=filters.days,
+            days=format_count(filters.days),
             grain=t(f"filters.grain.{filters.grain}"),
         )
     )
     return filters
+
+
+def _reset(keys: Mapping[str, str], last_range: str, today: date) -> None:
+    """Every filter of the bar, and the carried ones, back to the defaults (a button's
+    callback: it runs before the widgets are drawn again)."""
+    st.session_state.pop(SHARED_KEY, None)
+    st.session_state.pop(last_range, None)
+    st.session_state[keys["period"]] = DEFAULT_PRESET
+    st.session_state[keys["range"]] = preset_window(DEFAULT_PRESET, today)
+    for name in FIELDS[1:]:
+        st.session_state[keys[name]] = None
 
 
 def _period(keys: Mapping[str, str], last_range: str, today: date) -> dict[str, object]:
@@ -252,11 +326,14 @@ def _period(keys: Mapping[str, str], last_range: str, today: date) -> dict[str, 
         st.session_state[keys["range"]] = st.session_state.get(
             last_range, preset_window(DEFAULT_PRESET, today)
         )
-    chosen = right.date_input(t("filters.range"), max_value=today, key=keys["range"])
+    # no max_value: the browser would only outline a later day in red and keep the old range
+    chosen = right.date_input(t("filters.range"), key=keys["range"])
     days = list(chosen) if isinstance(chosen, tuple | list) else [chosen]
-    if len(days) == 2 and all(days):
-        st.session_state[last_range] = tuple(days)
-    else:
-        right.error(t("filters.range_incomplete"), icon=":material/date_range:")
+    checked, note = checked_range(days, today)
+    if checked is not None:
+        st.session_state[last_range] = checked
+    if note:
+        message = t(f"filters.range_{note}", today=format_date(today))
+        (right.warning if note == "clipped" else right.error)(message, icon=":material/date_range:")
     start, end = st.session_state.get(last_range, preset_window(DEFAULT_PRESET, today))
     return {"preset": "custom", "start": start, "end": end}

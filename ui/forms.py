@@ -20,6 +20,7 @@ from cs_data.db import database_problem
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error
+from ui.i18n import format_count, t
 
 _ERRORS = "_form_errors"
 _NOTICE = "_form_notice"
@@ -71,7 +72,20 @@ def form_error(form: str) -> InvalidInput | None:
     return error
 
 
+def length_limit(limit: int) -> str:
+    """The help text of a field with a length limit. The limit is checked on save, not by the
+    field's ``max_chars``: Streamlit drops a longer paste as a whole and leaves the field empty."""
+    return t("form.length_limit", max=format_count(limit))
+
+
+class Caution(str):
+    """A notice of a save that went through but needs the user's attention (a warning)."""
+
+
 def show_notice() -> None:
-    """The success notice of the last submit, once."""
-    if notice := st.session_state.pop(_NOTICE, None):
+    """The notice of the last submit, once: a success, or a warning for a ``Caution``."""
+    notice = st.session_state.pop(_NOTICE, None)
+    if isinstance(notice, Caution):
+        st.warning(notice, icon=":material/warning:")
+    elif notice:
         st.success(notice, icon=":material/check_circle:")

@@ -8,7 +8,7 @@ formatted here too, so every page shows them the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -99,6 +99,21 @@ def t(key: str, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+PLURAL_CATEGORY: Mapping[str, Callable[[int], str]] = {
+    "en": lambda number: "one" if number == 1 else "other",
+    "ko": lambda number: "other",
+}
+"""Each language's plural category of a whole number (CLDR: English one/other, Korean other)."""
+
+
+def plural(key: str, number: int, /, **params: object) -> str:
+    """``t`` for a text about ``number`` things: ``key.one`` for one thing in English
+    ("1 entry"), ``key`` (the "other" form) otherwise and in Korean, which has no plural."""
+    language = current_language()
+    form = f"{key}.{PLURAL_CATEGORY[language](number)}"
+    return t(form if form.endswith(".one") and form in CATALOGS[language] else key, **params)
+
+
 def label(group: str, value: str) -> str:
     """A domain value (a stage, a phase, a segment …) as text: ``group.value``, else the value."""
     key = f"{group}.{value}"
@@ -152,6 +167,11 @@ def format_number(value: float | None, *, digits: int = 1, signed: bool = False)
         return t("fmt.none")
     sign = "+" if signed else ""
     return f"{value:{sign},.{digits}f}"
+
+
+def format_list(items: Iterable[str]) -> str:
+    """Texts already fit to show, joined with the language's list separator (``a, b, c``)."""
+    return t("list.separator").join(items)
 
 
 def format_date(day: date) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     # the app shell
     "app.name": "CS Cockpit",
+    "app.page_title": "{page} · CS Cockpit",
     "nav.section.insights": "Insights",
     "nav.section.customers": "Customers",
     "nav.section.work": "Work",
@@ -35,13 +36,21 @@ MESSAGES: dict[str, str] = {
     "phase.tickets": "Tickets",
     "phase.surveys": "Survey responses",
     "count.accounts": "{count} accounts",
+    "count.accounts.one": "{count} account",
     "count.contacts": "{count} contacts",
+    "count.contacts.one": "{count} contact",
     "count.users": "{count} users",
+    "count.users.one": "{count} user",
     "count.subscriptions": "{count} subscriptions",
+    "count.subscriptions.one": "{count} subscription",
     "count.tickets": "{count} tickets",
+    "count.tickets.one": "{count} ticket",
     "count.survey_responses": "{count} survey responses",
+    "count.survey_responses.one": "{count} survey response",
     "count.renewals": "{count} renewals",
+    "count.renewals.one": "{count} renewal",
     "count.interactions": "{count} interactions",
+    "count.interactions.one": "{count} interaction",
     "count.other": "{count} {name}",
     "list.separator": ", ",
     # errors
@@ -113,6 +122,8 @@ MESSAGES: dict[str, str] = {
     "overview.targets": "Targets",
     "overview.targets_empty": "No active targets. Managers set them on the Targets page.",
     "overview.targets_link": "All targets",
+    "overview.targets_more": "{count} more targets: see all on the Targets page",
+    "overview.targets_more.one": "{count} more target: see all on the Targets page",
     # login, roles, audit log and user administration
     "nav.audit": "Audit",
     "nav.users": "Users",
@@ -128,25 +139,26 @@ MESSAGES: dict[str, str] = {
     "login.submit": "Log in",
     "login.logout": "Log out",
     "login.failed": "Username or password is incorrect.",
+    "login.empty": "Enter your username and your password.",
     "login.locked": "Too many failed logins for this user. Try again in {minutes} minute(s), or "
     "ask an admin to reset the password.",
     "login.session_ended": "Your session has ended: the account is deactivated or no longer "
     "exists. Reload the page to log in again, or ask an admin.",
     "login.demo_title": "**Demo mode** — sample data only",
-    "login.demo_body": "Log in as one of these demo users with the password `{password}`:",
+    "login.demo_body": "Log in as one of these demo users with the password {password}:",
     "login.demo_username": "Username",
     "login.demo_role": "Role",
     "login.refused_title": "CS Cockpit cannot start yet",
     "login.refused_intro": "This is a shared (non-demo) deployment and its login is not safely "
     "configured. Fix the following, then restart the app:",
     "login.problem.cookie_key_missing": "- **{setting}** is not set. Set the environment "
-    "variable `{env}` (or `{setting}` in the `[cockpit]` table of `.streamlit/secrets.toml`) "
-    "to a long random secret, for example the output of `{command}`.",
+    "variable {env} (or {setting} in the `[cockpit]` table of `.streamlit/secrets.toml`) "
+    "to a long random secret, for example the output of {command}.",
     "login.problem.cookie_key_short": "- **{setting}** is too short: use at least {min_bytes} "
-    "bytes of random text in `{env}`, for example the output of `{command}`.",
+    "bytes of random text in {env}, for example the output of {command}.",
     "login.problem.cookie_key_example": "- **{setting}** is still the example value from "
-    "`.streamlit/secrets.toml.example`. Put your own secret in `{env}`, for example the output "
-    "of `{command}`.",
+    "`.streamlit/secrets.toml.example`. Put your own secret in {env}, for example the output "
+    "of {command}.",
     "login.problem.demo_users": "- Demo users with the published demo password can log in: "
     "{users}. Create your own admin (`cs-data user add NAME --role admin`), then deactivate "
     "them (`cs-data user deactivate NAME`); or set `{env}=true` for a trial.",
@@ -161,6 +173,7 @@ MESSAGES: dict[str, str] = {
     "audit.entity_type": "Record type",
     "audit.any": "(any)",
     "audit.count": "{total} entries · page {page} of {pages} · newest first",
+    "audit.count.one": "{total} entry · page {page} of {pages} · newest first",
     "audit.empty": "No entries match these filters.",
     "audit.col_time": "When",
     "audit.col_actor": "Who",
@@ -169,6 +182,61 @@ MESSAGES: dict[str, str] = {
     "audit.col_entity_id": "Record",
     "audit.col_before": "Before",
     "audit.col_after": "After",
+    "audit.col_changes": "Changes",
+    "audit.col_link": "Page",
+    "audit.open_record": "Open",
+    "audit.col_field": "Field",
+    "audit.detail": "Details of one entry",
+    "audit.detail_none": "(choose an entry of this page)",
+    "audit.raw": "Raw values as recorded (JSON)",
+    "audit.yes": "yes",
+    "audit.no": "no",
+    "audit.password.set": "set",
+    "audit.password.none": "none",
+    "audit.password.changed": "changed",
+    "audit.action.target.create": "Target created",
+    "audit.action.target.update": "Target changed",
+    "audit.action.target.delete": "Target deleted",
+    "audit.action.user.create": "User created",
+    "audit.action.user.set_role": "Role changed",
+    "audit.action.user.reset_password": "Password reset",
+    "audit.action.user.deactivate": "User deactivated",
+    "audit.action.user.reactivate": "User reactivated",
+    "audit.action.login.locked_out": "Locked out after failed logins",
+    "audit.action.demo_generate": "Demo data generated",
+    "audit.action.import": "File imported",
+    "audit.record.kpi_target": "KPI target",
+    "audit.record.user": "User",
+    "audit.record.database": "Database",
+    "audit.record.accounts": "Accounts file",
+    "audit.record.subscriptions": "Subscriptions file",
+    "audit.record.tickets": "Tickets file",
+    "audit.record.surveys": "Surveys file",
+    "audit.record.renewals": "Renewals file",
+    "audit.field.kpi": "KPI",
+    "audit.field.name": "Name",
+    "audit.field.target_value": "Goal",
+    "audit.field.direction": "Met when the KPI is",
+    "audit.field.segment": "Segment",
+    "audit.field.start_date": "Start date",
+    "audit.field.deadline": "Deadline",
+    "audit.field.username": "Username",
+    "audit.field.display_name": "Display name",
+    "audit.field.email": "Email",
+    "audit.field.role": "Role",
+    "audit.field.is_active": "Active",
+    "audit.field.password": "Password",
+    "audit.field.scale": "Scale",
+    "audit.field.seed": "Seed",
+    "audit.field.today": "Last day of data",
+    "audit.field.counts": "Records",
+    "audit.field.deleted": "Deleted",
+    "audit.field.rows": "Rows",
+    "audit.field.inserted": "Added",
+    "audit.field.updated": "Updated",
+    "audit.field.created_users": "Users created",
+    "audit.field.failures": "Failed logins",
+    "audit.field.minutes": "Minutes locked",
     "users.title": "Users",
     "users.intro": "People who can log in, and their roles. Deactivated users cannot log in; "
     "their records stay.",
@@ -268,6 +336,8 @@ MESSAGES: dict[str, str] = {
     "targets.deadline": "Deadline",
     "targets.create": "Create target",
     "targets.created": "Target “{name}” created.",
+    "targets.past_shown": "Its deadline has passed, so it is not among the active targets: "
+    "the list now includes past targets.",
     "targets.which": "Target",
     "targets.save": "Save changes",
     "targets.updated": "Target “{name}” saved.",
@@ -289,10 +359,11 @@ MESSAGES: dict[str, str] = {
     "error.code.unknown_segment": "Choose one of the segments.",
     "error.code.date_required": "Enter a date.",
     "error.code.deadline_before_start": "The deadline must be after the start date.",
-    "error.code.too_long": "Use at most {max} characters.",
+    "error.code.too_long": "Use at most {max} characters; this has {length}.",
+    "form.length_limit": "At most {max} characters.",
     "kpi_text.frt_mean_min": "Mean first response",
-    "kpi_text.frt_mean_min.help": "Mean of first_response_at − created_at over tickets created "
-    "in the window that have a first response.",
+    "kpi_text.frt_mean_min.help": "Average time from a ticket's opening to its first answer, "
+    "over the tickets opened in the window that have been answered.",
     "kpi_text.ces_avg": "CES average",
     "kpi_text.ces_avg.help": "Mean CES score (1–7, higher = easier) of the responses in the "
     "window.",
@@ -340,6 +411,10 @@ MESSAGES: dict[str, str] = {
     "filters.range": "Custom range",
     "filters.range_incomplete": "Pick both the first and the last day; the last complete range "
     "is shown until then.",
+    "filters.range_clipped": "The range ended after today: it is shown up to today, {today}.",
+    "filters.range_future": "The range starts after today ({today}): pick days up to today; "
+    "the last complete range is shown until then.",
+    "filters.reset": "Reset filters",
     "filters.any": "All",
     "filters.segment": "Segment",
     "filters.region": "Region",
@@ -357,19 +432,19 @@ MESSAGES: dict[str, str] = {
     "filters.preset.custom": "Custom",
     "kpi_text.help": "{definition} Previous window of the same length: {previous}.",
     "kpi_text.tickets_created": "Tickets created",
-    "kpi_text.tickets_created.help": "Tickets with created_at in the window.",
+    "kpi_text.tickets_created.help": "Tickets opened in the window.",
     "kpi_text.frt_median_min": "Median first response",
-    "kpi_text.frt_median_min.help": "Median of first_response_at − created_at over tickets "
-    "created in the window that have a first response.",
+    "kpi_text.frt_median_min.help": "Median time from a ticket's opening to its first answer, "
+    "over the tickets opened in the window that have been answered.",
     "kpi_text.frt_p90_min": "p90 first response",
-    "kpi_text.frt_p90_min.help": "90th percentile of first_response_at − created_at over "
-    "tickets created in the window that have a first response.",
+    "kpi_text.frt_p90_min.help": "Time from a ticket's opening to its first answer that 90% of "
+    "the answered tickets opened in the window stay within.",
     "kpi_text.resolution_median_min": "Median resolution",
-    "kpi_text.resolution_median_min.help": "Median of resolved_at − created_at over tickets "
-    "resolved in the window.",
+    "kpi_text.resolution_median_min.help": "Median time from a ticket's opening to its "
+    "resolution, over the tickets resolved in the window.",
     "kpi_text.resolution_p90_min": "p90 resolution",
-    "kpi_text.resolution_p90_min.help": "90th percentile of resolved_at − created_at over "
-    "tickets resolved in the window.",
+    "kpi_text.resolution_p90_min.help": "Time from a ticket's opening to its resolution that "
+    "90% of the tickets resolved in the window stay within.",
     "kpi_text.backlog_open": "Open backlog",
     "kpi_text.backlog_open.help": "Tickets open at the end of the window (or now): created by "
     "then and not resolved by then.",
@@ -476,6 +551,7 @@ MESSAGES: dict[str, str] = {
     "support.breached_empty": "No ticket created in this window breached its SLA.",
     "paging.page": "Page",
     "support.count": "{total} tickets · page {page} of {pages}",
+    "support.count.one": "{total} ticket · page {page} of {pages}",
     "feedback.title": "Feedback",
     "feedback.intro": "CSAT and NPS, their distributions, detractors and comments. Windows are "
     "whole UTC days; times in tables are shown in {zone}.",
@@ -500,6 +576,7 @@ MESSAGES: dict[str, str] = {
     "feedback.col_type": "Survey",
     "feedback.col_comment": "Comment",
     "feedback.count": "{total} responses · page {page} of {pages}",
+    "feedback.count.one": "{total} response · page {page} of {pages}",
     "feedback.search": "Search comments",
     "feedback.score_range": "Score",
     "feedback.detractors_title": "Detractors to follow up",
@@ -552,6 +629,7 @@ MESSAGES: dict[str, str] = {
     "retention.col_arr": "Starting ARR",
     "retention.col_ended": "Ended on",
     "retention.count": "{total} accounts · page {page} of {pages}",
+    "retention.count.one": "{total} account · page {page} of {pages}",
     "team.title": "Team",
     "team.intro": "Each support agent's tickets and each CSM's book of business in the window, "
     "with the team median for comparison. Click a column title to sort.",
@@ -565,19 +643,21 @@ MESSAGES: dict[str, str] = {
     "team.csms_help": "CSMs of at least one account; figures over the accounts they own.",
     "team.csms_empty": "No accounts have a CSM.",
     "team.median": "Team median",
-    "team.median_caption": "Team median: the middle value over the people who have one.",
+    "team.median_caption": "Team median: the middle value over the people who have one (for "
+    "counts and amounts in an even team, the lower of the two middle values, a figure someone "
+    "really has).",
     "team.col_agent": "Agent",
     "team.col_agent.help": "The ticket's assignee.",
     "team.col_csm": "CSM",
     "team.col_csm.help": "The account's customer success manager.",
     "team.col_tickets": "Tickets",
-    "team.col_tickets.help": "Tickets assigned to the agent with created_at in the window.",
+    "team.col_tickets.help": "Tickets assigned to the agent that were opened in the window.",
     "team.col_frt_median_min": "Median first response (h)",
-    "team.col_frt_median_min.help": "Median of first_response_at − created_at, in hours, over "
-    "the agent's tickets created in the window that have a first response.",
+    "team.col_frt_median_min.help": "Median time, in hours, from opening to first answer over "
+    "the agent's tickets opened in the window that have been answered.",
     "team.col_resolution_median_min": "Median resolution (h)",
-    "team.col_resolution_median_min.help": "Median of resolved_at − created_at, in hours, over "
-    "the agent's tickets resolved in the window.",
+    "team.col_resolution_median_min.help": "Median time, in hours, from opening to resolution "
+    "over the agent's tickets resolved in the window.",
     "team.col_sla_frt_compliance": "First response SLA",
     "team.col_sla_frt_compliance.help": "Of the agent's tickets created in the window, met / "
     "(met + breached) for first response; tickets still inside their target are not counted.",
@@ -592,8 +672,8 @@ MESSAGES: dict[str, str] = {
     "team.col_book_arr_cents.help": "Σ ARR of the CSM's accounts at the end of the window (or "
     "now).",
     "team.col_renewals_due": "Renewals due",
-    "team.col_renewals_due.help": "Renewals of the CSM's accounts with renewal_date in the "
-    "window, open or closed.",
+    "team.col_renewals_due.help": "Renewals of the CSM's accounts that fall due in the window, "
+    "open or closed.",
     "team.col_renewals_due_arr_cents": "Renewals due ARR",
     "team.col_renewals_due_arr_cents.help": "Σ current ARR of those renewals.",
     "team.col_renewal_rate": "Renewal rate",

@@ -5,6 +5,7 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     # the app shell
     "app.name": "CS Cockpit",
+    "app.page_title": "{page} · CS Cockpit",
     "nav.section.insights": "인사이트",
     "nav.section.customers": "고객",
     "nav.section.work": "업무",
@@ -112,6 +113,7 @@ MESSAGES: dict[str, str] = {
     "overview.targets": "목표",
     "overview.targets_empty": "진행 중인 목표가 없습니다. 관리자가 목표 페이지에서 정합니다.",
     "overview.targets_link": "모든 목표",
+    "overview.targets_more": "목표 {count}개 더 있음: 목표 페이지에서 모두 보기",
     # login, roles, audit log and user administration
     "nav.audit": "감사 로그",
     "nav.users": "사용자",
@@ -126,26 +128,27 @@ MESSAGES: dict[str, str] = {
     "login.password": "비밀번호",
     "login.submit": "로그인",
     "login.logout": "로그아웃",
+    "login.empty": "사용자 이름과 비밀번호를 입력하세요.",
     "login.failed": "사용자 이름 또는 비밀번호가 올바르지 않습니다.",
     "login.locked": "이 사용자의 로그인 실패가 너무 많습니다. {minutes}분 후에 다시 시도하거나 "
     "관리자에게 비밀번호 재설정을 요청하세요.",
     "login.session_ended": "세션이 종료되었습니다. 계정이 비활성화되었거나 더 이상 없습니다. "
     "페이지를 새로 고쳐 다시 로그인하거나 관리자에게 문의하세요.",
     "login.demo_title": "**데모 모드** — 샘플 데이터만 있습니다",
-    "login.demo_body": "다음 데모 사용자 중 하나로 비밀번호 `{password}`를 입력해 로그인하세요:",
+    "login.demo_body": "다음 데모 사용자 중 하나로 비밀번호 {password}를 입력해 로그인하세요:",
     "login.demo_username": "사용자 이름",
     "login.demo_role": "역할",
     "login.refused_title": "CS Cockpit을 아직 시작할 수 없습니다",
     "login.refused_intro": "공유(데모가 아닌) 배포인데 로그인 설정이 안전하지 않습니다. 다음을 "
     "고친 뒤 앱을 다시 시작하세요:",
-    "login.problem.cookie_key_missing": "- **{setting}** 값이 없습니다. 환경 변수 `{env}`(또는 "
-    "`.streamlit/secrets.toml`의 `[cockpit]` 표에 `{setting}`)에 긴 무작위 비밀 값을 "
-    "설정하세요. 예: `{command}`의 출력.",
-    "login.problem.cookie_key_short": "- **{setting}** 값이 너무 짧습니다. `{env}`에 최소 "
-    "{min_bytes}바이트의 무작위 값을 쓰세요. 예: `{command}`의 출력.",
+    "login.problem.cookie_key_missing": "- **{setting}** 값이 없습니다. 환경 변수 {env}(또는 "
+    "`.streamlit/secrets.toml`의 `[cockpit]` 표에 {setting})에 긴 무작위 비밀 값을 "
+    "설정하세요. 예: {command}의 출력.",
+    "login.problem.cookie_key_short": "- **{setting}** 값이 너무 짧습니다. {env}에 최소 "
+    "{min_bytes}바이트의 무작위 값을 쓰세요. 예: {command}의 출력.",
     "login.problem.cookie_key_example": "- **{setting}** 값이 아직 "
-    "`.streamlit/secrets.toml.example`의 예시 값입니다. `{env}`에 직접 만든 비밀 값을 "
-    "설정하세요. 예: `{command}`의 출력.",
+    "`.streamlit/secrets.toml.example`의 예시 값입니다. {env}에 직접 만든 비밀 값을 "
+    "설정하세요. 예: {command}의 출력.",
     "login.problem.demo_users": "- 공개된 데모 비밀번호로 로그인할 수 있는 데모 사용자가 "
     "있습니다: {users}. 먼저 관리자를 만들고(`cs-data user add NAME --role admin`) 데모 "
     "사용자를 비활성화하세요(`cs-data user deactivate NAME`). 체험용이라면 `{env}=true`로 "
@@ -169,6 +172,61 @@ MESSAGES: dict[str, str] = {
     "audit.col_entity_id": "레코드",
     "audit.col_before": "변경 전",
     "audit.col_after": "변경 후",
+    "audit.col_changes": "변경 내용",
+    "audit.col_link": "페이지",
+    "audit.open_record": "열기",
+    "audit.col_field": "항목",
+    "audit.detail": "항목 하나의 자세한 내용",
+    "audit.detail_none": "(이 페이지의 항목을 고르세요)",
+    "audit.raw": "기록된 원래 값(JSON)",
+    "audit.yes": "예",
+    "audit.no": "아니요",
+    "audit.password.set": "설정됨",
+    "audit.password.none": "없음",
+    "audit.password.changed": "변경됨",
+    "audit.action.target.create": "목표 생성",
+    "audit.action.target.update": "목표 변경",
+    "audit.action.target.delete": "목표 삭제",
+    "audit.action.user.create": "사용자 생성",
+    "audit.action.user.set_role": "역할 변경",
+    "audit.action.user.reset_password": "비밀번호 재설정",
+    "audit.action.user.deactivate": "사용자 비활성화",
+    "audit.action.user.reactivate": "사용자 다시 활성화",
+    "audit.action.login.locked_out": "로그인 실패로 잠김",
+    "audit.action.demo_generate": "데모 데이터 생성",
+    "audit.action.import": "파일 가져오기",
+    "audit.record.kpi_target": "KPI 목표",
+    "audit.record.user": "사용자",
+    "audit.record.database": "데이터베이스",
+    "audit.record.accounts": "고객 계정 파일",
+    "audit.record.subscriptions": "구독 파일",
+    "audit.record.tickets": "티켓 파일",
+    "audit.record.surveys": "설문 파일",
+    "audit.record.renewals": "갱신 파일",
+    "audit.field.kpi": "KPI",
+    "audit.field.name": "이름",
+    "audit.field.target_value": "목표값",
+    "audit.field.direction": "달성 조건",
+    "audit.field.segment": "세그먼트",
+    "audit.field.start_date": "시작일",
+    "audit.field.deadline": "마감일",
+    "audit.field.username": "사용자 이름",
+    "audit.field.display_name": "표시 이름",
+    "audit.field.email": "이메일",
+    "audit.field.role": "역할",
+    "audit.field.is_active": "활성",
+    "audit.field.password": "비밀번호",
+    "audit.field.scale": "규모",
+    "audit.field.seed": "시드",
+    "audit.field.today": "데이터 마지막 날",
+    "audit.field.counts": "레코드 수",
+    "audit.field.deleted": "삭제됨",
+    "audit.field.rows": "행",
+    "audit.field.inserted": "추가",
+    "audit.field.updated": "갱신",
+    "audit.field.created_users": "생성된 사용자",
+    "audit.field.failures": "로그인 실패",
+    "audit.field.minutes": "잠긴 시간(분)",
     "users.title": "사용자",
     "users.intro": "로그인할 수 있는 사람과 역할입니다. 비활성화된 사용자는 로그인할 수 없지만 "
     "기록은 남습니다.",
@@ -267,6 +325,8 @@ MESSAGES: dict[str, str] = {
     "targets.deadline": "마감일",
     "targets.create": "목표 만들기",
     "targets.created": "목표 “{name}”을(를) 만들었습니다.",
+    "targets.past_shown": "마감일이 이미 지나 진행 중인 목표에는 없습니다. 목록에 지난 목표도 "
+    "함께 표시합니다.",
     "targets.which": "목표",
     "targets.save": "변경 저장",
     "targets.updated": "목표 “{name}”을(를) 저장했습니다.",
@@ -288,10 +348,11 @@ MESSAGES: dict[str, str] = {
     "error.code.unknown_segment": "세그먼트를 하나 고르세요.",
     "error.code.date_required": "날짜를 입력하세요.",
     "error.code.deadline_before_start": "마감일은 시작일보다 뒤여야 합니다.",
-    "error.code.too_long": "{max}자 이하로 입력하세요.",
+    "error.code.too_long": "{max}자 이하로 입력하세요. 지금 {length}자입니다.",
+    "form.length_limit": "최대 {max}자까지 입력할 수 있습니다.",
     "kpi_text.frt_mean_min": "첫 응답 시간, 평균",
-    "kpi_text.frt_mean_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 first_response_at − "
-    "created_at 평균.",
+    "kpi_text.frt_mean_min.help": "기간 안에 접수되어 응답을 받은 티켓의, 접수부터 첫 응답까지 "
+    "걸린 시간의 평균.",
     "kpi_text.ces_avg": "CES 평균",
     "kpi_text.ces_avg.help": "기간 안 응답의 CES 평균 점수(1–7, 높을수록 쉬움).",
     "kpi_text.grr": "총 매출 유지율(GRR)",
@@ -336,6 +397,10 @@ MESSAGES: dict[str, str] = {
     "filters.range": "사용자 지정 기간",
     "filters.range_incomplete": "시작일과 종료일을 모두 선택하세요. 그때까지는 마지막으로 "
     "완성된 기간을 표시합니다.",
+    "filters.range_clipped": "기간이 오늘 이후에 끝나 오늘({today})까지만 표시합니다.",
+    "filters.range_future": "기간이 오늘({today}) 이후에 시작합니다. 오늘까지의 날짜를 "
+    "선택하세요. 그때까지는 마지막으로 완성된 기간을 표시합니다.",
+    "filters.reset": "필터 초기화",
     "filters.any": "전체",
     "filters.segment": "세그먼트",
     "filters.region": "지역",
@@ -353,19 +418,19 @@ MESSAGES: dict[str, str] = {
     "filters.preset.custom": "직접 지정",
     "kpi_text.help": "{definition} 같은 길이의 직전 기간: {previous}.",
     "kpi_text.tickets_created": "생성된 티켓",
-    "kpi_text.tickets_created.help": "기간 안에 created_at이 있는 티켓 수.",
+    "kpi_text.tickets_created.help": "기간 안에 접수된 티켓 수.",
     "kpi_text.frt_median_min": "첫 응답 시간 중앙값",
-    "kpi_text.frt_median_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 "
-    "first_response_at − created_at 중앙값.",
+    "kpi_text.frt_median_min.help": "기간 안에 접수되어 응답을 받은 티켓의, 접수부터 첫 "
+    "응답까지 걸린 시간의 중앙값.",
     "kpi_text.frt_p90_min": "첫 응답 시간 p90",
-    "kpi_text.frt_p90_min.help": "기간 안에 생성되어 첫 응답이 있는 티켓의 "
-    "first_response_at − created_at 90번째 백분위수.",
+    "kpi_text.frt_p90_min.help": "기간 안에 접수되어 응답을 받은 티켓의 90%가 이 시간 안에 첫 "
+    "응답을 받았습니다.",
     "kpi_text.resolution_median_min": "해결 시간 중앙값",
-    "kpi_text.resolution_median_min.help": "기간 안에 해결된 티켓의 resolved_at − created_at "
-    "중앙값.",
+    "kpi_text.resolution_median_min.help": "기간 안에 해결된 티켓의, 접수부터 해결까지 걸린 "
+    "시간의 중앙값.",
     "kpi_text.resolution_p90_min": "해결 시간 p90",
-    "kpi_text.resolution_p90_min.help": "기간 안에 해결된 티켓의 resolved_at − created_at "
-    "90번째 백분위수.",
+    "kpi_text.resolution_p90_min.help": "기간 안에 해결된 티켓의 90%가 접수 후 이 시간 안에 "
+    "해결되었습니다.",
     "kpi_text.backlog_open": "미해결 백로그",
     "kpi_text.backlog_open.help": "기간 끝(또는 지금) 시점에 열려 있는 티켓: 그때까지 생성되었고 "
     "그때까지 해결되지 않은 티켓.",
@@ -557,19 +622,20 @@ MESSAGES: dict[str, str] = {
     "team.csms_help": "계정을 하나 이상 담당하는 CSM이며, 담당 계정 기준 수치입니다.",
     "team.csms_empty": "CSM이 지정된 계정이 없습니다.",
     "team.median": "팀 중앙값",
-    "team.median_caption": "팀 중앙값: 값이 있는 사람들의 가운데 값입니다.",
+    "team.median_caption": "팀 중앙값: 값이 있는 사람들의 가운데 값입니다(인원이 짝수이면 건수와 "
+    "금액은 가운데 두 값 중 작은 값, 곧 실제로 누군가가 가진 값입니다).",
     "team.col_agent": "담당자",
     "team.col_agent.help": "티켓의 담당자입니다.",
     "team.col_csm": "CSM",
     "team.col_csm.help": "계정의 고객 성공 매니저입니다.",
     "team.col_tickets": "티켓",
-    "team.col_tickets.help": "기간 내 생성되어 담당자에게 배정된 티켓 수입니다.",
+    "team.col_tickets.help": "기간 안에 접수되어 담당자에게 배정된 티켓 수입니다.",
     "team.col_frt_median_min": "첫 응답 중앙값 (시간)",
-    "team.col_frt_median_min.help": "기간 내 생성되어 첫 응답이 있는 담당 티켓의 "
-    "first_response_at − created_at 중앙값(시간)입니다.",
+    "team.col_frt_median_min.help": "기간 안에 접수되어 응답을 받은 담당 티켓의, 접수부터 첫 "
+    "응답까지 걸린 시간의 중앙값(시간)입니다.",
     "team.col_resolution_median_min": "해결 중앙값 (시간)",
-    "team.col_resolution_median_min.help": "기간 내 해결된 담당 티켓의 resolved_at − created_at "
-    "중앙값(시간)입니다.",
+    "team.col_resolution_median_min.help": "기간 안에 해결된 담당 티켓의, 접수부터 해결까지 "
+    "걸린 시간의 중앙값(시간)입니다.",
     "team.col_sla_frt_compliance": "첫 응답 SLA",
     "team.col_sla_frt_compliance.help": "기간 내 생성된 담당 티켓의 첫 응답 충족 / (충족 + "
     "위반)입니다. 아직 목표 시간 안에 있는 티켓은 제외합니다.",
@@ -582,7 +648,7 @@ MESSAGES: dict[str, str] = {
     "team.col_book_arr_cents": "담당 ARR",
     "team.col_book_arr_cents.help": "기간 종료 시점(또는 현재) CSM 담당 계정의 ARR 합계입니다.",
     "team.col_renewals_due": "만기 갱신",
-    "team.col_renewals_due.help": "renewal_date가 기간 내인 담당 계정의 갱신 건수(진행 중 및 "
+    "team.col_renewals_due.help": "기간 안에 만기가 돌아오는 담당 계정의 갱신 건수(진행 중 및 "
     "종결 포함)입니다.",
     "team.col_renewals_due_arr_cents": "만기 갱신 ARR",
     "team.col_renewals_due_arr_cents.help": "해당 갱신의 현재 ARR 합계입니다.",

@@ -26,7 +26,8 @@ from cs_data import demo, security, users
 from cs_data.auth import Actor
 from cs_data.config import Settings
 from cs_data.db import get_engine
-from ui.i18n import label, t
+from ui.i18n import format_count, label, t
+from ui.text import code
 
 ACTOR_KEY = "_cockpit_actor"
 """This session's verified actor (set on every run by the gate; pages read it)."""
@@ -54,7 +55,8 @@ def _startup_refusal(problems: list[security.StartupProblem]) -> None:
     st.title(t("login.refused_title"), anchor=False)
     st.error(t("login.refused_intro"))
     for problem in problems:
-        st.markdown(t(f"login.problem.{problem.code}", **problem.params))
+        params = {name: code(value) for name, value in problem.params.items()}
+        st.markdown(t(f"login.problem.{problem.code}", **params))
     st.stop()
 
 
@@ -64,7 +66,7 @@ def _demo_hint(accounts: list[users.LoginAccount]) -> None:
         return
     with st.container(border=True):
         st.markdown(t("login.demo_title"))
-        st.markdown(t("login.demo_body", password=demo.DEMO_PASSWORD))
+        st.markdown(t("login.demo_body", password=code(demo.DEMO_PASSWORD)))
         st.table(
             {
                 t("login.demo_username"): [a.username for a in names],
@@ -119,6 +121,12 @@ def _ignore_malformed_cookies(authenticator: stauth.Authenticate) -> None:
     authenticator.cookie_controller.get_cookie = get_cookie
 
 
+def _submit_key() -> str:
+    """The session key of the login form's submit button (True in the run it was pressed).
+    The library ignores a submit with an empty field; the gate then says what is missing."""
+    return f"FormSubmitter:{LOGIN_FORM_KEY}-{t('login.submit')}"
+
+
 def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     """The logged-in, active actor and the authenticator (for the logout button); otherwise
     the login form, a refusal or a lockout message, and the run stops."""
@@ -128,14 +136,17 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         _startup_refusal(problems)
     accounts = users.login_accounts(engine)
     credentials = _credentials(accounts)
-    authenticator = stauth.Authenticate(
-        {"usernames": credentials},
-        current.cookie_name,
-        security.cookie_key(current),
-        current.cookie_expiry_days,
-        auto_hash=False,
-        login_sleep_time=0,
-    )
+    # The library's cookie reader is an invisible component that still takes a row of space:
+    # in the sidebar, not above every page's title.
+    with st.sidebar:
+        authenticator = stauth.Authenticate(
+            {"usernames": credentials},
+            current.cookie_name,
+            security.cookie_key(current),
+            current.cookie_expiry_days,
+            auto_hash=False,
+            login_sleep_time=0,
+        )
     outcome = _decide_passwords_here(authenticator, set(credentials))
     _ignore_malformed_cookies(authenticator)
     was_logged_in = bool(st.session_state.get(_STATUS))
@@ -163,9 +174,11 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     st.session_state.pop(ACTOR_KEY, None)
     with form_column:
         if "locked_minutes" in outcome:
-            st.error(t("login.locked", minutes=outcome["locked_minutes"]))
+            st.error(t("login.locked", minutes=format_count(outcome["locked_minutes"])))
         elif st.session_state.get(_STATUS) is False:
             st.error(t("login.failed"))
+        elif st.session_state.get(_submit_key()):
+            st.warning(t("login.empty"))
         if current.demo_mode:
             _demo_hint(accounts)
     st.stop()

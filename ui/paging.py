@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from cs_data.paging import Page
-from ui.i18n import format_count, t
+from ui.i18n import format_count, plural, t
 
 
 def page_number(key: str, *selection: object) -> int:
@@ -37,8 +37,9 @@ def pager(result: Page[Any], key: str, count_key: str) -> None:
     st.session_state[key] = result.page
     left.number_input(t("paging.page"), min_value=1, max_value=result.pages, key=key)
     right.caption(
-        t(
+        plural(
             count_key,
+            result.total,
             total=format_count(result.total),
             page=format_count(result.page),
             pages=format_count(result.pages),

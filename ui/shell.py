@@ -26,8 +26,18 @@ from cs_data.db import database_answers, database_problem, get_engine
 from cs_data.demo import DemoSummary
 from cs_data.errors import DatabaseBusy, DatabaseProblem
 from ui import login
-from ui.i18n import format_count, has_key, init_language, label, language_switch, t
+from ui.i18n import (
+    format_count,
+    format_list,
+    has_key,
+    init_language,
+    label,
+    language_switch,
+    plural,
+    t,
+)
 from ui.login import ACTOR_KEY
+from ui.text import literal
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +69,7 @@ def settings() -> Settings:
     try:
         return get_settings()
     except ConfigError as exc:
-        st.error(t("startup.config_invalid", detail=str(exc)))
+        st.error(t("startup.config_invalid", detail=literal(exc)))
         st.stop()
 
 
@@ -72,11 +82,11 @@ def backend_name(database_url: str) -> str:
 def seeded_message(summary: DemoSummary) -> str:
     """``Demo data loaded: 500 accounts, 20,000 tickets … (scale S)`` in the session's language."""
     counts = [
-        t(f"count.{name}", count=format_count(summary.counts[name]))
+        plural(f"count.{name}", summary.counts[name], count=format_count(summary.counts[name]))
         for name in SEEDED_COUNTS_SHOWN
         if name in summary.counts and has_key(f"count.{name}")
     ]
-    return t("startup.seeded", counts=t("list.separator").join(counts), scale=summary.scale)
+    return t("startup.seeded", counts=format_list(counts), scale=literal(summary.scale))
 
 
 class _SeedingProgress:
@@ -90,9 +100,9 @@ class _SeedingProgress:
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         if self.status is None:
-            self.status = st.status(t("startup.seeding", scale=self.scale), expanded=True)
+            self.status = st.status(t("startup.seeding", scale=literal(self.scale)), expanded=True)
             self.bar = self.status.progress(0.0)
-        step = label("phase", phase)
+        step = literal(label("phase", phase))
         percent = min(100, done * 100 // total) if total else -1
         if (phase, percent) == self.last:
             return
@@ -127,9 +137,8 @@ def _prepare(current: Settings) -> StartupReport:
         st.error(t("startup.failed"))
         st.stop()
     if report.seeded is not None:
-        message = seeded_message(report.seeded)
-        progress.finish(message)
-        st.toast(message, icon=":material/database:")
+        # said in place (the status box above the login form), not in a toast over the form
+        progress.finish(seeded_message(report.seeded))
     return report
 
 
@@ -177,11 +186,11 @@ def sidebar(current: Settings) -> None:
         st.subheader(t("app.name"))
         language_switch()
         st.divider()
-        st.markdown(t("shell.database", backend=backend_name(current.database_url)))
+        st.markdown(t("shell.database", backend=literal(backend_name(current.database_url))))
         if current.is_embedded:
             st.badge(t("shell.demo_badge"), icon=":material/science:", color="orange")
             st.caption(t("shell.demo_help"))
-        st.markdown(t("shell.time_zone", zone=current.time_zone))
+        st.markdown(t("shell.time_zone", zone=literal(current.time_zone)))
 
 
 def current_actor() -> Actor | None:
@@ -229,7 +238,8 @@ def user_box(actor: Actor, display_name: str, logout: Callable[[], None]) -> Non
     """The signed-in user's name and role, and the logout button, in the sidebar."""
     with st.sidebar:
         st.divider()
-        st.markdown(t("shell.signed_in", name=display_name, role=label("role", actor.role)))
+        role = literal(label("role", actor.role))
+        st.markdown(t("shell.signed_in", name=literal(display_name), role=role))
         logout()
 
 

@@ -16,8 +16,10 @@ from cs_data.errors import InvalidInput
 from cs_data.kpi.registry import WHOLE_UNITS
 from cs_data.money import cents_to_decimal
 from ui.errors import show_field_errors
+from ui.forms import length_limit
 from ui.i18n import choice_key, format_date, label, t
 from ui.kpi_cards import format_kpi
+from ui.text import literal
 
 CACHE_TTL_SECONDS = 300
 STEPS = {"percent": 1.0, "money": 1000.0, "minutes": 5.0, "count": 1.0, "nps": 1.0, "score": 0.1}
@@ -116,12 +118,12 @@ def progress_bars(progress: list[targets.Progress]) -> None:
             item.fraction,
             text=t(
                 "targets.bar",
-                kpi=kpi_name(target.kpi),
-                segment=segment_name(target.segment),
+                kpi=literal(kpi_name(target.kpi)),
+                segment=literal(segment_name(target.segment)),
                 value=format_value(target.kpi, item.value),
                 direction=t(f"targets.direction_short.{target.direction}"),
                 target=format_value(target.kpi, target.target_value),
-                status=status_text(item),
+                status=literal(status_text(item)),
                 deadline=format_date(target.deadline),
             ),
         )
@@ -184,7 +186,7 @@ def target_fields(prefix: str, error: InvalidInput | None, *, today: date) -> No
     )
     st.caption(t(f"kpi_text.{key}.help"))
     show_field_errors(error, "kpi")
-    st.text_input(t("targets.name"), key=keys["name"], max_chars=targets.MAX_NAME_LENGTH)
+    st.text_input(t("targets.name"), key=keys["name"], help=length_limit(targets.MAX_NAME_LENGTH))
     show_field_errors(error, "name")
     left, right = st.columns(2)
     with left:

@@ -244,10 +244,21 @@ def csm_table(
 
 
 def team_medians(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, float | None]:
-    """The median of each column over the people who have a value (linear interpolation);
-    None when nobody has one."""
+    """The median of each column over the people who have a value; None when nobody has one.
+
+    Rates and durations take the usual median (the mean of the middle two of an even team).
+    Counts and amounts take the lower median, a figure one person really has: the mean of
+    0 and 1 renewals due is half a renewal (shown as 0) next to half an ARR (not 0); with the
+    lower median a median of 0 renewals due comes with 0 renewals-due ARR, since at least half
+    the team then has none due.
+    """
     medians: dict[str, float | None] = {}
     for column in columns:
-        values = frame[column].dropna()
-        medians[column] = float(values.median()) if len(values) else None
+        values = frame[column].dropna().sort_values(ignore_index=True)
+        if not len(values):
+            medians[column] = None
+        elif column in _WHOLE:
+            medians[column] = float(values[(len(values) - 1) // 2])
+        else:
+            medians[column] = float(values.median())
     return medians

@@ -1,0 +1,55 @@
+"""Text that a user or an import wrote, made safe to show inside Markdown: ``literal(text)``.
+
+``st.markdown``, ``st.caption``, ``st.success``, ``st.toast`` and the other message elements
+render their text as Markdown (with Streamlit's extensions), so a display name such as
+``**Boss** [help](https://example.com)`` would turn bold with a live link. ``literal`` makes
+any text show exactly as it was typed when it is put into such an element, usually as a
+parameter of ``ui.i18n.t``. Plain-text places (``st.text``, table cells, chart tooltips,
+select box options) need no escaping and must not get it: they would show the backslashes.
+
+Streamlit's renderer has two stages, and each needs its own defence:
+
+- The Markdown parser (CommonMark with GFM, math, ``:directive[...]``): every ASCII
+  punctuation character is backslash-escaped, which CommonMark defines as "the character
+  itself, as text". That stops emphasis, links, images, HTML, code, tables, headings,
+  lists, math (``$``) and directives (``:red[...]``).
+- Plugins that rewrite the parsed *text* afterwards, where escapes are already gone:
+  emoji and icon shortcodes (``:smile:``, ``:material/home:``, ``:streamlit:``), bare URLs
+  and e-mail addresses that GFM turns into links, and typographic replacements
+  (``->`` to an arrow, ``--`` to a dash). A WORD JOINER (U+2060, invisible and without
+  width) before each punctuation character breaks all of these patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+WORD_JOINER = "\u2060"
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def literal(text: object) -> str:
+    """``text`` escaped so that Streamlit's Markdown shows it verbatim (line breaks kept)."""
+    escaped = _PUNCTUATION.sub(WORD_JOINER + r"\\\1", str(text))
+    return _LINE_BREAK.sub("\\\\\n", escaped)
+
+
+def literal_params(params: Mapping[str, object]) -> dict[str, str]:
+    """Message parameters (``t(key, **literal_params(...))``): numbers with thousands
+    separators, everything else as ``literal`` text."""
+    return {
+        name: f"{value:,}"
+        if isinstance(value, int) and not isinstance(value, bool)
+        else literal(value)
+        for name, value in params.items()
+    }
+
+
+def code(text: object) -> str:
+    """``text`` as a Markdown code span (monospace), shown verbatim whatever it holds."""
+    value = str(text).replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall("`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
