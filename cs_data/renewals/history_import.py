@@ -106,7 +106,7 @@ def import_renewal_history(
             raise ImportRejected(path, "renewal_history", errors, len(errors))
         at = {name: header.index(name) for name in header}
         renewal_ids = set(session.scalars(select(Renewal.id)))
-        users = dict(session.execute(select(User.username, User.id)).tuples())
+        users = {name: user_id for name, user_id in session.execute(select(User.username, User.id))}
         records: list[dict[str, Any]] = []
         report("import renewal_history", 0, len(lines) - 1)
         for number, cells in enumerate(lines[1:], start=2):

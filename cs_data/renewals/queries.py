@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -46,6 +47,8 @@ class RenewalFilter:
     health_bands: tuple[str, ...] = ()
     owner_id: int | None = None
     """The renewal's owner."""
+    owner_username: str | None = None
+    """The renewal's owner, by username (the command line)."""
     csm_id: int | None = None
     """The account's CSM."""
     book_of: int | None = None
@@ -191,6 +194,8 @@ class _Pipeline:
             out.append(self.band.in_(where.health_bands))
         if where.owner_id is not None:
             out.append(r.owner_id == where.owner_id)
+        if where.owner_username is not None:
+            out.append(self.owner.username == where.owner_username)
         if where.csm_id is not None:
             out.append(Account.csm_id == where.csm_id)
         if where.book_of is not None:
@@ -408,6 +413,29 @@ def _money(cents: int | None) -> str:
     return "" if cents is None else f"{cents / 100:.2f}"
 
 
+def all_renewals(
+    engine: Engine | Connection,
+    actor: Actor,
+    where: RenewalFilter | None = None,
+    *,
+    as_of: datetime | None = None,
+    today: date | None = None,
+    sort: str = "renewal_date",
+    descending: bool = False,
+    limit: int | None = None,
+) -> Iterator[RenewalRow]:
+    """Every selected renewal (up to ``limit``) in pipeline order, streamed from one query:
+    for exports and the command line, not for pages."""
+    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
+    stmt = _select(pipeline, where or RenewalFilter(), sort, descending)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with connect(engine) as connection:
+        ensure(connection, actor, "renewal.view")
+        for found in connection.execute(stmt):
+            yield pipeline.row(found)
+
+
 def pipeline_csv(
     engine: Engine | Connection,
     actor: Actor,
@@ -420,30 +448,29 @@ def pipeline_csv(
 ) -> str:
     """Every selected renewal (up to ``MAX_CSV_ROWS``) as CSV text, money in major units.
     Cells a spreadsheet would run as a formula are prefixed with a quote."""
-    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
-    stmt = _select(pipeline, where or RenewalFilter(), sort, descending).limit(MAX_CSV_ROWS)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    with connect(engine) as connection:
-        ensure(connection, actor, "renewal.view")
-        for found in connection.execute(stmt):
-            row = pipeline.row(found)
-            writer.writerow(
-                [
-                    _cell(value)
-                    for value in (
-                        row.id, row.account_id, row.account_name, row.segment, row.region,
-                        row.csm_name, row.renewal_date.isoformat(), row.days_to_renewal,
-                        _money(row.current_arr_cents), _money(row.expected_arr_cents),
-                        _money(row.upsell_cents), row.stage, f"{row.probability:.2f}",
-                        row.forecast_category, row.risk, row.risk_reason, row.health_band,
-                        row.next_step, row.next_step_date, row.owner_name, row.outcome,
-                        _money(row.renewed_arr_cents), "yes" if row.needs_attention else "",
-                        row.version,
-                    )
-                ]
-            )  # fmt: skip
+    rows = all_renewals(
+        engine, actor, where, as_of=as_of, today=today, sort=sort, descending=descending,
+        limit=MAX_CSV_ROWS,
+    )  # fmt: skip
+    for row in rows:
+        writer.writerow(
+            [
+                _cell(value)
+                for value in (
+                    row.id, row.account_id, row.account_name, row.segment, row.region,
+                    row.csm_name, row.renewal_date.isoformat(), row.days_to_renewal,
+                    _money(row.current_arr_cents), _money(row.expected_arr_cents),
+                    _money(row.upsell_cents), row.stage, f"{row.probability:.2f}",
+                    row.forecast_category, row.risk, row.risk_reason, row.health_band,
+                    row.next_step, row.next_step_date, row.owner_name, row.outcome,
+                    _money(row.renewed_arr_cents), "yes" if row.needs_attention else "",
+                    row.version,
+                )
+            ]
+        )  # fmt: skip
     return out.getvalue()
 
 
