@@ -91,24 +91,24 @@ def codes(error: InvalidInput) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("changes", "field", "code"),
     [
-        ({"stage": "dreaming"}, "stage", "unknown"),
-        ({"forecast_category": "maybe"}, "forecast_category", "unknown"),
-        ({"risk": "extreme"}, "risk", "unknown"),
-        ({"outcome": "tied"}, "outcome", "unknown"),
-        ({"probability": 1.2}, "probability", "out_of_range"),
-        ({"probability": -0.01}, "probability", "out_of_range"),
+        ({"stage": "dreaming"}, "stage", "unknown_stage"),
+        ({"forecast_category": "maybe"}, "forecast_category", "unknown_category"),
+        ({"risk": "extreme"}, "risk", "unknown_risk"),
+        ({"outcome": "tied"}, "outcome", "unknown_outcome"),
+        ({"probability": 1.2}, "probability", "probability_range"),
+        ({"probability": -0.01}, "probability", "probability_range"),
         ({"probability": "high"}, "probability", "not_a_number"),
         ({"probability": float("nan")}, "probability", "not_a_number"),
-        ({"expected_arr_cents": -1}, "expected_arr_cents", "negative"),
-        ({"upsell_cents": -500}, "upsell_cents", "negative"),
+        ({"expected_arr_cents": -1}, "expected_arr_cents", "negative_money"),
+        ({"upsell_cents": -500}, "upsell_cents", "negative_money"),
         ({"expected_arr_cents": 12.5}, "expected_arr_cents", "not_money"),
-        ({"outcome": "won"}, "renewed_arr_cents", "required"),
-        ({"stage": "closed_won"}, "renewed_arr_cents", "required"),
-        ({"outcome": "lost"}, "lost_reason", "required"),
-        ({"outcome": "lost", "lost_reason": "   "}, "lost_reason", "required"),
+        ({"outcome": "won"}, "renewed_arr_cents", "renewed_arr_required"),
+        ({"stage": "closed_won"}, "renewed_arr_cents", "renewed_arr_required"),
+        ({"outcome": "lost"}, "lost_reason", "lost_reason_required"),
+        ({"outcome": "lost", "lost_reason": "   "}, "lost_reason", "lost_reason_required"),
         ({"stage": "closed_won", "outcome": "lost"}, "stage", "contradicts_outcome"),
-        ({"next_step": "Call the CFO"}, "next_step_date", "required"),
-        ({"next_step_date": date(2025, 6, 5)}, "next_step", "required"),
+        ({"next_step": "Call the CFO"}, "next_step_date", "date_required"),
+        ({"next_step_date": date(2025, 6, 5)}, "next_step", "next_step_required"),
         ({"next_step": "x", "next_step_date": "tomorrow"}, "next_step_date", "not_a_date"),
         ({"next_step": "x" * 501, "next_step_date": TODAY}, "next_step", "too_long"),
         ({"risk_reason": "y" * 501}, "risk_reason", "too_long"),
@@ -147,10 +147,10 @@ def test_every_bad_field_is_named_at_once(engine, book):
             notes="n" * 6000,
         )
     assert codes(caught.value) == {
-        "forecast_category": "unknown",
-        "probability": "out_of_range",
-        "expected_arr_cents": "negative",
-        "next_step_date": "required",
+        "forecast_category": "unknown_category",
+        "probability": "probability_range",
+        "expected_arr_cents": "negative_money",
+        "next_step_date": "date_required",
         "notes": "too_long",
     }
 
@@ -504,3 +504,27 @@ def test_unknown_sort_is_refused(engine, book):
 def test_page_size_is_capped_and_paging_happens_in_sql(engine, book):
     page = list_renewals(engine, operator(), page=2, page_size=2, today=TODAY)
     assert (page.total, page.page, len(page.rows)) == (3, 2, 1)
+
+
+def test_a_slipped_renewal_is_listed_in_the_window_it_was_due_in_then(engine, book, tmp_path):
+    with transaction(engine) as session:
+        make_account(session, id="ACC-SLIP")
+    header = "renewal_id,account_id,renewal_date,current_arr\n"
+    importers.import_file(
+        engine,
+        operator(),
+        "renewals",
+        write_csv(tmp_path / "a.csv", header + "REN-SLIP,ACC-SLIP,2025-07-10,10.00\n"),
+    )
+    before_slip = datetime.now(UTC)
+    importers.import_file(
+        engine,
+        operator(),
+        "renewals",
+        write_csv(tmp_path / "b.csv", header + "REN-SLIP,ACC-SLIP,2025-10-10,10.00\n"),
+    )
+    july = RenewalFilter(due_from=date(2025, 7, 1), due_to=date(2025, 7, 31))
+    meg = book["actors"]["meg"]
+    assert [r.id for r in list_renewals(engine, meg, july, today=TODAY).rows] == []
+    then = list_renewals(engine, meg, july, as_of=before_slip, today=TODAY).rows
+    assert [(r.id, r.renewal_date, r.version) for r in then] == [("REN-SLIP", date(2025, 7, 10), 1)]

@@ -110,9 +110,9 @@ def _money(problems: list[FieldError], field: str, value: Any) -> int | None:
         problems.append(_problem(field, "not_money", "enter an amount in whole cents"))
         return None
     if value < 0:
-        problems.append(_problem(field, "negative", "must not be negative", min=0))
+        problems.append(_problem(field, "negative_money", "must not be negative"))
     elif value > MAX_CENTS:
-        problems.append(_problem(field, "too_large", "is implausibly large", max=MAX_CENTS))
+        problems.append(_problem(field, "money_too_large", "is implausibly large"))
     return value
 
 
@@ -142,7 +142,12 @@ def _validate(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
             continue
         if value not in allowed:
             problems.append(
-                _problem(field, "unknown", f"use one of {', '.join(allowed)}", allowed=allowed)
+                _problem(
+                    field,
+                    f"unknown_{field.removeprefix('forecast_')}",
+                    f"use one of {', '.join(allowed)}",
+                    allowed=", ".join(allowed),
+                )
             )
             new[field] = current[field]
 
@@ -152,7 +157,7 @@ def _validate(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
             problems.append(_problem("probability", "not_a_number", "enter a number"))
         elif not 0 <= p <= 1:
             problems.append(
-                _problem("probability", "out_of_range", "must lie between 0 and 1", low=0, high=1)
+                _problem("probability", "probability_range", "must lie between 0 and 1")
             )
         else:
             new["probability"] = float(p)
@@ -170,9 +175,9 @@ def _validate(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     _settle(current, changes, new, problems)
     reported = {problem.field for problem in problems}
     if new["next_step"] and new["next_step_date"] is None and "next_step_date" not in reported:
-        problems.append(_problem("next_step_date", "required", "give the next step a date"))
+        problems.append(_problem("next_step_date", "date_required", "give the next step a date"))
     if new["next_step_date"] is not None and not new["next_step"] and "next_step" not in reported:
-        problems.append(_problem("next_step", "required", "describe the next step"))
+        problems.append(_problem("next_step", "next_step_required", "describe the next step"))
     if problems:
         raise InvalidInput(problems)
     return new
@@ -208,7 +213,11 @@ def _settle(
         if closed == "won":
             if new["renewed_arr_cents"] is None:
                 problems.append(
-                    _problem("renewed_arr_cents", "required", "a won renewal needs the renewed ARR")
+                    _problem(
+                        "renewed_arr_cents",
+                        "renewed_arr_required",
+                        "a won renewal needs the renewed ARR",
+                    )
                 )
             if reason_given:
                 problems.append(
@@ -218,7 +227,7 @@ def _settle(
         else:
             if not new["lost_reason"]:
                 problems.append(
-                    _problem("lost_reason", "required", "a lost renewal needs a reason")
+                    _problem("lost_reason", "lost_reason_required", "a lost renewal needs a reason")
                 )
             if renewed_given:
                 problems.append(

@@ -124,7 +124,10 @@ def quarter_figures(
     window = Window(quarter.start, quarter.end, moment)
     with connect(bind) as connection:
         values = renewal_figures(
-            connection, [window], KpiFilter(segment=segment), source=renewal_source(known_at)
+            connection,
+            [window],
+            KpiFilter(segment=segment),
+            source=renewal_source(known_at, due_from=quarter.start, due_to=quarter.end),
         )[0]
     return _figures(values)
 
@@ -140,7 +143,7 @@ def forecast(
     """The quarter's figures in total, by month and by segment, and the KPI targets that cover
     it; as the system knew the renewals at ``as_of`` when given."""
     moment = (as_of or datetime.now(UTC)).astimezone(UTC)
-    source = renewal_source(as_of)
+    source = renewal_source(as_of, due_from=quarter.start, due_to=quarter.end)
     filters = KpiFilter(segment=segment)
     bounds = [*quarter.months(), quarter.next().start]
     month_windows = [Window(bounds[i], bounds[i + 1] - timedelta(days=1), moment) for i in range(3)]

@@ -18,10 +18,12 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CompoundSelect,
     Date,
     Float,
     FromClause,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     literal,
     select,
     type_coerce,
+    union,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -205,7 +208,9 @@ def _date_text_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
     return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
 
 
-def renewals_as_of(as_of: datetime, *, ids: Iterable[str] | None = None) -> FromClause:
+def renewals_as_of(
+    as_of: datetime, *, ids: Iterable[str] | Select[Any] | None = None
+) -> FromClause:
     """The renewals as the system knew them at ``as_of``, shaped like the ``renewals`` table
     (same column names and types): each field's first change recorded after ``as_of`` undone,
     renewals created after it left out. ``ids`` narrows to some renewals."""
@@ -224,7 +229,7 @@ def renewals_as_of(as_of: datetime, *, ids: Iterable[str] | None = None) -> From
         .label("rank"),
     ).where(later.c.changed_at > moment)
     if ids is not None:
-        ranked = ranked.where(later.c.renewal_id.in_(list(ids)))
+        ranked = ranked.where(later.c.renewal_id.in_(_id_list(ids)))
     ranked = ranked.subquery("later_changes")
     undone_fields = [*TRACKED_FIELDS, CREATED]
     undo = (
@@ -263,10 +268,36 @@ def renewals_as_of(as_of: datetime, *, ids: Iterable[str] | None = None) -> From
         .where(and_(func.coalesce(undo.c[f"has_{CREATED}"], 0) == 0))
     )
     if ids is not None:
-        stmt = stmt.where(_TABLE.c.id.in_(list(ids)))
+        stmt = stmt.where(_TABLE.c.id.in_(_id_list(ids)))
     return stmt.subquery("renewals_as_of")
 
 
-def renewal_source(as_of: datetime | None) -> FromClause:
-    """The renewals table, or the renewals as of ``as_of`` when one is given."""
-    return _TABLE if as_of is None else renewals_as_of(as_of)
+def _id_list(ids: Iterable[str] | Select[Any]) -> Any:
+    return ids if isinstance(ids, Select | CompoundSelect) else list(ids)
+
+
+def renewal_source(
+    as_of: datetime | None, *, due_from: date | None = None, due_to: date | None = None
+) -> FromClause:
+    """The renewals table, or the renewals as of ``as_of`` when one is given. ``due_from`` and
+    ``due_to`` let the as-of view skip renewals that were never due in that window (neither
+    now nor by any recorded earlier renewal date); the caller still filters by the date."""
+    if as_of is None:
+        return _TABLE
+    if due_from is None and due_to is None:
+        return renewals_as_of(as_of)
+    return renewals_as_of(as_of, ids=_ever_due(due_from, due_to))
+
+
+def _ever_due(due_from: date | None, due_to: date | None) -> CompoundSelect:
+    """Ids of renewals due in the window now or by an earlier recorded renewal date."""
+    change = RenewalChange.__table__
+    now_due = select(_TABLE.c.id)
+    was_due = select(change.c.renewal_id).where(change.c.field == "renewal_date")
+    if due_from is not None:
+        now_due = now_due.where(_TABLE.c.renewal_date >= due_from)
+        was_due = was_due.where(change.c.old_value >= due_from.isoformat())
+    if due_to is not None:
+        now_due = now_due.where(_TABLE.c.renewal_date <= due_to)
+        was_due = was_due.where(change.c.old_value <= due_to.isoformat())
+    return union(now_due, was_due)

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from cs_data import domain
-from cs_data.auth import Actor, ensure
+from cs_data.auth import Actor, Owned, ensure
 from cs_data.errors import NotFound
-from cs_data.kpi.renewals import AT_RISK_LEVEL, health_band, stage_probability
+from cs_data.kpi.renewals import AT_RISK_BAND, AT_RISK_LEVEL, health_band, stage_probability
 from cs_data.kpi.sql import connect
 from cs_data.models import Account, Renewal, User
 from cs_data.paging import Page, paginate
-from cs_data.renewals.history import Change, changes_of, renewal_source
+from cs_data.renewals.history import Change, changes_of, renewal_source, renewals_as_of
 
 OPEN_STAGES = domain.RENEWAL_STAGES[:6]
 CLOSED_STAGE_OUTCOMES = {"closed_won": "won", "closed_lost": "lost"}
@@ -58,6 +58,8 @@ class RenewalFilter:
     account_id: str | None = None
     open_only: bool = False
     attention_only: bool = False
+    at_risk_only: bool = False
+    """Open renewals with risk high or whose account's health band is red (``at_risk_arr``)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class RenewalRow:
     account_name: str
     segment: str | None
     region: str | None
+    csm_id: int | None
     csm_name: str | None
     renewal_date: date
     days_to_renewal: int
@@ -101,6 +104,12 @@ class RenewalRow:
     @property
     def needs_attention(self) -> bool:
         return self.overdue_next_step or self.due_soon_not_commit or self.high_risk
+
+    @property
+    def owned(self) -> Owned:
+        """The renewal as a resource its account's CSM and its owner own."""
+        owners = frozenset(i for i in (self.csm_id, self.owner_id) if i is not None)
+        return Owned("renewal", self.id, owners)
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,12 @@ def _day(as_of: datetime | None, today: date | None) -> date:
     if today is not None:
         return today
     return (as_of or datetime.now(UTC)).astimezone(UTC).date()
+
+
+def _pipeline(where: RenewalFilter | None, as_of: datetime | None, today: date | None) -> _Pipeline:
+    chosen = where or RenewalFilter()
+    source = renewal_source(as_of, due_from=chosen.due_from, due_to=chosen.due_to)
+    return _Pipeline(source, _day(as_of, today))
 
 
 class _Pipeline:
@@ -208,6 +223,10 @@ class _Pipeline:
             out.append(r.account_id == where.account_id)
         if where.open_only:
             out.append(r.outcome.is_(None))
+        if where.at_risk_only:
+            out.append(
+                and_(r.outcome.is_(None), or_(r.risk == AT_RISK_LEVEL, self.band == AT_RISK_BAND))
+            )
         if where.attention_only:
             out.append(or_(self.overdue, self.due_soon, self.high_risk))
         return out
@@ -220,6 +239,7 @@ class _Pipeline:
             Account.name.label("account_name"),
             Account.segment,
             Account.region,
+            Account.csm_id,
             self.csm.display_name.label("csm_name"),
             r.renewal_date,
             r.current_arr_cents,
@@ -311,7 +331,7 @@ def list_renewals(
     """One page of the renewals matching ``where``, open ones first, then by ``sort``; as
     the system knew them at ``as_of`` when given. ``today`` (default: the UTC day of
     ``as_of`` or now) is the day days-to-renewal and the attention flags count from."""
-    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
+    pipeline = _pipeline(where, as_of, today)
     stmt = _select(pipeline, where or RenewalFilter(), sort, descending)
     with connect(engine) as connection:
         ensure(connection, actor, "renewal.view")
@@ -327,7 +347,7 @@ def pipeline_totals(
     today: date | None = None,
 ) -> PipelineTotals:
     """Count and sums of every renewal ``where`` selects (not just one page)."""
-    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
+    pipeline = _pipeline(where, as_of, today)
     r = pipeline.r
     stmt = (
         select(
@@ -362,7 +382,7 @@ def stage_board(
 ) -> list[StageColumn]:
     """A column per open stage: count and Σ current ARR of the selected open renewals in it,
     and its first ``cards_per_stage`` cards by renewal date."""
-    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
+    pipeline = _pipeline(where, as_of, today)
     r = pipeline.r
     conditions = pipeline.conditions(where or RenewalFilter())
     conditions.append(r.stage.in_(OPEN_STAGES))
@@ -426,7 +446,7 @@ def all_renewals(
 ) -> Iterator[RenewalRow]:
     """Every selected renewal (up to ``limit``) in pipeline order, streamed from one query:
     for exports and the command line, not for pages."""
-    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
+    pipeline = _pipeline(where, as_of, today)
     stmt = _select(pipeline, where or RenewalFilter(), sort, descending)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -486,11 +506,10 @@ def _cell(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class RenewalDetail:
-    """One renewal for the form: its row, the stage default probability, who may edit."""
+    """One renewal for the form: its row, its stage's default probability, its timeline."""
 
     row: RenewalRow
     stage_probability: float
-    account_csm_id: int | None
     timeline: list[Change]
 
 
@@ -504,9 +523,10 @@ def get_renewal(
 ) -> RenewalDetail:
     """One renewal with its timeline (newest first); ``NotFound`` when there is none (or, with
     ``as_of``, when it did not exist yet)."""
-    pipeline = _Pipeline(renewal_source(as_of), _day(as_of, today))
+    source = Renewal.__table__ if as_of is None else renewals_as_of(as_of, ids=[renewal_id])
+    pipeline = _Pipeline(source, _day(as_of, today))
     stmt = (
-        select(*pipeline.columns(), Account.csm_id.label("account_csm_id"))
+        select(*pipeline.columns())
         .select_from(pipeline.joined())
         .where(pipeline.r.id == renewal_id)
     )
@@ -522,7 +542,6 @@ def get_renewal(
     return RenewalDetail(
         row=row,
         stage_probability=domain.DEFAULT_STAGE_PROBABILITIES[row.stage],
-        account_csm_id=found.account_csm_id,
         timeline=list(reversed(timeline)),
     )
 
