@@ -328,7 +328,9 @@ class _RenewalDemo:
         closed = plan["outcome"] is not None
         if closed:
             finish = plan["closed_at"]
-            reached = 5 if plan["outcome"] == "won" else rng.randint(1, 4)
+            # won from proposal, negotiation or verbal commit; lost anywhere along the way
+            won = plan["outcome"] == "won"
+            reached = rng.choices((3, 4, 5), (0.15, 0.35, 0.5))[0] if won else rng.randint(1, 5)
         else:
             reached = OPEN_STAGES.index(stage)
             finish = self.b.now - timedelta(hours=rng.uniform(6, 240))

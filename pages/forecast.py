@@ -13,7 +13,7 @@ from cs_data.fiscal import quarter_of, quarters_around
 from ui import charts, shell
 from ui import forecast_view as view
 from ui.errors import show_error
-from ui.i18n import format_date, label, t
+from ui.i18n import choice_key, format_date, label, t
 
 settings = shell.page_setup()
 actor = shell.require("page.forecast")
@@ -29,7 +29,7 @@ quarter = left.selectbox(
     t("forecast.quarter"),
     quarters,
     index=quarters.index(current),
-    key="fc_quarter",
+    key=choice_key("fc_quarter"),
     format_func=lambda q: t(
         "forecast.quarter_label", label=q.label, start=format_date(q.start), end=format_date(q.end)
     ),
@@ -37,8 +37,9 @@ quarter = left.selectbox(
 segment = right.selectbox(
     t("forecast.segment"),
     [None, *domain.SEGMENTS],
-    key="fc_segment",
+    key=choice_key("fc_segment"),
     format_func=lambda s: t("forecast.all_segments") if s is None else label("segment", s),
+    placeholder=t("forecast.all_segments"),
 )
 try:
     result, moved, at_risk = view.load_forecast(

@@ -10,11 +10,11 @@ import streamlit as st
 from cs_data.db import get_engine
 from cs_data.errors import CockpitError
 from cs_data.renewals import commands, queries
+from ui import forecast_view, shell
 from ui import renewals_view as view
-from ui import shell
 from ui.errors import show_error
-from ui.forms import form_error, show_notice, submit
-from ui.i18n import format_date, format_money, label, t
+from ui.forms import clear_error, form_error, show_notice, submit
+from ui.i18n import choice_key, format_date, format_money, label, t
 from ui.paging import page_number, pager
 
 
@@ -84,6 +84,7 @@ def form_panel(renewal_id: str) -> None:
             view.load_form("rf", row)
             st.session_state["rf_conflict"] = None
         if conflict := st.session_state.get("rf_conflict"):
+            clear_error("rf")  # the conflict box below says it, with both sides
             view.conflict_box(
                 *conflict,
                 st.session_state["rf_loaded"],
@@ -121,6 +122,7 @@ now = datetime.now(UTC)
 today = now.date()
 st.title(t("renewals.title"), anchor=False)
 show_notice()
+forecast_view.weekly_snapshots(settings.database_url, forecast_view.this_week(now))
 selection = view.filter_bar(actor, view.load_choices(settings.database_url, actor), today)
 where, as_of = selection.where, selection.as_of
 if as_of is not None:
@@ -133,7 +135,7 @@ with table_tab:
     sort = s1.selectbox(
         t("renewals.sort"),
         queries.SORTS,
-        key="rn_sort",
+        key=choice_key("rn_sort"),
         index=queries.SORTS.index("renewal_date"),
         format_func=lambda s: t(f"renewals.sort_{s}"),
     )

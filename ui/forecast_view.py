@@ -98,10 +98,10 @@ def targets_frame(lines: list[forecast.TargetLine]) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "target": [line.name for line in lines],
-            "goal": [shown(line.kpi, line.target_value) for line in lines],
-            "forecast": [shown(line.kpi, line.value) for line in lines],
-            "met": [
+            t("forecast.target_name"): [line.name for line in lines],
+            t("forecast.goal"): [shown(line.kpi, line.target_value) for line in lines],
+            t("forecast.now"): [shown(line.kpi, line.value) for line in lines],
+            t("forecast.status"): [
                 t("forecast.met")
                 if line.value is not None
                 and (

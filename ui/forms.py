@@ -55,6 +55,11 @@ def form_error(form: str) -> InvalidInput | None:
     return error
 
 
+def clear_error(form: str) -> None:
+    """Forget the last error of ``form`` (when the page shows it its own way)."""
+    st.session_state.get(_ERRORS, {}).pop(form, None)
+
+
 def show_notice() -> None:
     """The success notice of the last submit, once."""
     if notice := st.session_state.pop(_NOTICE, None):

@@ -815,4 +815,9 @@ MESSAGES: dict[str, str] = {
     "forecast.configured": "Configured probability",
     "forecast.observed": "Observed win rate",
     "forecast.count": "Renewals",
+    "forecast.target_name": "Target",
+    "forecast.goal": "Goal",
+    "forecast.now": "Forecast",
+    "forecast.status": "Status",
+    "renewals.choose": "Any",
 }

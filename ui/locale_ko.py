@@ -798,4 +798,9 @@ MESSAGES: dict[str, str] = {
     "forecast.configured": "설정 확률",
     "forecast.observed": "실제 성공률",
     "forecast.count": "갱신 수",
+    "forecast.target_name": "목표",
+    "forecast.goal": "목표값",
+    "forecast.now": "예측",
+    "forecast.status": "상태",
+    "renewals.choose": "전체",
 }

@@ -29,8 +29,9 @@ from cs_data.money import cents_to_decimal
 from cs_data.paging import Page
 from cs_data.renewals import queries
 from cs_data.renewals.history import Change
+from ui import forecast_view
 from ui.errors import show_field_errors
-from ui.i18n import format_count, format_date, format_money, format_percent, label, t
+from ui.i18n import choice_key, format_count, format_date, format_money, format_percent, label, t
 
 CACHE_TTL_SECONDS = 60
 PAGE_SIZE = 50
@@ -93,7 +94,11 @@ def filter_bar(actor: Actor, choices: queries.Choices, today: date) -> Selection
             help=t("renewals.as_of.help"),
         )
         owner = d.selectbox(
-            t("renewals.owner"), [None, *people], key="rn_owner", format_func=_any(people.get)
+            t("renewals.owner"),
+            [None, *people],
+            key=choice_key("rn_owner"),
+            format_func=_any(people.get),
+            placeholder=t("renewals.any"),
         )
         columns = st.columns(6)
 
@@ -101,8 +106,9 @@ def filter_bar(actor: Actor, choices: queries.Choices, today: date) -> Selection
             chosen = column.multiselect(
                 t(f"renewals.{name}"),
                 values,
-                key=f"rn_{name}",
+                key=choice_key(f"rn_{name}"),
                 format_func=lambda v: label(group, v),
+                placeholder=t("renewals.choose"),
             )
             return tuple(chosen)
 
@@ -113,14 +119,16 @@ def filter_bar(actor: Actor, choices: queries.Choices, today: date) -> Selection
         segment = columns[4].selectbox(
             t("renewals.segment"),
             [None, *domain.SEGMENTS],
-            key="rn_segment",
+            key=choice_key("rn_segment"),
             format_func=_any(lambda s: label("segment", s)),
+            placeholder=t("renewals.any"),
         )
         region = columns[5].selectbox(
             t("renewals.region"),
             [None, *choices.regions],
-            key="rn_region",
+            key=choice_key("rn_region"),
             format_func=_any(str),
+            placeholder=t("renewals.any"),
         )
     due = tuple(window) if isinstance(window, tuple | list) and len(window) == 2 else (None, None)
     where = queries.RenewalFilter(
@@ -164,13 +172,15 @@ def stage_board(
                     f"{format_money(card.current_arr_cents, compact=True)} · "
                     f"{format_date(card.renewal_date)}"
                 )
+                if card.next_step:
+                    st.text(card.next_step)
                 if card.risk:
                     st.badge(label("risk", card.risk), color=RISK_COLORS[card.risk])
                 if may_edit(actor, card, as_of):
                     st.selectbox(
                         t("renewals.move"),
                         OPEN_STAGES,
-                        key=f"move_{card.id}",
+                        key=choice_key(f"move_{card.id}"),
                         index=OPEN_STAGES.index(card.stage),
                         label_visibility="collapsed",
                         format_func=lambda s: label("stage", s),
@@ -234,9 +244,10 @@ def load_choices(database_key: str, _actor: Actor) -> queries.Choices:
 
 
 def clear_caches() -> None:
-    """After a save: the writer sees the change at once in the table and on the board."""
+    """After a save: the change shows at once in the table, on the board and in the forecast."""
     load_pipeline.clear()
     load_board.clear()
+    forecast_view.load_forecast.clear()
 
 
 def pipeline_frame(rows: list[queries.RenewalRow]) -> pd.DataFrame:
@@ -268,7 +279,7 @@ def pipeline_frame(rows: list[queries.RenewalRow]) -> pd.DataFrame:
 
 
 def column_config() -> dict[str, Any]:
-    money = {"format": "dollar", "width": "small"}
+    money = {"format": "dollar"}
     return {
         "attention": st.column_config.TextColumn(
             "", help=t("renewals.col_attention.help"), width="small"
@@ -404,14 +415,14 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
         st.selectbox(
             t("renewals.f_stage"),
             OPEN_STAGES,
-            key=key("stage"),
+            key=choice_key(key("stage")),
             format_func=lambda s: label("stage", s),
         )
         show_field_errors(error, "stage")
         st.selectbox(
             t("renewals.f_category"),
             domain.FORECAST_CATEGORIES,
-            key=key("forecast_category"),
+            key=choice_key(key("forecast_category")),
             format_func=lambda c: label("category", c),
         )
         show_field_errors(error, "forecast_category")
@@ -444,7 +455,7 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
         st.selectbox(
             t("renewals.f_risk"),
             ("", *domain.RISK_LEVELS),
-            key=key("risk"),
+            key=choice_key(key("risk")),
             format_func=lambda r: label("risk", r) if r else t("renewals.none"),
         )
         show_field_errors(error, "risk")
@@ -459,7 +470,7 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
     st.radio(
         t("renewals.f_close"),
         CLOSE_CHOICES,
-        key=key("close"),
+        key=choice_key(key("close")),
         horizontal=True,
         format_func=lambda c: t(f"renewals.close_{c}"),
     )
