@@ -35,7 +35,18 @@ TEXT_LIMITS = {"next_step": 500, "risk_reason": 500, "lost_reason": 500, "notes"
 MAX_CENTS = 10**15
 """Ten trillion dollars: anything above is a typing mistake."""
 
-UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False})()
+
+class _Unset:
+    """The type of ``UNSET``."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
 """A field the caller leaves as it is (``None`` sets it to empty)."""
 
 EDITABLE = (

@@ -130,13 +130,15 @@ class Change:
 
 
 def _change(row: Any) -> Change:
-    decode = (lambda text: text) if row.field not in TRACKED_FIELDS else None
+    def value(text: str | None) -> Any:
+        return from_text(row.field, text) if row.field in TRACKED_FIELDS else text
+
     return Change(
         changed_at=row.changed_at,
         actor_name=row.actor_name,
         field=row.field,
-        old_value=decode(row.old_value) if decode else from_text(row.field, row.old_value),
-        new_value=decode(row.new_value) if decode else from_text(row.field, row.new_value),
+        old_value=value(row.old_value),
+        new_value=value(row.new_value),
         version=row.version,
     )
 
