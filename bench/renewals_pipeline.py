@@ -70,7 +70,7 @@ def main() -> None:
         return sum(1 for _ in queries.all_renewals(engine, actor, as_of=past, today=day))
 
     def forecast_page() -> int:
-        result = forecast.forecast(engine, actor, quarter, as_of=now)
+        result = forecast.forecast(engine, actor, quarter)  # as the page asks: as stored now
         forecast.movement(engine, actor, quarter, now=now)
         forecast.calibration(engine, actor, as_of=now)
         return result.total.renewals

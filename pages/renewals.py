@@ -156,8 +156,10 @@ with table_tab:
             selection_mode="single-row",
             key="rn_table",
         )
-        if picked.selection.rows:
-            st.query_params["renewal"] = found.rows[picked.selection.rows[0]].id
+        chosen = [found.rows[i].id for i in picked.selection.rows]
+        if chosen and chosen != st.session_state.get("rn_chosen"):  # a newly picked row opens
+            st.query_params["renewal"] = chosen[0]
+        st.session_state["rn_chosen"] = chosen
         pager(found, "rn_page", "renewals.count")
         st.download_button(
             t("renewals.download"),

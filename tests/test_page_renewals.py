@@ -152,3 +152,11 @@ def test_the_forecast_page_is_for_execs_and_managers(shared_mode):
         refused.run()
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             refused.switch_page(FORECAST_PAGE)
+
+
+def test_an_unknown_renewal_by_url_is_reported_not_raised(shared_mode):
+    schema.upgrade(get_engine())
+    seed()
+    at = open_page("ann", renewal="REN-NOPE")
+    assert at.warning, "a missing renewal is reported as not found"
+    assert at.title[0].value == "Renewals"
