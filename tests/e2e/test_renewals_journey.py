@@ -151,18 +151,17 @@ def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_confli
     expect(other.get_by_text("saved (version")).to_be_visible()
 
     # the same pages in Korean
-    for shot_page, name in (
-        (page, "renewals-board"),
-        (other, "renewals-form"),
-        (exec_page, "forecast"),
-    ):
+    for shot_page in (page, other, exec_page):
         shot_page.get_by_test_id("stSidebar").get_by_role("radio", name="한국어").click()
         idle(shot_page)
         expect(shot_page.get_by_test_id("stException")).to_have_count(0)
-        screenshot(shot_page, f"{name}-ko")
-    page.get_by_role("tab", name="파이프라인").click()
-    idle(page)
+    screenshot(other, "renewals-form-ko")
+    screenshot(exec_page, "forecast-ko")
     screenshot(page, "renewals-pipeline-ko")
+    page.get_by_role("tab", name="단계 보드").click()
+    idle(page)
+    expect(page.locator(f".st-key-card_{renewal_id}")).to_contain_text(account)
+    screenshot(page, "renewals-board-ko")
     exec_context.close()
     other_context.close()
     assert dialogs == []
