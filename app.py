@@ -37,6 +37,8 @@ PAGES = (
     NavPage("insights", "retention", ":material/autorenew:"),
     NavPage("insights", "team", ":material/groups:"),
     NavPage("insights", "targets", ":material/flag:"),
+    NavPage("customers", "renewals", ":material/event_repeat:"),
+    NavPage("customers", "forecast", ":material/trending_up:"),
     NavPage("admin", "audit", ":material/history:"),
     NavPage("admin", "users", ":material/group:"),
 )

@@ -88,6 +88,8 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.targets", "open the Targets page", EVERYONE),
     Permission("page.retention", "open the Retention page", EVERYONE),
     Permission("page.team", "open the Team page", frozenset({"admin", "manager", "exec"})),
+    Permission("page.renewals", "open the Renewals page", EVERYONE),
+    Permission("page.forecast", "open the Forecast page", frozenset({"admin", "manager", "exec"})),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -99,6 +101,18 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     # data
     Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
     Permission("data.import", "import data files", frozenset({"admin"})),
+    # renewals and the forecast
+    Permission("renewal.view", "read the renewal pipeline", EVERYONE),
+    Permission(
+        "renewal.update",
+        "change renewals",
+        frozenset({"admin", "manager"}),
+        own_roles=frozenset({"csm"}),
+    ),
+    Permission(
+        "forecast.view", "read the renewal forecast", frozenset({"admin", "manager", "exec"})
+    ),
+    Permission("forecast.snapshot", "take forecast snapshots", frozenset({"admin", "manager"})),
     # KPI targets
     Permission("target.create", "create KPI targets", frozenset({"admin", "manager"})),
     Permission("target.update", "change KPI targets", frozenset({"admin", "manager"})),

@@ -13,7 +13,7 @@ import getpass
 import json
 import sys
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -24,14 +24,18 @@ from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
 from cs_data.db import create_engine_for, database_problem
 from cs_data.domain import ROLES, SEGMENTS
-from cs_data.errors import CockpitError, DatabaseProblem, InvalidInput
-from cs_data.money import cents_to_decimal
+from cs_data.errors import CockpitError, DatabaseProblem, InvalidInput, NotFound
+from cs_data.fiscal import Quarter, parse_quarter, quarter_of
+from cs_data.money import cents_to_decimal, parse_cents
+from cs_data.renewals import commands as renewal_commands
+from cs_data.renewals import forecast, queries
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_DATABASE = 4
 """The database could not be used now: unreachable, bad URL, not writable, or busy."""
+EXIT_CONFLICT = 3
 
 
 class ProgressBar:
@@ -257,6 +261,214 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _renewal_json(row: queries.RenewalRow) -> dict[str, object]:
+    return {
+        "renewal_id": row.id,
+        "account_id": row.account_id,
+        "account_name": row.account_name,
+        "segment": row.segment,
+        "renewal_date": row.renewal_date.isoformat(),
+        "current_arr": row.current_arr_cents,
+        "expected_arr": row.expected_arr_cents,
+        "upsell": row.upsell_cents,
+        "stage": row.stage,
+        "forecast_category": row.forecast_category,
+        "probability": row.probability,
+        "probability_override": row.probability_is_override,
+        "risk": row.risk,
+        "risk_reason": row.risk_reason,
+        "next_step": row.next_step,
+        "next_step_date": row.next_step_date.isoformat() if row.next_step_date else None,
+        "outcome": row.outcome,
+        "renewed_arr": row.renewed_arr_cents,
+        "lost_reason": row.lost_reason,
+        "owner": row.owner_name,
+        "version": row.version,
+    }
+
+
+def _cmd_renewals_list(args: argparse.Namespace) -> int:
+    where = queries.RenewalFilter(
+        due_from=args.due_from, due_to=args.due_to, owner_username=args.owner
+    )
+    rows = queries.all_renewals(_engine(args), operator(), where, as_of=args.as_of)
+    if args.json:
+        print(json.dumps([_renewal_json(row) for row in rows]))
+        return EXIT_OK
+    for row in rows:
+        print(
+            f"{row.id:<12} v{row.version:<3} {row.renewal_date} {row.stage:<14} "
+            f"{row.forecast_category:<10} {cents_to_decimal(row.current_arr_cents):>14,.2f}  "
+            f"{row.account_name}"
+        )
+    return EXIT_OK
+
+
+def _money_arg(text: str) -> int | str | None:
+    """An amount in major units as cents; '' clears it; anything else is passed on for the
+    command to refuse with the field's name (exit 1)."""
+    if not text:
+        return None
+    try:
+        return parse_cents(text)
+    except ValueError:
+        return text
+
+
+def _probability_arg(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _text_arg(text: str) -> str | None:
+    """Free text; an empty value clears the field."""
+    return text or None
+
+
+_FLAG_OF_FIELD = {
+    "expected_arr_cents": "expected-arr",
+    "upsell_cents": "upsell",
+    "renewed_arr_cents": "renewed-arr",
+    "lost_reason": "reason",
+    "outcome": "won/--lost",
+}
+
+
+def _cmd_renewals_update(args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {}
+    for flag, field in [
+        ("stage", "stage"),
+        ("forecast_category", "forecast_category"),
+        ("expected_arr", "expected_arr_cents"),
+        ("upsell", "upsell_cents"),
+        ("risk", "risk"),
+        ("risk_reason", "risk_reason"),
+        ("next_step", "next_step"),
+        ("next_step_date", "next_step_date"),
+        ("notes", "notes"),
+        ("renewed_arr", "renewed_arr_cents"),
+        ("reason", "lost_reason"),
+    ]:
+        value = getattr(args, flag)
+        if value is not _NOT_GIVEN:
+            changes[field] = value
+    if args.clear_probability:
+        changes["probability"] = None
+    elif args.probability is not None:
+        changes["probability"] = args.probability
+    if args.won:
+        changes["outcome"] = "won"
+    elif args.lost:
+        changes["outcome"] = "lost"
+    try:
+        saved = renewal_commands.update_renewal(
+            _engine(args), operator(), args.renewal_id, seen_version=args.if_version, **changes
+        )
+    except NotFound as error:
+        print(f"error: renewal_id: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    except InvalidInput as error:
+        for problem in error.errors:
+            flag = _FLAG_OF_FIELD.get(problem.field, problem.field.replace("_", "-"))
+            print(f"error: --{flag}: {problem.message}", file=sys.stderr)
+        return EXIT_REJECTED
+    except renewal_commands.RenewalChanged as conflict:
+        print(f"error: conflict: {conflict}", file=sys.stderr)
+        for change in conflict.changes:
+            print(
+                f"  {change.changed_at.isoformat(timespec='seconds')} {change.actor_name}: "
+                f"{change.field} {change.old_value!r} -> {change.new_value!r}",
+                file=sys.stderr,
+            )
+        return EXIT_CONFLICT
+    changed = ", ".join(saved.changed) if saved.changed else "nothing changed"
+    print(f"renewal {saved.renewal_id} at version {saved.version} ({changed})")
+    return EXIT_OK
+
+
+def _forecast_json(result: forecast.Forecast) -> dict[str, object]:
+    def figures(values: forecast.Figures) -> dict[str, object]:
+        return {
+            "closed_won": values.closed_won,
+            "commit": values.commit,
+            "best_case": values.best_case,
+            "pipeline": values.pipeline,
+            "weighted_forecast": values.weighted,
+            "at_risk": values.at_risk,
+            "renewal_rate_count": values.renewal_rate_count,
+            "renewal_rate_arr": values.renewal_rate_arr,
+            "renewals": values.renewals,
+            "won": values.won,
+            "lost": values.lost,
+            "open": values.open,
+            "at_risk_renewals": values.at_risk_count,
+        }
+
+    return {
+        "quarter": result.quarter.label,
+        "start": result.quarter.start.isoformat(),
+        "end": result.quarter.end.isoformat(),
+        "segment": result.segment,
+        "as_of": result.as_of.isoformat(),
+        **figures(result.total),
+        "by_month": [{"month": m.isoformat()[:7], **figures(f)} for m, f in result.by_month],
+        "by_segment": [{"segment": s, **figures(f)} for s, f in result.by_segment],
+        "targets": [
+            {"kpi": t.kpi, "name": t.name, "target": t.target_value, "direction": t.direction,
+             "value": t.value}
+            for t in result.targets
+        ],
+    }  # fmt: skip
+
+
+def _quarter(text: str | None) -> Quarter:
+    if text is None:
+        return quarter_of(datetime.now(UTC).date())
+    return parse_quarter(text)
+
+
+def _quarter_arg(text: str) -> str:
+    try:
+        parse_quarter(text, fiscal_start_month=1)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    forecast.ensure_weekly_snapshots(engine)
+    if args.forecast_command == "snapshot":
+        quarter = _quarter(args.snapshot_quarter)
+        snapshot = forecast.take_snapshot(
+            engine, operator(), quarter, segment=args.snapshot_segment
+        )
+        print(
+            f"snapshot {snapshot.id} of {quarter.label}"
+            + (f" ({snapshot.segment})" if snapshot.segment else "")
+            + f": weighted forecast {cents_to_decimal(snapshot.weighted):,.2f}, "
+            f"closed won {cents_to_decimal(snapshot.closed_won):,.2f}"
+        )
+        return EXIT_OK
+    quarter = _quarter(args.quarter)
+    result = forecast.forecast(engine, operator(), quarter, segment=args.segment, as_of=args.as_of)
+    if args.json:
+        print(json.dumps(_forecast_json(result)))
+        return EXIT_OK
+    print(
+        f"forecast {quarter.label} ({quarter.start} to {quarter.end})"
+        + (f", segment {args.segment}" if args.segment else "")
+    )
+    for name in forecast.FIGURES:
+        value = getattr(result.total, name)
+        print(f"{name:<12} {cents_to_decimal(value):>18,.2f}")
+    rate = result.total.renewal_rate_arr
+    print(f"{'renewal rate':<12} {'-' if rate is None else f'{rate:.4f}':>18}  (ARR)")
+    return EXIT_OK
+
+
 def _iso_instant(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
@@ -333,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kpi_cmd.set_defaults(handler=_cmd_kpi)
 
+    _renewals_parser(commands)
+    _forecast_parser(commands)
+
     user = commands.add_parser("user", help="manage the users who log in to the app")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = user_commands.add_parser("add", help="create a user (password prompted twice)")
@@ -358,6 +573,74 @@ def build_parser() -> argparse.ArgumentParser:
     deactivate.add_argument("username")
     deactivate.set_defaults(handler=_cmd_user_deactivate)
     return parser
+
+
+_NOT_GIVEN = object()
+
+
+def _renewals_parser(commands: argparse._SubParsersAction) -> None:
+    renewals = commands.add_parser("renewals", help="list and update renewals")
+    actions = renewals.add_subparsers(dest="renewals_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the renewal pipeline, now or as of an instant")
+    listing.add_argument("--as-of", type=_iso_instant, help="as the system knew it then")
+    listing.add_argument("--owner", help="username of the renewal's owner")
+    listing.add_argument("--due-from", type=_iso_date, help="renewal date on or after")
+    listing.add_argument("--due-to", type=_iso_date, help="renewal date on or before")
+    listing.add_argument("--json", action="store_true", help="a JSON array, money in cents")
+    listing.set_defaults(handler=_cmd_renewals_list)
+
+    update = actions.add_parser(
+        "update", help="change a renewal (exit 1: invalid, 3: changed since --if-version)"
+    )
+    update.add_argument("renewal_id")
+    update.add_argument("--if-version", type=int, required=True, help="the version you saw")
+    given = {"default": _NOT_GIVEN}
+    update.add_argument("--stage", **given)
+    update.add_argument("--forecast-category", **given)
+    probability = update.add_mutually_exclusive_group()
+    probability.add_argument(
+        "--probability", type=_probability_arg, help="explicit win probability 0..1"
+    )
+    probability.add_argument(
+        "--clear-probability", action="store_true", help="go back to the stage default"
+    )
+    update.add_argument("--expected-arr", type=_money_arg, **given, help="major units")
+    update.add_argument("--upsell", type=_money_arg, **given, help="major units")
+    update.add_argument("--risk", type=_text_arg, **given, help="low, medium, high or ''")
+    for flag in ("--risk-reason", "--next-step", "--notes"):
+        update.add_argument(flag, type=_text_arg, **given, help="text; '' clears it")
+    update.add_argument("--next-step-date", type=_optional_date, **given)
+    close = update.add_mutually_exclusive_group()
+    close.add_argument("--won", action="store_true", help="close as won (needs --renewed-arr)")
+    close.add_argument("--lost", action="store_true", help="close as lost (needs --reason)")
+    update.add_argument("--renewed-arr", type=_money_arg, **given, help="major units")
+    update.add_argument("--reason", type=_text_arg, **given, help="why the renewal was lost")
+    update.set_defaults(handler=_cmd_renewals_update)
+
+
+def _optional_date(text: str) -> date | str | None:
+    """A date; '' clears it; anything else is passed on for the command to refuse."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def _forecast_parser(commands: argparse._SubParsersAction) -> None:
+    forecast_cmd = commands.add_parser(
+        "forecast", help="the renewal forecast of a fiscal quarter (snapshot: store it)"
+    )
+    forecast_cmd.add_argument("--quarter", type=_quarter_arg, help="e.g. 2026Q1 (default: now)")
+    forecast_cmd.add_argument("--segment", choices=SEGMENTS)
+    forecast_cmd.add_argument("--as-of", type=_iso_instant, help="as the system knew it then")
+    forecast_cmd.add_argument("--json", action="store_true", help="one JSON object, cents")
+    forecast_cmd.set_defaults(handler=_cmd_forecast, forecast_command=None)
+    actions = forecast_cmd.add_subparsers(dest="forecast_command", metavar="ACTION")
+    snapshot = actions.add_parser("snapshot", help="store the quarter's figures now")
+    snapshot.add_argument("--quarter", dest="snapshot_quarter", type=_quarter_arg)
+    snapshot.add_argument("--segment", dest="snapshot_segment", choices=SEGMENTS)
 
 
 def main(argv: list[str] | None = None) -> int:

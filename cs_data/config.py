@@ -62,6 +62,8 @@ class Settings:
     """Name of the login cookie in the browser."""
     cookie_expiry_days: float = DEFAULT_COOKIE_EXPIRY_DAYS
     """How long a login cookie keeps a browser signed in, in days."""
+    fiscal_year_start_month: int = 1
+    """Month (1..12) the fiscal year starts in; forecasts are by fiscal quarter."""
 
     @property
     def is_embedded(self) -> bool:
@@ -136,6 +138,16 @@ def _parse_expiry(raw: Any) -> float:
     return days
 
 
+def _parse_month(raw: Any) -> int:
+    try:
+        month = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"fiscal_year_start_month: {raw!r} is not a month number") from None
+    if not 1 <= month <= 12:
+        raise ConfigError("fiscal_year_start_month: use a month number from 1 to 12")
+    return month
+
+
 def load_settings(
     environ: dict[str, str] | None = None, secrets_file: Path = SECRETS_FILE
 ) -> Settings:
@@ -184,6 +196,7 @@ def load_settings(
         cookie_key=str(pick("cookie_key") or "") or None,
         cookie_name=cookie_name,
         cookie_expiry_days=_parse_expiry(pick("cookie_expiry_days", DEFAULT_COOKIE_EXPIRY_DAYS)),
+        fiscal_year_start_month=_parse_month(pick("fiscal_year_start_month", 1)),
     )
 
 

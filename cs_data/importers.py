@@ -21,7 +21,9 @@ file has neither column, a stored renewal keeps both (a new one starts ``not_sta
 it has them but the cells are empty, the renewal is open. An empty forecast category means
 ``closed`` for a closed renewal and ``pipeline`` (or the stored open category when the file
 has no such column) for an open one. Each changed renewal gets one ``RenewalChange`` row per
-changed column (values as text, money in cents) and ``version + 1``.
+changed column (values as text, money in cents) and ``version + 1``; each new renewal one
+``created`` row. ``renewal_history`` files (a CRM's change history) are read by
+``cs_data.renewals.history_import``.
 
 Imports may run at once: a user that two of them create is created once. When another import
 or writer holds the database too long (SQLite's busy timeout, PostgreSQL's lock_timeout) or
@@ -70,7 +72,7 @@ from cs_data.money import parse_cents, parse_plain_decimal
 from cs_data.progress import ProgressCallback, no_progress
 from cs_data.users import USERNAME_RULE, canonical_username
 
-IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals")
+IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals", "renewal_history")
 
 BATCH_ROWS = 5000
 """Rows validated before a batch is written with one executemany."""
@@ -949,21 +951,20 @@ class _Import:
             before = stored.get(renewal["id"])
             if before is None:
                 new.append(renewal | {"version": 1, "updated_at": self.now})
+                changes.append(self._change(renewal["id"], "created", None, None, 1))
                 continue
             changed = [name for name in _RENEWAL_FIELDS if renewal[name] != before[name]]
             if not changed:
                 continue
             known.append(renewal | {"version": before["version"] + 1, "updated_at": self.now})
             changes.extend(
-                {
-                    "renewal_id": renewal["id"],
-                    "changed_at": self.now,
-                    "actor_id": self.actor.user_id,
-                    "actor_name": self.actor.name,
-                    "field": name,
-                    "old_value": _as_text(before[name]),
-                    "new_value": _as_text(renewal[name]),
-                }
+                self._change(
+                    renewal["id"],
+                    name,
+                    _as_text(before[name]),
+                    _as_text(renewal[name]),
+                    before["version"] + 1,
+                )
                 for name in changed
             )
         self.inserted += len(new)
@@ -976,6 +977,20 @@ class _Import:
         if changes:
             statement = insert(_RENEWAL_CHANGES)
             self._write(batch, lambda: self.connection.execute(statement, changes))
+
+    def _change(
+        self, renewal_id: str, name: str, old: str | None, new: str | None, version: int
+    ) -> dict[str, Any]:
+        return {
+            "renewal_id": renewal_id,
+            "changed_at": self.now,
+            "actor_id": self.actor.user_id,
+            "actor_name": self.actor.name,
+            "field": name,
+            "old_value": old,
+            "new_value": new,
+            "version": version,
+        }
 
 
 _BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
@@ -1157,6 +1172,10 @@ def import_file(
     unknown kind; ``PermissionDenied`` when the actor may not import; ``ImportBusy`` when
     another import or writer held the database (nothing written; run it again).
     """
+    if kind == "renewal_history":
+        from cs_data.renewals.history_import import import_renewal_history
+
+        return import_renewal_history(engine, actor, Path(path), progress=progress)
     spec = _KINDS.get(kind)
     if spec is None:
         message = f"unknown import kind {kind!r} (use {', '.join(IMPORT_KINDS)})"
@@ -1177,4 +1196,8 @@ def import_file(
 
 def file_columns(kind: str) -> list[tuple[str, bool]]:
     """The columns an import file of ``kind`` may have, in order: ``(header, required)``."""
+    if kind == "renewal_history":
+        from cs_data.renewals.history_import import COLUMNS, REQUIRED
+
+        return [(name, name in REQUIRED) for name in COLUMNS]
     return [(column.name, column.required) for column in _KINDS[kind].columns]

@@ -332,10 +332,19 @@ class Renewal(Base):
 
 
 class RenewalChange(Base):
-    """One field of one renewal changed: the history behind timelines and as-of views."""
+    """One field of one renewal changed: the history behind timelines and as-of views.
+
+    A renewal's creation is one row with ``field = "created"`` (no values). ``version`` is the
+    renewal's version the change produced (null for history imported from another system), so
+    a refused stale save can name who changed which fields since the version it saw.
+    """
 
     __tablename__ = "renewal_changes"
-    __table_args__ = (Index(None, "renewal_id", "changed_at"), Index(None, "changed_at"))
+    __table_args__ = (
+        Index(None, "renewal_id", "changed_at"),
+        Index(None, "changed_at"),
+        Index(None, "renewal_id", "version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     renewal_id: Mapped[str] = mapped_column(ForeignKey("renewals.id", ondelete="CASCADE"))
@@ -346,10 +355,16 @@ class RenewalChange(Base):
     field: Mapped[str] = mapped_column(String(64))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(Integer)
 
 
 class ForecastSnapshot(Base):
-    """The renewal forecast for a period as it stood at ``taken_at``."""
+    """The renewal forecast for a period as it stood at ``taken_at``.
+
+    Automatic weekly snapshots carry ``auto_key`` (quarter, segment and ISO week), unique, so
+    several processes finding the week's snapshot missing insert it at most once; manual
+    snapshots leave it null.
+    """
 
     __tablename__ = "forecast_snapshots"
     __table_args__ = (Index(None, "period_start", "taken_at"),)
@@ -366,6 +381,7 @@ class ForecastSnapshot(Base):
     weighted_cents: Mapped[int] = mapped_column(BigInteger)
     at_risk_cents: Mapped[int] = mapped_column(BigInteger)
     taken_by: Mapped[str] = mapped_column(String(200))
+    auto_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 # --- customer success work ----------------------------------------------------------------

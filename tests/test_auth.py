@@ -52,18 +52,31 @@ def test_admins_may_do_everything_and_viewers_only_read():
     assert allowed_actions("admin") == list(PERMISSIONS)
     pages = [name for name in PERMISSIONS if name.startswith("page.")]
     everyone_pages = [name for name in pages if PERMISSIONS[name].roles == frozenset(domain.ROLES)]
-    assert allowed_actions("viewer") == everyone_pages
-    assert allowed_actions("exec") == [*everyone_pages, "page.team"]
-    assert {"page.overview", "page.targets"} <= set(everyone_pages)
+    assert set(allowed_actions("viewer")) == {*everyone_pages, "renewal.view"}
+    assert set(allowed_actions("exec")) == {
+        *everyone_pages,
+        "page.team",
+        "page.forecast",
+        "renewal.view",
+        "forecast.view",
+    }
+    assert {"page.overview", "page.targets", "page.renewals"} <= set(everyone_pages)
     assert set(allowed_actions("manager")) == {
         *everyone_pages,
         "page.audit",
         "page.team",
+        "page.forecast",
         "audit.view",
+        "renewal.view",
+        "renewal.update",
+        "forecast.view",
+        "forecast.snapshot",
         "target.create",
         "target.update",
         "target.delete",
     }
+    assert set(allowed_actions("csm")) == {*everyone_pages, "renewal.view", "renewal.update"}
+    assert PERMISSIONS["renewal.update"].own_roles == {"csm"}
 
 
 def test_an_undeclared_action_is_a_programming_error():

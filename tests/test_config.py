@@ -77,6 +77,12 @@ def test_sla_targets_from_environment_string(tmp_path):
     assert settings.sla_resolution_minutes["normal"] == 4320
 
 
+def test_fiscal_year_start_month_defaults_to_january(tmp_path):
+    assert load_settings({}, tmp_path / "none.toml").fiscal_year_start_month == 1
+    settings = load_settings({"CS_FISCAL_YEAR_START_MONTH": "4"}, tmp_path / "none.toml")
+    assert settings.fiscal_year_start_month == 4
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -86,6 +92,8 @@ def test_sla_targets_from_environment_string(tmp_path):
         ({"CS_SLA_FIRST_RESPONSE_MINUTES": "high=0"}, "must be a positive number"),
         ({"CS_SLA_FIRST_RESPONSE_MINUTES": "high"}, "expected priority=minutes"),
         ({"CS_AUTO_SEED_SCALE": "XL"}, "auto_seed_scale: 'XL' is not one of S, M, L"),
+        ({"CS_FISCAL_YEAR_START_MONTH": "13"}, "fiscal_year_start_month: use a month number"),
+        ({"CS_FISCAL_YEAR_START_MONTH": "feb"}, "fiscal_year_start_month: 'feb' is not a month"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, environ, message):

@@ -26,6 +26,7 @@ from cs_data.models import (
     CardComment,
     CardTag,
     ChecklistItem,
+    ForecastSnapshot,
     Interaction,
     Renewal,
     RenewalChange,
@@ -190,7 +191,8 @@ def test_counts_follow_the_scale_and_match_the_tables(engine):
     assert abs(summary.counts["tickets"] - TINY.tickets) < 0.1 * TINY.tickets
     assert summary.counts["boards"] == 4
     assert summary.counts["cards"] == 4 * TINY.cards_per_board
-    assert {"health_snapshots", "forecast_snapshots"}.isdisjoint(summary.counts)
+    assert "health_snapshots" not in summary.counts
+    assert summary.counts["forecast_snapshots"] > 0
 
     order = list(dict.fromkeys(phase for phase, _, _ in phases))
     assert order[:6] == ["users", "accounts", "contacts", "subscriptions", "usage", "tickets"]
@@ -305,21 +307,53 @@ def test_every_renewal_stage_appears_and_closed_ones_are_consistent(demo_s):
 def test_renewal_history_matches_the_version(demo_s):
     renewals = {r.id: r for r in _rows(demo_s, Renewal)}
     owners = dict(_rows(demo_s, User.id, User.display_name))
-    events: dict[str, set[datetime]] = defaultdict(set)
+    versions: dict[str, set[int]] = defaultdict(set)
+    created: dict[str, int] = Counter()
     stages: dict[str, list[tuple[datetime, int, str]]] = defaultdict(list)
+    slipped = 0
     for change in _rows(demo_s, RenewalChange):
-        events[change.renewal_id].add(change.changed_at)
+        versions[change.renewal_id].add(change.version)
         assert change.actor_name == owners[renewals[change.renewal_id].owner_id]
         assert change.changed_at < NOW
+        if change.field == "created":
+            created[change.renewal_id] += 1
+            assert change.version == 1
         if change.field == "stage":
             stages[change.renewal_id].append((change.changed_at, change.id, change.new_value))
+        if change.field == "renewal_date":
+            slipped += 1
+            assert (
+                change.old_value
+                < change.new_value
+                == renewals[change.renewal_id].renewal_date.isoformat()
+            )
 
+    assert slipped > 0
     for renewal in renewals.values():
-        assert renewal.version == 1 + len(events[renewal.id])
+        assert created[renewal.id] == 1
+        assert versions[renewal.id] == set(range(1, renewal.version + 1))
         if stages[renewal.id]:
             assert max(stages[renewal.id])[2] == renewal.stage
         else:
             assert renewal.stage == "not_started"
+
+
+def test_weekly_forecast_snapshots_converge_on_the_closed_won(demo_s):
+    snapshots = defaultdict(list)
+    for row in _rows(demo_s, ForecastSnapshot):
+        assert row.auto_key is not None and row.taken_at < NOW
+        snapshots[row.period_start].append(row)
+    assert len(snapshots) == 4
+    closed_quarters = sorted(snapshots)[:-1]
+    for start in closed_quarters:
+        rows = sorted(snapshots[start], key=lambda row: row.taken_at)
+        assert len(rows) >= 20
+        won = rows[-1].closed_won_cents
+        assert won > 0
+        assert abs(rows[-1].weighted_cents - won) < abs(rows[0].weighted_cents - won) or (
+            rows[0].weighted_cents == won
+        )
+        assert rows[0].closed_won_cents < won
 
 
 def test_tickets_are_consistent_and_cover_every_case(demo_s):

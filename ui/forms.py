@@ -82,6 +82,11 @@ class Caution(str):
     """A notice of a save that went through but needs the user's attention (a warning)."""
 
 
+def clear_error(form: str) -> None:
+    """Forget the last error of ``form`` (when the page shows it its own way)."""
+    st.session_state.get(_ERRORS, {}).pop(form, None)
+
+
 def show_notice() -> None:
     """The notice of the last submit, once: a success, or a warning for a ``Caution``."""
     notice = st.session_state.pop(_NOTICE, None)

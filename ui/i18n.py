@@ -179,6 +179,11 @@ def format_date(day: date) -> str:
     return t("fmt.date", year=day.year, mon=t(f"fmt.month.{day.month}"), day=day.day)
 
 
+def format_month(day: date) -> str:
+    """The calendar month of ``day`` in the session's language (``Mar 2025`` / ``2025년 3월``)."""
+    return t("fmt.month_year", mon=t(f"fmt.month.{day.month}"), year=day.year)
+
+
 def format_datetime(moment: datetime, zone: ZoneInfo) -> str:
     """An instant shown in ``zone``: date, then 24-hour time."""
     local = moment.astimezone(zone)

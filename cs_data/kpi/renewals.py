@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, FromClause, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from cs_data.domain import DEFAULT_STAGE_PROBABILITIES
 from cs_data.kpi.scope import NO_FILTER, KpiFilter, Window, make_window
@@ -23,29 +24,52 @@ PIPELINE_CATEGORIES = ("commit", "best_case", "pipeline")
 OMITTED_CATEGORY = "omitted"
 
 
-def _probability():
-    """The explicit probability, or the stage default."""
+RENEWAL_KPI_KEYS = (
+    "renewal_rate_count",
+    "renewal_rate_arr",
+    "weighted_forecast_arr",
+    "commit_arr",
+    "best_case_arr",
+    "pipeline_arr",
+    "at_risk_arr",
+)
+"""The KPIs ``renewal_stats`` returns; ``renewal_figures`` adds the counts behind them."""
+
+
+def _columns(source: FromClause | None) -> Any:
+    """The renewal columns of ``source`` (a selectable shaped like ``renewals``, such as the
+    pipeline as of a past instant), or of the renewals table itself."""
+    return (source if source is not None else Renewal.__table__).c
+
+
+def stage_probability(renewal: Any) -> ColumnElement[float]:
+    """The explicit probability of ``renewal`` (its columns), or its stage's default."""
     by_stage = case(
-        *((Renewal.stage == stage, p) for stage, p in DEFAULT_STAGE_PROBABILITIES.items()),
+        *((renewal.stage == stage, p) for stage, p in DEFAULT_STAGE_PROBABILITIES.items()),
         else_=0.0,
     )
-    return func.coalesce(Renewal.probability, by_stage)
+    return func.coalesce(renewal.probability, by_stage)
 
 
-def _at_risk(as_of_day: date):
-    """1 when the renewal's risk is high or its account's latest health band (snapshot on or
-    before ``as_of_day``) is red."""
-    band = (
+def health_band(account_id: ColumnElement[Any], as_of_day: date) -> ColumnElement[str]:
+    """The band of the account's latest health snapshot on or before ``as_of_day``."""
+    return (
         select(HealthSnapshot.band)
         .where(
-            HealthSnapshot.account_id == Renewal.account_id,
+            HealthSnapshot.account_id == account_id,
             HealthSnapshot.snapshot_date <= as_of_day,
         )
         .order_by(HealthSnapshot.snapshot_date.desc())
         .limit(1)
         .scalar_subquery()
     )
-    return case((or_(Renewal.risk == AT_RISK_LEVEL, band == AT_RISK_BAND), 1), else_=0)
+
+
+def at_risk(renewal: Any, as_of_day: date) -> ColumnElement[int]:
+    """1 when the renewal's risk is high or its account's latest health band (snapshot on or
+    before ``as_of_day``) is red."""
+    band = health_band(renewal.account_id, as_of_day)
+    return case((or_(renewal.risk == AT_RISK_LEVEL, band == AT_RISK_BAND), 1), else_=0)
 
 
 def _cents(amount: Decimal) -> int:
@@ -55,30 +79,49 @@ def _cents(amount: Decimal) -> int:
 def renewal_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
-    """Per window (renewals due in it, by ``renewal_date``): the renewal KPIs, from one query
-    grouped by window, outcome, forecast category, probability and risk; the windows share
-    ``as_of`` (the day of the health band that marks an account at risk)."""
-    renewed = func.coalesce(Renewal.renewed_arr_cents, 0)
+    """Per window (renewals due in it, by ``renewal_date``): the renewal KPIs (see
+    ``renewal_figures``)."""
+    return [
+        {key: figures[key] for key in RENEWAL_KPI_KEYS}
+        for figures in renewal_figures(connection, windows, filters)
+    ]
+
+
+def renewal_figures(
+    connection: Connection,
+    windows: Sequence[Window],
+    filters: KpiFilter,
+    *,
+    source: FromClause | None = None,
+) -> list[dict[str, Any]]:
+    """Per window (renewals due in it, by ``renewal_date``): the renewal KPIs plus
+    ``closed_won_arr`` (Σ renewed_arr of the won) and the counts ``renewals``, ``won``,
+    ``lost``, ``open`` and ``at_risk``, from one query grouped by window, outcome, forecast
+    category, probability and risk; the windows share ``as_of`` (the day of the health band
+    that marks an account at risk). ``source``: renewals shaped like the table (default the
+    table itself), e.g. the pipeline as the system knew it at an earlier instant."""
+    renewal = _columns(source)
+    renewed = func.coalesce(renewal.renewed_arr_cents, 0)
     rows = (
         select(
-            bucket_index(Renewal.renewal_date, [w.end + timedelta(days=1) for w in windows]).label(
+            bucket_index(renewal.renewal_date, [w.end + timedelta(days=1) for w in windows]).label(
                 "bucket"
             ),
-            Renewal.outcome.label("outcome"),
-            Renewal.forecast_category.label("category"),
-            _probability().label("probability"),
-            _at_risk(windows[0].as_of_day).label("at_risk"),
-            Renewal.current_arr_cents.label("current"),
-            func.coalesce(Renewal.expected_arr_cents, Renewal.current_arr_cents).label("expected"),
+            renewal.outcome.label("outcome"),
+            renewal.forecast_category.label("category"),
+            stage_probability(renewal).label("probability"),
+            at_risk(renewal, windows[0].as_of_day).label("at_risk"),
+            renewal.current_arr_cents.label("current"),
+            func.coalesce(renewal.expected_arr_cents, renewal.current_arr_cents).label("expected"),
             renewed.label("renewed"),
             case(
-                (renewed < Renewal.current_arr_cents, renewed), else_=Renewal.current_arr_cents
+                (renewed < renewal.current_arr_cents, renewed), else_=renewal.current_arr_cents
             ).label("kept"),
         )
         .where(
-            Renewal.renewal_date >= windows[0].start,
-            Renewal.renewal_date <= windows[-1].end,
-            *account_conditions(Renewal.account_id, filters),
+            renewal.renewal_date >= windows[0].start,
+            renewal.renewal_date <= windows[-1].end,
+            *account_conditions(renewal.account_id, filters),
         )
         .subquery()
     )
@@ -102,7 +145,8 @@ def _summarise(rows: list[Any]) -> dict[str, Any]:
     lost = [r for r in rows if r.outcome == "lost"]
     open_ = [r for r in rows if r.outcome is None]
     won_count = sum(int(r.renewals) for r in won)
-    closed_count = won_count + sum(int(r.renewals) for r in lost)
+    lost_count = sum(int(r.renewals) for r in lost)
+    closed_count = won_count + lost_count
     won_arr = sum(as_int(r.renewed) for r in won)
 
     def expected(categories: Sequence[str]) -> int:
@@ -126,6 +170,12 @@ def _summarise(rows: list[Any]) -> dict[str, Any]:
         "best_case_arr": expected(BEST_CASE_CATEGORIES),
         "pipeline_arr": expected(PIPELINE_CATEGORIES),
         "at_risk_arr": sum(as_int(r.current) for r in open_ if r.at_risk),
+        "closed_won_arr": won_arr,
+        "renewals": sum(int(r.renewals) for r in rows),
+        "won": won_count,
+        "lost": lost_count,
+        "open": sum(int(r.renewals) for r in open_),
+        "at_risk": sum(int(r.renewals) for r in open_ if r.at_risk),
     }
 
 

@@ -23,13 +23,23 @@ pytestmark = pytest.mark.e2e
 
 KPI_PAGES = ["Overview", "Support", "Feedback", "Retention"]
 NAV_BY_USER = {
-    "admin": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit", "Users"]},
-    "manager": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit"]},
-    "csm01": {"Insights": [*KPI_PAGES, "Targets"]},
-    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"]},
-    "viewer": {"Insights": [*KPI_PAGES, "Targets"]},
+    "admin": {
+        "Insights": [*KPI_PAGES, "Team", "Targets"],
+        "Customers": ["Renewals", "Forecast"],
+        "Admin": ["Audit", "Users"],
+    },
+    "manager": {
+        "Insights": [*KPI_PAGES, "Team", "Targets"],
+        "Customers": ["Renewals", "Forecast"],
+        "Admin": ["Audit"],
+    },
+    "csm01": {"Insights": [*KPI_PAGES, "Targets"], "Customers": ["Renewals"]},
+    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Customers": ["Renewals", "Forecast"]},
+    "viewer": {"Insights": [*KPI_PAGES, "Targets"], "Customers": ["Renewals"]},
 }
 """Top navigation per demo user: each section's menu and its page titles."""
+LANDING_BY_USER = {"exec": "Forecast"}
+"""Where a user lands when it is not the Overview (app.LANDING, for pages that exist)."""
 
 
 def wait_for_failures(database_url: str, username: str, count: int) -> None:
@@ -79,7 +89,8 @@ def test_each_role_sees_exactly_its_pages(app_server, page, page_errors, idle, l
     idle(page)
     login(page, username)
 
-    expect(page.locator("h1", has_text="Overview")).to_be_visible()
+    landing = LANDING_BY_USER.get(username, "Overview")
+    expect(page.locator("h1", has_text=landing)).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Signed in as")
     assert nav_menu(page) == NAV_BY_USER[username]
     assert page_errors == []

@@ -1,0 +1,162 @@
+"""The Renewals and Forecast pages (AppTest on app.py): the CSM's book, the form by URL with
+errors next to fields, a version conflict with re-apply, the stage board, read-only roles, and
+the forecast for executives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cs_data import schema
+from cs_data.auth import Actor
+from cs_data.db import get_engine, transaction
+from cs_data.models import Renewal, User
+from cs_data.renewals.commands import update_renewal
+from tests.apptest import add_user, log_in, new_app
+from tests.factories import make_account, make_renewal
+
+RENEWALS_PAGE = "pages/renewals.py"
+FORECAST_PAGE = "pages/forecast.py"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def seed() -> dict[str, str]:
+    """Two CSMs (ann, bob) with one renewal each, due in two weeks, and a manager."""
+    for name, role in (
+        ("ann", "csm"),
+        ("bob", "csm"),
+        ("meg", "manager"),
+        ("vic", "viewer"),
+        ("eve", "exec"),
+    ):
+        add_user(name, role)
+    due = datetime.now(UTC).date() + timedelta(days=14)
+    with transaction(get_engine()) as session:
+        ids = {}
+        for name in ("ann", "bob"):
+            user = session.query(User).filter_by(username=name).one()
+            account = make_account(session, name=f"{name.title()} Corp", csm_id=user.id)
+            ids[name] = make_renewal(
+                session, account=account, renewal_date=due, current_arr_cents=5_000_000
+            ).id
+    return ids
+
+
+def open_page(username: str, page: str = RENEWALS_PAGE, **params: str) -> AppTest:
+    at = log_in(new_app(), username)
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table_ids(at: AppTest) -> list[str]:
+    frame = at.dataframe[0].value
+    data = frame.data if hasattr(frame, "data") else frame
+    return list(data["id"])
+
+
+def stored(renewal_id: str) -> Renewal:
+    with transaction(get_engine()) as session:
+        return session.get(Renewal, renewal_id)
+
+
+def test_a_csm_sees_their_book_by_default(shared_mode):
+    schema.upgrade(get_engine())
+    ids = seed()
+    at = open_page("ann")
+    assert at.title[0].value == "Renewals"
+    assert table_ids(at) == [ids["ann"]]
+    at.toggle(key="rn_book").set_value(False).run()
+    assert sorted(table_ids(at)) == sorted(ids.values())
+    manager = open_page("meg")
+    assert sorted(table_ids(manager)) == sorted(ids.values())
+
+
+def test_the_form_by_url_saves_and_keeps_typed_values_when_refused(shared_mode):
+    schema.upgrade(get_engine())
+    ids = seed()
+    at = open_page("ann", renewal=ids["ann"])
+    at.selectbox(key="rf_stage").set_value("proposal")
+    at.text_input(key="rf_next_step").input(SCRIPT)
+    at.button(key="FormSubmitter:renewal_form-Save renewal").click().run()
+    assert "Describe the next step for this date." not in [e.value for e in at.error]
+    assert "Enter a date." in [e.value for e in at.error]
+    assert at.text_input(key="rf_next_step").value == SCRIPT  # what was typed survives
+    assert stored(ids["ann"]).version == 1
+    at.date_input(key="rf_next_step_date").set_value(datetime.now(UTC).date() + timedelta(days=3))
+    at.button(key="FormSubmitter:renewal_form-Save renewal").click().run()
+    assert not at.exception
+    row = stored(ids["ann"])
+    assert (row.stage, row.next_step, row.version) == ("proposal", SCRIPT, 2)
+    assert any("saved (version 2)" in s.value for s in at.success)
+    assert table_ids(at) == [ids["ann"]]
+    # user text is never rendered as Markdown
+    assert all(SCRIPT not in m.value for m in at.markdown)
+
+
+def test_a_conflict_shows_both_changes_and_reapplies_mine(shared_mode):
+    schema.upgrade(get_engine())
+    ids = seed()
+    at = open_page("ann", renewal=ids["ann"])
+    with transaction(get_engine()) as session:
+        meg = session.query(User).filter_by(username="meg").one()
+        manager = Actor(name=meg.display_name, user_id=meg.id, role="manager")
+    update_renewal(get_engine(), manager, ids["ann"], seen_version=1, risk="high")
+    at.selectbox(key="rf_stage").set_value("engaged")
+    at.button(key="FormSubmitter:renewal_form-Save renewal").click().run()
+    assert any("Someone saved this renewal" in w.value for w in at.warning)
+    theirs = at.dataframe[-3].value
+    assert list(theirs["who"]) == ["Meg"] and list(theirs["to"]) == ["High"]
+    assert stored(ids["ann"]).stage == "not_started"
+    at.button(key="rf_reapply").click().run()
+    row = stored(ids["ann"])
+    assert (row.stage, row.risk, row.version) == ("engaged", "high", 3)
+
+
+def test_moving_a_card_on_the_stage_board_uses_the_update_command(shared_mode):
+    schema.upgrade(get_engine())
+    ids = seed()
+    at = open_page("ann")
+    assert f"move_{ids['bob']}" not in [s.key for s in at.selectbox]  # not ann's
+    at.toggle(key="rn_book").set_value(False).run()
+    assert f"move_{ids['bob']}" not in [s.key for s in at.selectbox]
+    at.selectbox(key=f"move_{ids['ann']}").set_value("negotiation").run()
+    assert not at.exception
+    assert (stored(ids["ann"]).stage, stored(ids["ann"]).version) == ("negotiation", 2)
+
+
+def test_viewers_and_execs_read_only(shared_mode):
+    schema.upgrade(get_engine())
+    ids = seed()
+    for username in ("vic", "eve"):
+        at = open_page(username, renewal=ids["ann"])
+        assert "You can read this renewal but not change it." in [i.value for i in at.info]
+        assert not [s for s in at.selectbox if (s.key or "").startswith("move_")]
+
+
+def test_the_forecast_page_is_for_execs_and_managers(shared_mode):
+    schema.upgrade(get_engine())
+    seed()
+    at = open_page("eve", FORECAST_PAGE)
+    assert at.title[0].value == "Forecast"
+    labels = [m.label for m in at.metric]
+    assert {"Closed won", "Commit", "Weighted forecast", "ARR at risk"} <= set(labels)
+    assert "Probability calibration" in [h.value for h in at.subheader]
+    for username in ("ann", "vic"):
+        refused = log_in(new_app(), username)
+        refused.run()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            refused.switch_page(FORECAST_PAGE)
+
+
+def test_an_unknown_renewal_by_url_is_reported_not_raised(shared_mode):
+    schema.upgrade(get_engine())
+    seed()
+    at = open_page("ann", renewal="REN-NOPE")
+    assert at.warning, "a missing renewal is reported as not found"
+    assert at.title[0].value == "Renewals"

@@ -1,0 +1,241 @@
+"""The forecast on screen: cached loaders, the figure cards, charts and tables of the Forecast
+page. Money in whole currency units, rates in percent; account names shown as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cs_data.auth import Actor
+from cs_data.db import get_engine
+from cs_data.fiscal import Quarter
+from cs_data.money import cents_to_decimal
+from cs_data.renewals import forecast, queries
+from ui import charts
+from ui.i18n import (
+    format_count,
+    format_date,
+    format_money,
+    format_month,
+    format_percent,
+    label,
+    t,
+)
+
+CACHE_TTL_SECONDS = 120
+AT_RISK_ROWS = 25
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def weekly_snapshots(database_key: str, week: str) -> int:
+    """Take this ISO week's automatic snapshots when missing (once per process and week; the
+    unique key keeps it to one per quarter and week across processes too)."""
+    return forecast.ensure_weekly_snapshots(get_engine())
+
+
+def this_week(now: datetime) -> str:
+    year, week, _ = now.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+def load_forecast(
+    database_key: str, _actor: Actor, quarter: Quarter, segment: str | None, week: str
+) -> tuple[forecast.Forecast, forecast.Movement, list[queries.RenewalRow]]:
+    """The quarter's figures, its snapshots and the at-risk renewals behind its at-risk ARR."""
+    engine = get_engine()
+    result = forecast.forecast(engine, _actor, quarter, segment=segment)
+    moved = forecast.movement(engine, _actor, quarter, segment=segment)
+    at_risk = queries.list_renewals(
+        engine,
+        _actor,
+        queries.RenewalFilter(
+            due_from=quarter.start, due_to=quarter.end, segment=segment, at_risk_only=True
+        ),
+        sort="current_arr",
+        descending=True,
+        page_size=AT_RISK_ROWS,
+    )
+    return result, moved, at_risk.rows
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_calibration(database_key: str, _actor: Actor, day: date) -> list[forecast.CalibrationRow]:
+    return forecast.calibration(get_engine(), _actor)
+
+
+FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_risk")
+
+
+def figure_cards(figures: forecast.Figures) -> None:
+    """The six figures, each with its definition as help."""
+    for cell, key in zip(st.columns(len(FIGURE_KEYS)), FIGURE_KEYS, strict=True):
+        cell.metric(
+            t(f"forecast.{key}"),
+            format_money(getattr(figures, key), compact=True),
+            help=t(f"forecast.{key}.help"),
+        )
+    left, middle, right = st.columns(3)
+    left.metric(
+        t("forecast.rate_count"),
+        format_percent(figures.renewal_rate_count),
+        help=t(
+            "forecast.rate_count.help",
+            won=format_count(figures.won),
+            lost=format_count(figures.lost),
+        ),
+    )
+    middle.metric(
+        t("forecast.rate_arr"),
+        format_percent(figures.renewal_rate_arr),
+        help=t("forecast.rate_arr.help"),
+    )
+    right.metric(
+        t("forecast.open"),
+        format_count(figures.open),
+        help=t("forecast.open.help", count=format_count(figures.at_risk_count)),
+    )
+
+
+def targets_frame(lines: list[forecast.TargetLine]) -> pd.DataFrame:
+    def shown(kpi: str, value: Any) -> str:
+        if value is None:
+            return t("fmt.none")
+        return (
+            format_percent(value) if kpi.startswith("renewal_rate") else format_money(round(value))
+        )
+
+    return pd.DataFrame(
+        {
+            t("forecast.target_name"): [line.name for line in lines],
+            t("forecast.goal"): [shown(line.kpi, line.target_value) for line in lines],
+            t("forecast.now"): [shown(line.kpi, line.value) for line in lines],
+            t("forecast.status"): [
+                t("forecast.met")
+                if line.value is not None
+                and (
+                    line.value >= line.target_value
+                    if line.direction == "at_least"
+                    else line.value <= line.target_value
+                )
+                else t("forecast.behind")
+                for line in lines
+            ],
+        }
+    )
+
+
+def _dollars(cents: int) -> float:
+    return float(cents_to_decimal(cents))
+
+
+def month_chart(result: forecast.Forecast) -> Any:
+    rows = [
+        {
+            "month": format_month(first),
+            "figure": t(f"forecast.{key}"),
+            "value": _dollars(getattr(figures, key)),
+        }
+        for first, figures in result.by_month
+        for key in ("closed_won", "commit", "weighted", "pipeline")
+    ]
+    return charts.category_bars(
+        pd.DataFrame(rows),
+        category="month",
+        value="value",
+        color="figure",
+        title=t("forecast.by_month"),
+        subtitle=t("forecast.by_month.sub"),
+        category_title=t("forecast.month"),
+        value_title=t("forecast.money_axis"),
+        value_format="$,.0f",
+        color_title=t("forecast.figure"),
+    )
+
+
+def segment_frame(result: forecast.Forecast) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "segment": [label("segment", name or "") for name, _ in result.by_segment],
+            **{
+                key: [format_money(getattr(f, key)) for _, f in result.by_segment]
+                for key in FIGURE_KEYS
+            },
+            "rate": [format_percent(f.renewal_rate_arr) for _, f in result.by_segment],
+        }
+    ).rename(
+        columns={key: t(f"forecast.{key}") for key in FIGURE_KEYS}
+        | {
+            "segment": t("forecast.segment"),
+            "rate": t("forecast.rate_arr"),
+        }
+    )
+
+
+def movement_chart(moved: forecast.Movement) -> Any:
+    frame = pd.DataFrame(
+        {
+            "taken": [s.taken_at.replace(tzinfo=None) for s in moved.snapshots],
+            **{
+                key: [_dollars(getattr(s, key)) for s in moved.snapshots]
+                for key in ("closed_won", "commit", "best_case", "pipeline", "weighted")
+            },
+        }
+    )
+    series = {
+        key: t(f"forecast.{key}")
+        for key in ("closed_won", "commit", "best_case", "pipeline", "weighted")
+    }
+    if moved.final_closed_won is not None:
+        frame["final"] = _dollars(moved.final_closed_won)
+        series["final"] = t("forecast.final_closed_won")
+    return charts.trend_lines(
+        frame,
+        period="taken",
+        series=series,
+        title=t("forecast.movement"),
+        subtitle=t("forecast.movement.sub"),
+        period_title=t("forecast.snapshot_day"),
+        value_title=t("forecast.money_axis"),
+        value_format="$,.0f",
+    )
+
+
+def accuracy_frame(moved: forecast.Movement) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("forecast.snapshot_day"): [format_date(s.taken_at.date()) for s in moved.snapshots],
+            t("forecast.weighted"): [format_money(s.weighted) for s in moved.snapshots],
+            t("forecast.accuracy"): [format_percent(a) for a in moved.accuracy],
+        }
+    )
+
+
+def calibration_frame(rows: list[forecast.CalibrationRow]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("forecast.stage"): [label("stage", r.stage) for r in rows],
+            t("forecast.configured"): [format_percent(r.configured, digits=0) for r in rows],
+            t("forecast.observed"): [format_percent(r.win_rate) for r in rows],
+            t("forecast.count"): [format_count(r.count) for r in rows],
+        }
+    )
+
+
+def at_risk_frame(rows: list[queries.RenewalRow]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("renewals.col_id"): [r.id for r in rows],
+            t("renewals.col_account"): [r.account_name for r in rows],
+            t("renewals.col_renewal_date"): [format_date(r.renewal_date) for r in rows],
+            t("renewals.col_current_arr"): [format_money(r.current_arr_cents) for r in rows],
+            t("renewals.col_risk"): [label("risk", r.risk) if r.risk else "" for r in rows],
+            t("renewals.col_health"): [
+                label("band", r.health_band) if r.health_band else "" for r in rows
+            ],
+            t("renewals.col_owner"): [r.owner_name or "" for r in rows],
+        }
+    )
