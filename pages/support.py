@@ -15,9 +15,9 @@ from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import label, t
 from ui.kpi_cards import kpi_cards, load_changes
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
 
-CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 50
 PAGE_KEY = "support_breached_page"
 CARDS = (
@@ -30,9 +30,9 @@ CARDS = (
 )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_trends(
-    database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
 ) -> pd.DataFrame:
     """Response and resolution times and the backlog per period."""
     keys = (*kpi_charts.TIME_TRENDS, "backlog_open")
@@ -41,9 +41,9 @@ def load_trends(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_breakdowns(
-    database_key: str,
+    data_key: DataKey,
     start: date,
     end: date,
     as_of: datetime,
@@ -60,9 +60,9 @@ def load_breakdowns(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_breached(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter, page: int
+    data_key: DataKey, start: date, end: date, as_of: datetime, where: kpi.KpiFilter, page: int
 ) -> support_detail.BreachedPage:
     """One page of breached tickets, newest first."""
     return support_detail.breached_tickets(
@@ -132,8 +132,9 @@ actor = shell.require("page.support")
 st.title(t("support.title"), anchor=False)
 st.caption(t("support.intro", zone=settings.time_zone))
 try:
-    chosen = filter_bar("support", settings.database_url)
-    window = (settings.database_url, chosen.start, chosen.end, chosen.as_of)
+    data = page_data(settings)
+    chosen = filter_bar("support", data)
+    window = (data.key, chosen.start, chosen.end, chosen.as_of)
     changes = load_changes(*window, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.grain, chosen.kpi_filter)
     sla, channels, cells = load_breakdowns(*window, chosen.kpi_filter, settings.time_zone)

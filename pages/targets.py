@@ -15,6 +15,7 @@ from ui import shell
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import format_date, t
+from ui.page_data import page_data
 from ui.targets import (
     field_values,
     load_fields,
@@ -25,16 +26,11 @@ from ui.targets import (
 )
 
 
-def saved(notice: str) -> str:
-    load_progress.clear()
-    return notice
-
-
 def do_create() -> str:
     made = targets.create_target(get_engine(), actor, **field_values("new"))
     st.session_state.new_name = ""
     st.session_state.new_value = None
-    return saved(t("targets.created", name=made.name))
+    return t("targets.created", name=made.name)
 
 
 def do_update() -> str:
@@ -48,7 +44,7 @@ def do_update() -> str:
         raise
     st.session_state.edit_conflict = None
     st.session_state.edit_seen = (changed.id, changed.version)
-    return saved(t("targets.updated", name=changed.name))
+    return t("targets.updated", name=changed.name)
 
 
 def do_overwrite() -> str:
@@ -60,7 +56,7 @@ def do_overwrite() -> str:
 def do_load_theirs() -> str:
     load_fields("edit", st.session_state.edit_conflict)
     st.session_state.edit_conflict = None
-    return saved(t("targets.loaded_theirs"))
+    return t("targets.loaded_theirs")
 
 
 def do_delete(target: targets.Target) -> str:
@@ -68,7 +64,7 @@ def do_delete(target: targets.Target) -> str:
         raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
     st.session_state.delete_confirm = False
     targets.delete_target(get_engine(), actor, target.id, seen_version=target.version)
-    return saved(t("targets.deleted", name=target.name))
+    return t("targets.deleted", name=target.name)
 
 
 def show_conflict(theirs: targets.Target) -> None:
@@ -113,14 +109,14 @@ def delete_section(by_id: dict[int, targets.Target]) -> None:
 
 settings = shell.page_setup()
 actor = shell.require("page.targets")
-now = datetime.now(UTC).replace(second=0, microsecond=0)
-today = now.date()
+today = datetime.now(UTC).date()
 st.title(t("targets.title"), anchor=False)
 st.caption(t("targets.intro", date=format_date(today)))
 show_notice()
 include_past = st.toggle(t("targets.include_past"), key="targets_include_past")
 try:
-    progress = load_progress(settings.database_url, now, include_past)
+    data = page_data(settings)
+    progress = load_progress(data.key, data.as_of, include_past)
 except CockpitError as failure:
     show_error(failure)
     st.stop()
