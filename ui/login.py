@@ -23,6 +23,7 @@ from cs_data.auth import Actor
 from cs_data.config import Settings
 from cs_data.db import get_engine
 from ui.i18n import label, t
+from ui.login_cookie import use_request_cookies
 
 ACTOR_KEY = "_cockpit_actor"
 """This session's verified actor (set on every run by the gate; pages read it)."""
@@ -85,6 +86,7 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         _startup_refusal(problems)
     accounts = users.login_accounts(engine)
     credentials = _credentials(accounts)
+    use_request_cookies()
     authenticator = stauth.Authenticate(
         {"usernames": credentials},
         current.cookie_name,
