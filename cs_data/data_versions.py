@@ -1,11 +1,12 @@
 """Data versions: a change counter per table, bumped in the same transaction as every write.
 
 Every engine made by ``cs_data.db.create_engine_for`` notes which tables a transaction writes
-(INSERT, UPDATE and DELETE statements, whoever issues them: ORM flushes, the Core
-``executemany`` batches of imports and demo data, plain SQL) and, just before it commits,
-adds one to those tables' rows in ``data_versions`` and sets their ``changed_at``. A new
-command therefore keeps the versions right without doing anything, whether it writes through
-``cs_data.db.transaction()`` or ``engine.begin()``. A rolled-back transaction bumps nothing.
+(INSERT, UPDATE and DELETE statements that changed rows, whoever issues them: ORM flushes,
+the Core ``executemany`` batches of imports and demo data, plain SQL) and, just before it
+commits, adds one to those tables' rows in ``data_versions`` and sets their ``changed_at``.
+A new command therefore keeps the versions right without doing anything, whether it writes
+through ``cs_data.db.transaction()`` or ``engine.begin()``. A rolled-back transaction bumps
+nothing.
 
 Readers call ``stamp(engine, tables)``: one small read by primary key that gives the summed
 version of the tables they depend on and the moment to compute figures at. That moment is
@@ -93,9 +94,11 @@ def note_written(connection: Connection, *tables: str) -> None:
         noted.update(name for name in tables if name not in _NOT_TRACKED)
 
 
-def _note_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+def _note_write(connection, cursor, statement, _parameters, _context, _executemany) -> None:
     table = written_table(statement)
-    if table is not None:
+    # a statement that changed no rows (a login's DELETE of no failures) bumps nothing; the
+    # count is unknown (-1) for some drivers and not yet counted with RETURNING rows unread
+    if table is not None and (cursor.rowcount != 0 or cursor.description is not None):
         note_written(connection, table)
 
 
@@ -112,7 +115,7 @@ def _forget_written(connection: Connection, *_args) -> None:
 def track_writes(engine: Engine) -> None:
     """Bump the versions of the tables each transaction on ``engine`` writes, as it commits."""
     event.listen(engine, "begin", _forget_written)
-    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "after_cursor_execute", _note_write)
     event.listen(engine, "commit", _bump_written)
     event.listen(engine, "rollback", _forget_written)
 

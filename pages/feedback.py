@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import feedback_detail
 from ui import kpi_charts, shell
@@ -133,7 +134,7 @@ actor = shell.require("page.feedback")
 st.title(t("feedback.title"), anchor=False)
 st.caption(t("feedback.intro", zone=settings.time_zone))
 try:
-    data = page_data(settings)
+    data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("feedback", data, show=("period", "segment", "region", "csm"))
     window = (data.key, chosen.start, chosen.end)
     changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)

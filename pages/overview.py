@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.targets import Progress
 from ui import charts, shell
@@ -99,7 +100,7 @@ def ticket_trend(daily: pd.DataFrame) -> None:
 settings = shell.page_setup()
 st.title(t("overview.title"), anchor=False)
 try:
-    data = page_data(settings)
+    data = page_data(settings, KPI_TABLES)
     as_of = data.as_of
     summary = load_overview(data.key, as_of)
     progress = load_progress(data.key, as_of)

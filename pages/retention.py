@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import retention_detail
 from ui import retention_view, shell
@@ -58,7 +59,7 @@ actor = shell.require("page.retention")
 st.title(t("retention.title"), anchor=False)
 st.caption(t("retention.intro"))
 try:
-    data = page_data(settings)
+    data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("retention", data, show=SHOW)
     window = (data.key, chosen.start, chosen.end)
     changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)

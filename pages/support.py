@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import support_detail
 from ui import kpi_charts, shell
@@ -132,7 +133,7 @@ actor = shell.require("page.support")
 st.title(t("support.title"), anchor=False)
 st.caption(t("support.intro", zone=settings.time_zone))
 try:
-    data = page_data(settings)
+    data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("support", data)
     window = (data.key, chosen.start, chosen.end, chosen.as_of)
     changes = load_changes(*window, chosen.kpi_filter, CARDS)

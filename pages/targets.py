@@ -9,6 +9,7 @@ import streamlit as st
 
 from cs_data import targets
 from cs_data.auth import can
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
@@ -115,7 +116,7 @@ st.caption(t("targets.intro", date=format_date(today)))
 show_notice()
 include_past = st.toggle(t("targets.include_past"), key="targets_include_past")
 try:
-    data = page_data(settings)
+    data = page_data(settings, KPI_TABLES)
     progress = load_progress(data.key, data.as_of, include_past)
 except CockpitError as failure:
     show_error(failure)

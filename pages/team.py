@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import team
 from ui import shell, team_view
@@ -45,7 +46,7 @@ actor = shell.require("page.team")
 st.title(t("team.title"), anchor=False)
 st.caption(t("team.intro"))
 try:
-    data = page_data(settings)
+    data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("team", data, show=SHOW)
     window = (data.key, chosen.start, chosen.end, chosen.as_of, chosen.kpi_filter)
     changes = load_changes(*window, CARDS)

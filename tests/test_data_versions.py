@@ -58,8 +58,9 @@ def test_core_batches_and_plain_sql_outside_the_helper_bump_too(engine):
         )
     with engine.begin() as connection:
         connection.execute(text("UPDATE accounts SET segment = 'smb'"))
+        connection.execute(text("DELETE FROM tickets WHERE id = 'none'"))
 
-    assert versions(engine) == {"accounts": 2}
+    assert versions(engine) == {"accounts": 2}, "a statement that changed no rows bumps nothing"
 
 
 def test_a_rolled_back_transaction_bumps_nothing(engine):

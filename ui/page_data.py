@@ -39,9 +39,8 @@ class PageData:
     as_of: datetime
 
 
-def page_data(
-    settings: Settings, tables: Iterable[str] | None = data_versions.KPI_TABLES
-) -> PageData:
-    """The key and moment for a page reading ``tables`` (None: every table); one small read."""
+def page_data(settings: Settings, tables: Iterable[str] | None = None) -> PageData:
+    """The key and moment for a page reading ``tables`` (default: every table, so that a page
+    is never stale for a table it forgot to name); one small read."""
     found = data_versions.stamp(get_engine(), tables)
     return PageData(DataKey(settings.database_url, found.version), found.as_of)
