@@ -29,7 +29,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cs_data.models import (
     Account,
-    AuditEntry,
     DataVersion,
     HealthSnapshot,
     KpiTarget,
@@ -58,7 +57,6 @@ KPI_TABLES = tuple(
     )
 )
 """The tables the KPI pages read (figures, targets, CSM and agent names)."""
-AUDIT_TABLES = (AuditEntry.__tablename__, User.__tablename__)
 
 _TABLE = DataVersion.__table__
 _NOT_TRACKED = frozenset({_TABLE.name, "alembic_version"})
