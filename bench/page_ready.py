@@ -70,29 +70,37 @@ LOAD_TIMEOUT_MS = 180_000
 PERIOD_PRESETS = ("90 days", "30 days")
 """The filter bar's preset buttons the filter-change scenario clicks (English labels)."""
 
-# Runs in every document before the page's own scripts: tracks the script state of stApp
-# (runs seen starting, when the page last became ready) in window.__bench. A fresh document
-# has no title before a run has drawn it, so a load needs no run to be seen (a quick run may
-# never show "running" in the DOM); a filter change needs one seen after the click.
+# Runs in every document before the page's own scripts, keeping in window.__bench: the time
+# of the last message from the server (the app's websocket is wrapped to see them), when the
+# page last became ready after it, and the script runs seen starting. Ready means: connected,
+# the script not running, no skeleton, a title in the main area, and no message since. A
+# message, not the "running" state, tells that the server answered a click: a quick cached
+# rerun may never show "running" in the DOM.
 READY_SCRIPT = """
 (() => {
-  const bench = { runs: 0, lastRunStart: -1, readyAt: null, settle: SETTLE };
+  const bench = { runs: 0, lastMessage: -1, readyAt: null, settle: SETTLE };
   window.__bench = bench;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { bench.lastMessage = performance.now(); });
+    }
+  };
   const check = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) { bench.readyAt = null; return; }
     const state = app.getAttribute('data-test-script-state');
-    if (state === 'running' && bench.state !== 'running') {
-      bench.runs += 1;
-      bench.lastRunStart = performance.now();
-    }
+    if (state === 'running' && bench.state !== 'running') { bench.runs += 1; }
     bench.state = state;
     const ready = app.getAttribute('data-test-connection-state') === 'CONNECTED'
       && state === 'notRunning'
       && !document.querySelector('[data-testid="stSkeleton"]')
       && document.querySelector('[data-testid="stMain"] h1');
     if (!ready) { bench.readyAt = null; }
-    else if (bench.readyAt === null) { bench.readyAt = performance.now(); }
+    else if (bench.readyAt === null || bench.readyAt < bench.lastMessage) {
+      bench.readyAt = performance.now();
+    }
   };
   new MutationObserver(check).observe(document, {
     subtree: true, childList: true, attributes: true,
@@ -104,8 +112,7 @@ READY_SCRIPT = """
 READY_AFTER = """
 (since) => {
   const b = window.__bench;
-  return b && (since === 0 || b.lastRunStart >= since) && b.readyAt !== null
-    && b.readyAt >= b.lastRunStart
+  return b && b.lastMessage >= since && b.readyAt !== null && b.readyAt >= b.lastMessage
     && performance.now() - b.readyAt >= b.settle;
 }
 """
@@ -220,8 +227,8 @@ async def new_context(
 
 
 async def ready_since(page: Page, since: float) -> Load:
-    """Wait until a run that started after ``since`` (ms on the page's clock) has finished and
-    the page is ready; the time from ``since`` to ready and the runs of this document."""
+    """Wait until the server has answered after ``since`` (ms on the page's clock) and the
+    page is ready; the time from ``since`` to ready, and the runs seen in this document."""
     await page.wait_for_function(READY_AFTER, arg=since, polling=20, timeout=LOAD_TIMEOUT_MS)
     ready_at, runs = await page.evaluate("[window.__bench.readyAt, window.__bench.runs]")
     return Load(ready_at - since, runs)

