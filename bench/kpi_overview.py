@@ -38,16 +38,13 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-from common import OUT, median_seconds
-from sqlalchemy import Engine, inspect, make_url, select
+from common import OUT, median_seconds, prepare_demo
+from sqlalchemy import Engine, make_url
 
-from cs_data import demo, kpi, schema
-from cs_data.auth import operator
+from cs_data import demo, kpi
 from cs_data.config import get_settings
-from cs_data.db import create_engine_for
 from cs_data.domain import TICKET_PRIORITIES
 from cs_data.kpi.scope import end_of_day, leading_window, trailing_window
-from cs_data.models import AuditEntry
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
@@ -72,43 +69,6 @@ STRINGS = ("id", "account_id", "priority", "survey_type", "outcome", "risk", "ba
 
 
 # --- the data -------------------------------------------------------------------------------
-
-
-def demo_day(engine: Engine) -> tuple[str, date] | None:
-    """The scale and day of the last demo generation in the database, if any."""
-    stmt = (
-        select(AuditEntry.after)
-        .where(AuditEntry.action == "demo_generate")
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    )
-    with engine.connect() as connection:
-        after = connection.execute(stmt).scalar_one_or_none()
-    return None if after is None else (after["scale"], date.fromisoformat(after["today"]))
-
-
-def prepare(db_url: str, scale: str) -> tuple[Engine, date]:
-    """An engine on a migrated database holding the demo data of ``scale``, and its day."""
-    url = make_url(db_url)
-    engine = create_engine_for(db_url)
-    found = demo_day(engine) if inspect(engine).has_table("audit_log") else None
-    if found is not None and found[0] != scale:
-        if url.get_backend_name() != "sqlite" or not url.database:
-            raise SystemExit(f"{db_url} holds demo scale {found[0]}, not {scale}")
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.database + suffix).unlink(missing_ok=True)
-        engine = create_engine_for(db_url)
-        found = None
-    schema.upgrade(engine)
-    if found is not None:
-        print(f"reusing demo scale {scale} of {found[1]} in {url.render_as_string()}")
-        return engine, found[1]
-    print(f"generating demo scale {scale} into {url.render_as_string()} …", flush=True)
-    started = time.perf_counter()
-    summary = demo.generate(engine, operator(), scale=scale)
-    print(f"  generated in {time.perf_counter() - started:.0f} s")
-    return engine, summary.today
 
 
 def read_table(connection: Any, query: str) -> pd.DataFrame:
@@ -512,7 +472,7 @@ def main() -> None:
     args = parser.parse_args()
 
     db_url = args.db_url or f"sqlite:///{(OUT / f'demo-{args.scale}.db').as_posix()}"
-    engine, today = prepare(db_url, args.scale)
+    engine, today = prepare_demo(db_url, args.scale)
     as_of = args.as_of or datetime.combine(today, datetime.min.time())
     windows = Windows(as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc, make_url, text
-from sqlalchemy.engine import URL
+from sqlalchemy import URL, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session
 
 from cs_data.config import get_settings
+from cs_data.data_versions import track_writes
 from cs_data.errors import DatabaseBusy, DatabaseProblem, DatabaseUnavailable
 
 # Backstop against leaked transactions holding locks and pooled connections on PostgreSQL.
@@ -46,9 +46,15 @@ def _parse(url: str) -> URL:
 
 
 def create_engine_for(url: str) -> Engine:
-    """Create an engine with the settings each backend needs (pragmas, pool health checks);
+    """Create an engine with the settings each backend needs (pragmas, pool health checks)
+    that bumps the data versions of the tables each transaction writes;
     ``DatabaseUnavailable`` for a URL that names no database this app can use."""
-    parsed = _parse(url)
+    engine = _create_engine(_parse(url))
+    track_writes(engine)
+    return engine
+
+
+def _create_engine(parsed: URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
@@ -94,6 +100,23 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
     """A session inside one transaction: committed on success, rolled back on any error."""
     with Session(engine or get_engine(), expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def refresh_statistics(engine: Engine, tables: Iterable[str]) -> None:
+    """Let PostgreSQL's planner see the rows just written (``ANALYZE`` of ``tables``).
+
+    Autovacuum gets there eventually; right after a bulk load the statistics still describe
+    the tables before it (the full Overview at scale L took 3.1x DuckDB's time after
+    ``cs-data demo``, 0.85x after ANALYZE). On SQLite nothing is done: its planner uses no
+    statistics unless asked to, and the KPI queries are written for the plans it picks
+    without them.
+    """
+    names = sorted(set(tables))
+    if engine.dialect.name != "postgresql" or not names:
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE " + ", ".join(quote(name) for name in names))
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Integer, Table, delete, func, insert,
 from cs_data import audit, demo_renewals, domain, users
 from cs_data.auth import Actor, ensure
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES, DEFAULT_SLA_RESOLUTION_MINUTES
-from cs_data.db import transaction
+from cs_data.db import refresh_statistics, transaction
 from cs_data.errors import CockpitError
 from cs_data.models import (
     Account,
@@ -41,6 +41,7 @@ from cs_data.models import (
     CardTag,
     ChecklistItem,
     Contact,
+    DataVersion,
     Interaction,
     KpiTarget,
     Renewal,
@@ -458,6 +459,7 @@ def generate(
             before={"deleted": existing} if existing else None,
             after={"scale": spec.name, "seed": seed, "today": day.isoformat(), "counts": counts},
         )
+    refresh_statistics(engine, (table.name for table in Base.metadata.sorted_tables))
     return DemoSummary(scale=spec.name, seed=seed, today=day, counts=counts)
 
 
@@ -513,9 +515,11 @@ def _describe(counts: dict[str, int]) -> str:
 
 
 def _delete_everything(connection: Connection) -> None:
-    """Delete every row of every table, child tables first."""
+    """Delete every row of every data table, child tables first (the data versions stay: the
+    commit bumps them, so caches of the old data are not hit again)."""
     for table in reversed(Base.metadata.sorted_tables):
-        connection.execute(delete(table))
+        if table is not DataVersion.__table__:
+            connection.execute(delete(table))
 
 
 def _reset_sequences(connection: Connection) -> None:

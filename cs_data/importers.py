@@ -55,7 +55,8 @@ from sqlalchemy.types import TypeEngine
 
 from cs_data import audit, domain
 from cs_data.auth import Actor, ensure
-from cs_data.db import transaction
+from cs_data.data_versions import note_written
+from cs_data.db import refresh_statistics, transaction
 from cs_data.errors import CockpitError, DatabaseBusy, FieldError, InvalidInput
 from cs_data.models import (
     ID_LENGTH,
@@ -76,6 +77,8 @@ IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals", "
 
 BATCH_ROWS = 5000
 """Rows validated before a batch is written with one executemany."""
+REFRESH_STATISTICS_AFTER_ROWS = 10_000
+"""An import writing this many rows refreshes PostgreSQL's planner statistics of its table."""
 MAX_REPORTED_ERRORS = 1000
 SQLITE_IMPORT_CACHE_KIB = 262_144
 """SQLite page cache while an import runs: a large file's index pages stay in memory."""
@@ -536,6 +539,7 @@ class _PostgresWriter:
 
     def __init__(self, connection: Connection, table: Table, columns: list[str]) -> None:
         self.connection = connection
+        self.table_name = table.name
         self.staging = f"import_{table.name}"
         self.row = itemgetter(*columns)
         names = ", ".join(columns)
@@ -551,6 +555,8 @@ class _PostgresWriter:
 
     def write(self, new: list[dict[str, Any]], known: list[dict[str, Any]]) -> None:
         """Insert the new rows and update the known ones."""
+        # the driver's cursor bypasses SQLAlchemy, so the write is noted by hand
+        note_written(self.connection, self.table_name)
         with self.connection.connection.cursor() as cursor:
             with cursor.copy(self.copy_sql) as copy:
                 for record in (*new, *known):
@@ -1187,11 +1193,14 @@ def import_file(
     try:
         with transaction(engine) as session:
             actor = ensure(session, actor, "data.import")
-            return _Import(session, actor, spec, path, progress or no_progress).run()
+            result = _Import(session, actor, spec, path, progress or no_progress).run()
     except (DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:
         if (reason := _busy_reason(exc)) is None:
             raise
         raise ImportBusy(path, reason) from None
+    if result.inserted + result.updated >= REFRESH_STATISTICS_AFTER_ROWS:
+        refresh_statistics(engine, (spec.table.name, "users"))
+    return result
 
 
 def file_columns(kind: str) -> list[tuple[str, bool]]:

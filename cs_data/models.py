@@ -226,6 +226,8 @@ class Ticket(Base):
         Index(None, "resolved_at", "created_at", "resolution_ms"),
         Index(None, "account_id", "created_at"),
         Index(None, "assignee_id", "created_at"),
+        # the filter bar's channel list: a loose index scan (cs_data.kpi.choices)
+        Index(None, "channel"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -591,6 +593,18 @@ class AppSetting(Base):
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class DataVersion(Base):
+    """A change counter per table, bumped in the transaction of every write to it (see
+    ``cs_data.data_versions``): caches key on it, across users and app replicas."""
+
+    __tablename__ = "data_versions"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When the last write to the table was committed (by the writer's clock)."""
 
 
 class AuditEntry(Base):

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from cs_data.data_versions import untracked
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -35,17 +37,17 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (default: the newest), in one transaction."""
-    with engine.begin() as connection:
+    with engine.begin() as connection, untracked(connection):
         command.upgrade(_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Step the database back to ``revision`` (``base`` empties it)."""
-    with engine.begin() as connection:
+    with engine.begin() as connection, untracked(connection):
         command.downgrade(_config(connection), revision)
 
 
 def write_revision(engine: Engine, message: str) -> None:
     """Autogenerate a migration from the difference between the models and the database."""
-    with engine.begin() as connection:
+    with engine.begin() as connection, untracked(connection):
         command.revision(_config(connection), message=message, autogenerate=True)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import feedback_detail
 from ui import kpi_charts, shell
@@ -15,10 +16,10 @@ from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import choice_key, label, t
 from ui.kpi_cards import kpi_cards, load_changes
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
 from ui.text import literal
 
-CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 25
 COMMENTS_PAGE = "feedback_comments_page"
 DETRACTORS_PAGE = "feedback_detractors_page"
@@ -26,9 +27,9 @@ CARDS = ("csat", "csat_avg", "csat_responses", "nps", "nps_responses")
 SURVEY_CHOICES = (None, "csat", "nps", "ces")
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_trends(
-    database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
 ) -> pd.DataFrame:
     """CSAT and NPS per period."""
     return kpi.series_frame(
@@ -36,9 +37,9 @@ def load_trends(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_distributions(
-    database_key: str, start: date, end: date, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, where: kpi.KpiFilter
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Responses per NPS score and per CSAT score."""
     engine = get_engine()
@@ -48,9 +49,9 @@ def load_distributions(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_comments(
-    database_key: str,
+    data_key: DataKey,
     start: date,
     end: date,
     where: kpi.KpiFilter,
@@ -74,9 +75,9 @@ def load_comments(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_detractors(
-    database_key: str, start: date, end: date, where: kpi.KpiFilter, page: int
+    data_key: DataKey, start: date, end: date, where: kpi.KpiFilter, page: int
 ) -> feedback_detail.ResponsePage:
     """One page of NPS detractors to follow up."""
     return feedback_detail.detractors(
@@ -134,10 +135,9 @@ actor = shell.require("page.feedback")
 st.title(t("feedback.title"), anchor=False)
 st.caption(t("feedback.intro", zone=literal(settings.time_zone)))
 try:
-    chosen = filter_bar(
-        "feedback", settings.database_url, show=("period", "segment", "region", "csm")
-    )
-    window = (settings.database_url, chosen.start, chosen.end)
+    data = page_data(settings, KPI_TABLES)
+    chosen = filter_bar("feedback", data, show=("period", "segment", "region", "csm"))
+    window = (data.key, chosen.start, chosen.end)
     changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
     nps, csat = load_distributions(*window, chosen.kpi_filter)

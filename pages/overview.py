@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.targets import Progress
 from ui import charts, shell
 from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.targets import load_progress, progress_bars
 from ui.text import literal
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
-CACHE_TTL_SECONDS = 300
 MAX_TARGETS = 6
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def load_overview(database_key: str, as_of: datetime) -> kpi.Overview:
-    """Everything the page shows but the targets; ``database_key`` (the configured
-    database) keys the cache."""
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_overview(data_key: DataKey, as_of: datetime) -> kpi.Overview:
+    """Everything the page shows but the targets."""
     return kpi.overview(
         get_engine(), as_of=as_of, recent_days=RECENT_DAYS, upcoming_days=UPCOMING_DAYS
     )
@@ -106,10 +106,11 @@ def ticket_trend(daily: pd.DataFrame) -> None:
 
 settings = shell.page_setup()
 st.title(t("overview.title"), anchor=False)
-as_of = datetime.now(UTC).replace(second=0, microsecond=0)
 try:
-    summary = load_overview(settings.database_url, as_of)
-    progress = load_progress(settings.database_url, as_of)
+    data = page_data(settings, KPI_TABLES)
+    as_of = data.as_of
+    summary = load_overview(data.key, as_of)
+    progress = load_progress(data.key, as_of)
 except Exception as error:
     show_error(error)
     st.stop()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import retention_detail
 from ui import retention_view, shell
@@ -16,18 +17,18 @@ from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import format_date, t
 from ui.kpi_cards import kpi_cards, load_changes
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
 
-CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 50
 PAGE_KEY = "retention_churned_page"
 SHOW = ("period", "segment", "region", "csm")
 CARDS = ("arr_total", "grr", "nrr", "logo_churn_rate", "revenue_churn_rate")
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_trends(
-    database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
 ) -> pd.DataFrame:
     """Retention, churn and ARR per period."""
     return kpi.series_frame(
@@ -35,17 +36,17 @@ def load_trends(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_waterfall(
-    database_key: str, start: date, end: date, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, where: kpi.KpiFilter
 ) -> retention_detail.Waterfall:
     """The ARR waterfall of the window."""
     return retention_detail.arr_waterfall(get_engine(), start, end, filters=where)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_churned(
-    database_key: str, start: date, end: date, where: kpi.KpiFilter, page: int
+    data_key: DataKey, start: date, end: date, where: kpi.KpiFilter, page: int
 ) -> retention_detail.ChurnedPage:
     """One page of churned accounts, largest starting ARR first."""
     return retention_detail.churned_accounts(
@@ -58,8 +59,9 @@ actor = shell.require("page.retention")
 st.title(t("retention.title"), anchor=False)
 st.caption(t("retention.intro"))
 try:
-    chosen = filter_bar("retention", settings.database_url, show=SHOW)
-    window = (settings.database_url, chosen.start, chosen.end)
+    data = page_data(settings, KPI_TABLES)
+    chosen = filter_bar("retention", data, show=SHOW)
+    window = (data.key, chosen.start, chosen.end)
     changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
     flow = load_waterfall(*window, chosen.kpi_filter)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import support_detail
 from ui import kpi_charts, shell
@@ -15,10 +16,10 @@ from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import label, t
 from ui.kpi_cards import kpi_cards, load_changes
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
 from ui.text import literal
 
-CACHE_TTL_SECONDS = 300
 PAGE_SIZE = 50
 PAGE_KEY = "support_breached_page"
 CARDS = (
@@ -31,9 +32,9 @@ CARDS = (
 )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_trends(
-    database_key: str, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
 ) -> pd.DataFrame:
     """Response and resolution times and the backlog per period."""
     keys = (*kpi_charts.TIME_TRENDS, "backlog_open")
@@ -42,9 +43,9 @@ def load_trends(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_breakdowns(
-    database_key: str,
+    data_key: DataKey,
     start: date,
     end: date,
     as_of: datetime,
@@ -61,9 +62,9 @@ def load_breakdowns(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_breached(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter, page: int
+    data_key: DataKey, start: date, end: date, as_of: datetime, where: kpi.KpiFilter, page: int
 ) -> support_detail.BreachedPage:
     """One page of breached tickets, newest first."""
     return support_detail.breached_tickets(
@@ -133,8 +134,9 @@ actor = shell.require("page.support")
 st.title(t("support.title"), anchor=False)
 st.caption(t("support.intro", zone=literal(settings.time_zone)))
 try:
-    chosen = filter_bar("support", settings.database_url)
-    window = (settings.database_url, chosen.start, chosen.end, chosen.as_of)
+    data = page_data(settings, KPI_TABLES)
+    chosen = filter_bar("support", data)
+    window = (data.key, chosen.start, chosen.end, chosen.as_of)
     changes = load_changes(*window, chosen.kpi_filter, CARDS)
     trends = load_trends(*window, chosen.grain, chosen.kpi_filter)
     sla, channels, cells = load_breakdowns(*window, chosen.kpi_filter, settings.time_zone)

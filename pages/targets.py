@@ -9,12 +9,14 @@ import streamlit as st
 
 from cs_data import targets
 from cs_data.auth import can
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.errors import CockpitError, FieldError, InvalidInput
 from ui import shell
 from ui.errors import show_error, show_field_errors
 from ui.forms import Caution, form_error, show_notice, submit
 from ui.i18n import format_date, t
+from ui.page_data import page_data
 from ui.targets import (
     field_values,
     load_fields,
@@ -26,17 +28,12 @@ from ui.targets import (
 from ui.text import literal
 
 
-def saved(notice: str) -> str:
-    load_progress.clear()
-    return notice
-
-
 def in_view(target: targets.Target, notice: str) -> str:
     """``notice``; for a target wholly in the past, a warning, and past targets shown."""
     if target.deadline >= today:
-        return saved(notice)
+        return notice
     st.session_state.targets_include_past = True
-    return saved(Caution(f"{notice} {t('targets.past_shown')}"))
+    return Caution(f"{notice} {t('targets.past_shown')}")
 
 
 def do_create() -> str:
@@ -71,7 +68,7 @@ def do_overwrite() -> str:
 def do_load_theirs() -> str:
     load_fields("edit", st.session_state.edit_conflict)
     st.session_state.edit_conflict = None
-    return saved(t("targets.loaded_theirs"))
+    return t("targets.loaded_theirs")
 
 
 def do_delete(target: targets.Target) -> str:
@@ -80,7 +77,7 @@ def do_delete(target: targets.Target) -> str:
         raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
     st.session_state.delete_confirm = False
     targets.delete_target(get_engine(), acting, target.id, seen_version=target.version)
-    return saved(t("targets.deleted", name=literal(target.name)))
+    return t("targets.deleted", name=literal(target.name))
 
 
 def show_conflict(theirs: targets.Target) -> None:
@@ -139,14 +136,14 @@ def delete_section(by_id: dict[int, targets.Target]) -> None:
 
 settings = shell.page_setup()
 actor = shell.require("page.targets")
-now = datetime.now(UTC).replace(second=0, microsecond=0)
-today = now.date()
+today = datetime.now(UTC).date()
 st.title(t("targets.title"), anchor=False)
 st.caption(t("targets.intro", date=format_date(today)))
 show_notice()
 include_past = st.toggle(t("targets.include_past"), key="targets_include_past")
 try:
-    progress = load_progress(settings.database_url, now, include_past)
+    data = page_data(settings, KPI_TABLES)
+    progress = load_progress(data.key, data.as_of, include_past)
 except CockpitError as failure:
     show_error(failure)
     st.stop()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
+from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import team
 from ui import shell, team_view
@@ -16,8 +17,8 @@ from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import t
 from ui.kpi_cards import kpi_cards, load_changes
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 
-CACHE_TTL_SECONDS = 300
 SHOW = ("period", "segment", "region")
 CARDS = (
     "tickets_created",
@@ -28,9 +29,9 @@ CARDS = (
 )
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_tables(
-    database_key: str, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
+    data_key: DataKey, start: date, end: date, as_of: datetime, where: kpi.KpiFilter
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The agent table and the CSM table of the window."""
     engine = get_engine()
@@ -45,8 +46,9 @@ actor = shell.require("page.team")
 st.title(t("team.title"), anchor=False)
 st.caption(t("team.intro"))
 try:
-    chosen = filter_bar("team", settings.database_url, show=SHOW)
-    window = (settings.database_url, chosen.start, chosen.end, chosen.as_of, chosen.kpi_filter)
+    data = page_data(settings, KPI_TABLES)
+    chosen = filter_bar("team", data, show=SHOW)
+    window = (data.key, chosen.start, chosen.end, chosen.as_of, chosen.kpi_filter)
     changes = load_changes(*window, CARDS)
     agents, csms = load_tables(*window)
 except Exception as error:

@@ -41,15 +41,17 @@ from tests.databases import fresh_database_url
 
 TODAY = date(2026, 5, 15)
 NOW = datetime(2026, 5, 15, tzinfo=UTC)
+WRITE_TIMES = {("audit_log", "occurred_at"), ("data_versions", "changed_at")}
 TINY = demo.DemoScale("tiny", accounts=80, tickets=2_000, csms=3, agents=4, cards_per_board=6)
 
 
 def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, ordered by primary key; audit timestamps left out."""
+    """Every row of every table, ordered by primary key; audit and data-version timestamps
+    left out."""
     dump = {}
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.c if (table.name, c.name) != ("audit_log", "occurred_at")]
+            columns = [c for c in table.c if (table.name, c.name) not in WRITE_TIMES]
             keys = [columns.index(c) for c in table.primary_key.columns]
             rows = [tuple(row) for row in connection.execute(select(*columns))]
             dump[table.name] = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
@@ -112,8 +114,10 @@ def test_replace_deletes_everything_and_writes_the_same_rows_again(engine):
 
     assert second.counts == first.counts
     for table in before:
-        if table != "audit_log":
+        if table not in ("audit_log", "data_versions"):
             assert before[table] == after[table], f"table {table} differs"
+    versions = {name: version for name, version, *_ in after["data_versions"]}
+    assert versions["tickets"] == 2, "the data versions were bumped, not deleted"
     with engine.connect() as connection:
         entries = connection.execute(select(AuditEntry)).all()
     assert len(entries) == 1

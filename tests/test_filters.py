@@ -96,7 +96,7 @@ def test_resolve_gives_window_grain_filter_and_as_of():
     chosen = resolve(state, now, show=("period", "segment"))
     assert (chosen.start, chosen.end, chosen.grain) == (date(2025, 2, 20), TODAY, "week")
     assert chosen.kpi_filter == KpiFilter(segment="smb"), "priority is not shown here"
-    assert chosen.as_of == datetime(2025, 5, 20, 15, 42, tzinfo=UTC)
+    assert chosen.as_of == now, "the moment asked for, as it is (a cache moment)"
 
     past = resolve(FilterState("custom", date(2025, 1, 1), date(2025, 1, 31)), now)
     assert past.as_of == datetime(2025, 2, 1, tzinfo=UTC)

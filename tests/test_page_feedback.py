@@ -117,7 +117,7 @@ def test_without_data_an_empty_state(shared_mode):
 
 def test_in_korean(shared_mode):
     add_responses(datetime.now(UTC))
-    at = open_page("exec", query={"lang": "ko"})
+    at = open_page("manager", query={"lang": "ko"})
     assert at.title[0].value == "피드백"
     assert "NPS 응답 수" in metrics(at)
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from cs_data import config, demo, schema, targets
+from cs_data import config, data_versions, demo, schema, targets
 from cs_data.auth import operator
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
@@ -290,9 +290,11 @@ def test_an_unreachable_database_shows_a_message_not_a_traceback(monkeypatch):
     assert not at.title, "no page runs without a database"
 
 
-def test_a_rerun_shows_the_cached_figures_without_querying_them_again(app):
+def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypatch):
+    monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
     schema.upgrade(get_engine())
-    add_rows(datetime.now(UTC))
+    now = datetime.now(UTC)
+    add_rows(now)
     statements: list[str] = []
 
     def record(connection, cursor, statement, *args) -> None:
@@ -305,18 +307,23 @@ def test_a_rerun_shows_the_cached_figures_without_querying_them_again(app):
     try:
         app.run()
         assert reads_kpi_tables()
-        # the cache is keyed by the minute of as_of: a rerun in the same minute reads nothing
-        # of the KPI tables (the login gate still looks the user up on every run); a rerun
-        # that fell into the next minute queries once more, and the one after it is cached
-        for _ in range(3):
-            statements.clear()
-            app.run()
-            if not reads_kpi_tables():
-                break
+        statements.clear()
+        app.run()
+        assert not reads_kpi_tables(), "the figures of an unchanged database come from the cache"
+        assert any("data_versions" in s for s in statements), "one small read of the version"
+        assert metrics(app)["Tickets created"] == "3"
+
+        with transaction(get_engine()) as session:
+            session.add(Ticket(id="T5", account_id="A1", created_at=now))
+        statements.clear()
+        app.run()
+        assert reads_kpi_tables(), "a write changes the version: the page reads afresh"
+        assert metrics(app)["Tickets created"] == "4", "at once, not a cache lifetime later"
+
+        statements.clear()
+        app.run()
+        assert not reads_kpi_tables()
     finally:
         event.remove(get_engine(), "before_cursor_execute", record)
 
     assert not app.exception
-    assert statements, "the gate looked the user up"
-    assert not reads_kpi_tables()
-    assert metrics(app)["Tickets created"] == "3"

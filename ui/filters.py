@@ -24,6 +24,7 @@ from cs_data.db import get_engine
 from cs_data.domain import TICKET_PRIORITIES
 from cs_data.kpi.choices import FilterChoices, filter_choices
 from ui.i18n import choice_key, format_count, format_date, label, t
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, PageData
 
 PRESETS = ("7d", "30d", "90d", "qtd", "custom")
 PRESET_DAYS = {"7d": 7, "30d": 30, "90d": 90}
@@ -32,7 +33,6 @@ FIELDS = ("period", "segment", "region", "csm", "priority", "channel")
 """Every filter the bar can show, in order."""
 PARAM_NAMES = ("period", "from", "to", "segment", "region", "csm", "priority", "channel")
 """The query parameters the bar owns."""
-CHOICES_TTL_SECONDS = 300
 SHARED_KEY = "_shared_filters"
 """This session's carried filters (a ``FilterState``)."""
 
@@ -62,7 +62,7 @@ class Filters:
     kpi_filter: kpi.KpiFilter
     preset: str
     as_of: datetime
-    """The end of ``end`` day, or now (to the minute) when that is earlier."""
+    """The end of ``end`` day, or the moment asked for (now or a cache's moment) when earlier."""
 
     @property
     def days(self) -> int:
@@ -184,7 +184,7 @@ def state_params(state: FilterState, show: Sequence[str] = FIELDS) -> dict[str, 
 def resolve(state: FilterState, now: datetime, show: Sequence[str] = FIELDS) -> Filters:
     """The window, grain and KPI filter of a state at ``now`` (filters not shown are not
     applied)."""
-    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    now = now.astimezone(UTC)
     today = now.date()
     if state.preset == "custom" and state.start and state.end:
         start, end = state.start, state.end
@@ -207,9 +207,9 @@ def resolve(state: FilterState, now: datetime, show: Sequence[str] = FIELDS) -> 
     )
 
 
-@st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
-def load_choices(database_key: str) -> FilterChoices:
-    """Segments, regions, channels and CSMs to choose from; ``database_key`` keys the cache."""
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_choices(data_key: DataKey) -> FilterChoices:
+    """Segments, regions, channels and CSMs to choose from (``data_key`` keys the cache)."""
     return filter_choices(get_engine())
 
 
@@ -232,11 +232,11 @@ def _sync_params(params: dict[str, str]) -> None:
             st.query_params[name] = wanted
 
 
-def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> Filters:
-    """The filter bar (in a bordered row); returns the filters chosen, kept in the link."""
-    now = datetime.now(UTC)
-    today = now.date()
-    choices = load_choices(database_key)
+def filter_bar(key: str, data: PageData, *, show: Sequence[str] = FIELDS) -> Filters:
+    """The filter bar (in a bordered row); returns the filters chosen, kept in the link, with
+    ``as_of`` at ``data``'s moment (or the end of the window, when earlier)."""
+    today = data.as_of.date()
+    choices = load_choices(data.key)
     keys = {name: f"{key}_{name}" for name in (*FIELDS, "range")}
     if keys["period"] not in st.session_state:
         params = st.query_params.to_dict()
@@ -285,7 +285,7 @@ def filter_bar(key: str, database_key: str, *, show: Sequence[str] = FIELDS) -> 
     )
     st.session_state[SHARED_KEY] = share(st.session_state.get(SHARED_KEY), state, show)
     _sync_params(state_params(state, show))
-    filters = resolve(state, now, show)
+    filters = resolve(state, data.as_of, show)
     st.caption(
         t(
             "filters.window",

@@ -17,6 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 from cs_data import kpi
 from cs_data.db import get_engine
 from ui.i18n import format_count, format_money, format_number, format_percent, t
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * 60
@@ -24,13 +25,12 @@ MINUS = "\u2212"
 """The minus sign of signed figures (as in the charts' axes), not the hyphen."""
 MAX_PER_ROW = 5
 """Cards per row; the labels (``kpi_text.<key>``) are kept short enough for five at 1440 px."""
-CACHE_TTL_SECONDS = 300
 _NONZERO = re.compile(r"[1-9]")
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_changes(
-    database_key: str,
+    data_key: DataKey,
     start: date,
     end: date,
     as_of: datetime,
@@ -38,7 +38,7 @@ def load_changes(
     keys: tuple[str, ...],
 ) -> dict[str, kpi.Change]:
     """``keys`` over the window and their change against the window before; the cache is keyed
-    by every argument (``database_key``: the configured database)."""
+    by every argument."""
     return kpi.compare_previous(
         get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=keys
     )

@@ -27,6 +27,7 @@ from cs_data.auth import Actor
 from cs_data.config import Settings
 from cs_data.db import get_engine
 from ui.i18n import format_count, label, t
+from ui.login_cookie import use_request_cookies
 from ui.text import code
 
 ACTOR_KEY = "_cockpit_actor"
@@ -136,6 +137,7 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
         _startup_refusal(problems)
     accounts = users.login_accounts(engine)
     credentials = _credentials(accounts)
+    use_request_cookies()
     # The library's cookie reader is an invisible component that still takes a row of space:
     # in the sidebar, not above every page's title.
     with st.sidebar:

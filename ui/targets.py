@@ -19,9 +19,9 @@ from ui.errors import show_field_errors
 from ui.forms import length_limit
 from ui.i18n import choice_key, format_date, label, t
 from ui.kpi_cards import format_kpi
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
 from ui.text import literal
 
-CACHE_TTL_SECONDS = 300
 STEPS = {"percent": 1.0, "money": 1000.0, "minutes": 5.0, "count": 1.0, "nps": 1.0, "score": 0.1}
 """The step of the +/− buttons of the goal, per display unit."""
 DEFAULT_DAYS = 90
@@ -88,9 +88,9 @@ def segment_name(segment: str | None) -> str:
     return label("segment", segment) if segment else t("targets.all_segments")
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_progress(
-    database_key: str, as_of: datetime, include_past: bool = False
+    data_key: DataKey, as_of: datetime, include_past: bool = False
 ) -> list[targets.Progress]:
     """The targets (active ones unless ``include_past``) with their progress at ``as_of``."""
     engine = get_engine()

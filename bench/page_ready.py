@@ -1,0 +1,475 @@
+"""Benchmark: how long every page of the app takes to be ready in a browser, against a
+hello-world Streamlit page measured alternately in the same run.
+
+    .venv/bin/python bench/page_ready.py --scale L
+
+Page-ready time is measured in the browser (Chromium via Playwright): from navigation start
+(or from the click, for a filter change) until Streamlit's script run has finished
+(``stApp`` carries ``data-test-script-state="notRunning"``), nothing is loading (no
+``stSkeleton``) and the page's title is drawn, and it stays so for ``SETTLE_MS`` (a second
+script run started in that time counts towards the load). The app runs on a database with the
+demo data of ``--scale`` (``bench/out/demo-<scale>.db``, generated when missing or of another
+scale or day); the hello-world page (``bench/hello_app.py``: a title and one metric) runs as a
+server of its own from the project root, so both read the same ``.streamlit/config.toml``.
+
+Scenarios, every page of app.py's navigation (read from ``app.PAGES``, as admin):
+
+1. **cold**: the first load of the page on a freshly started server (both servers restarted
+   for each page), against the hello page's first load on its fresh server;
+2. **warm**: ``--rounds`` revisits (a full page load, a new Streamlit session each time)
+   alternating with loads of the hello page;
+3. **new minute**: one more visit of every page after the clock's minute has turned
+   (``--new-minute``), which missed the cache when caches were keyed by the minute;
+4. **filter change** (pages with the period filter): from the click on a preset until the
+   rerun is ready, first to 90 days (first time: computed) then back and forth (cached);
+5. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, and
+   the hello page under the same load; p50 and p95 over ``--waves`` waves.
+
+It prints medians and ratios to the hello page, the script runs per load, the server's CPU
+time per warm load and its memory at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import OUT, ROOT, free_port, prepare_demo, wait_healthy
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from cs_data.config import DEFAULT_COOKIE_NAME
+from cs_data.demo import DEMO_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+COOKIE_KEY = "page-ready-bench-cookie-key-" + "0123456789" * 4
+USER = "admin"
+"""Sees every page of the navigation."""
+SETTLE_MS = 600
+"""By default a load is ready once its run has finished and stayed finished this long."""
+LOAD_TIMEOUT_MS = 180_000
+PERIOD_PRESETS = ("90 days", "30 days")
+"""The filter bar's preset buttons the filter-change scenario clicks (English labels)."""
+
+# Runs in every document before the page's own scripts, keeping in window.__bench: the time
+# of the last message from the server (the app's websocket is wrapped to see them), when the
+# page last became ready after it, and the script runs seen starting. Ready means: connected,
+# the script not running, no skeleton, a title in the main area, and no message since. A
+# message, not the "running" state, tells that the server answered a click: a quick cached
+# rerun may never show "running" in the DOM.
+READY_SCRIPT = """
+(() => {
+  const bench = { runs: 0, lastMessage: -1, readyAt: null, settle: SETTLE };
+  window.__bench = bench;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { bench.lastMessage = performance.now(); });
+    }
+  };
+  const check = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) { bench.readyAt = null; return; }
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running' && bench.state !== 'running') { bench.runs += 1; }
+    bench.state = state;
+    const ready = app.getAttribute('data-test-connection-state') === 'CONNECTED'
+      && state === 'notRunning'
+      && !document.querySelector('[data-testid="stSkeleton"]')
+      && document.querySelector('[data-testid="stMain"] h1');
+    if (!ready) { bench.readyAt = null; }
+    else if (bench.readyAt === null || bench.readyAt < bench.lastMessage) {
+      bench.readyAt = performance.now();
+    }
+  };
+  new MutationObserver(check).observe(document, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ['data-test-script-state', 'data-test-connection-state'],
+  });
+  setInterval(check, 10);
+})();
+"""
+READY_AFTER = """
+(since) => {
+  const b = window.__bench;
+  return b && b.lastMessage >= since && b.readyAt !== null && b.readyAt >= b.lastMessage
+    && performance.now() - b.readyAt >= b.settle;
+}
+"""
+
+
+@dataclass(frozen=True)
+class NavPage:
+    url_path: str
+    title_key: str
+
+
+@dataclass(frozen=True)
+class Load:
+    ms: float
+    runs: int
+
+
+@dataclass
+class Results:
+    cold: dict[str, list[Load]] = field(default_factory=dict)
+    warm: dict[str, list[Load]] = field(default_factory=dict)
+    new_minute: dict[str, list[Load]] = field(default_factory=dict)
+    filter_first: dict[str, list[Load]] = field(default_factory=dict)
+    filter_cached: dict[str, list[Load]] = field(default_factory=dict)
+    concurrent: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    """Load times of the loads at once; a load that timed out counts as ``LOAD_TIMEOUT_MS``."""
+    timeouts: dict[tuple[str, int], int] = field(default_factory=dict)
+    cpu_per_load: dict[str, float] = field(default_factory=dict)
+    rss_mb: dict[str, float] = field(default_factory=dict)
+
+    def add(self, scenario: str, name: str, load: Load) -> None:
+        getattr(self, scenario).setdefault(name, []).append(load)
+
+
+def navigation_pages() -> list[NavPage]:
+    """The pages of app.py's navigation, in order (read from its ``PAGES`` literal)."""
+    tree = ast.parse((ROOT / "app.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "PAGES" for target in node.targets
+        ):
+            calls = node.value.elts  # NavPage(section, name, icon): name is the URL path
+            names = [ast.literal_eval(call.args[1]) for call in calls]
+            return [NavPage(name, f"nav.{name}") for name in names]
+    raise SystemExit("app.py defines no PAGES")
+
+
+# --- servers --------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+@contextmanager
+def server(script: str, database_url: str, log: Path, extra: list[str]) -> Iterator[Server]:
+    """``streamlit run script`` from the project root on a free port until the block ends."""
+    import subprocess
+
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        *extra,
+    ]  # fmt: skip
+    env = os.environ | {
+        "CS_DATABASE_URL": database_url,
+        "CS_DEMO_MODE": "true",
+        "CS_COOKIE_KEY": COOKIE_KEY,
+    }
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log)
+        yield Server(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+
+async def new_context(
+    browser: Browser, state: dict | None = None, settle_ms: int = SETTLE_MS
+) -> BrowserContext:
+    """A browser context (with ``state``'s cookies) whose pages track their readiness: a
+    load is ready once its run has finished and stayed finished ``settle_ms``."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="en-US", storage_state=state)
+    context.set_default_timeout(LOAD_TIMEOUT_MS)
+    await context.add_init_script(READY_SCRIPT.replace("SETTLE", str(settle_ms)))
+    return context
+
+
+async def ready_since(page: Page, since: float) -> Load:
+    """Wait until the server has answered after ``since`` (ms on the page's clock) and the
+    page is ready; the time from ``since`` to ready, and the runs seen in this document."""
+    await page.wait_for_function(READY_AFTER, arg=since, polling=20, timeout=LOAD_TIMEOUT_MS)
+    ready_at, runs = await page.evaluate("[window.__bench.readyAt, window.__bench.runs]")
+    return Load(ready_at - since, runs)
+
+
+async def load(page: Page, url: str) -> Load:
+    """Navigate to ``url`` and time it from navigation start until the page is ready."""
+    await page.goto(url, wait_until="commit")
+    result = await ready_since(page, 0.0)
+    if await page.get_by_role("button", name="Log in").count():
+        raise SystemExit(f"{url} shows the login form: the login cookie was not accepted")
+    return result
+
+
+async def load_in_time(page: Page, url: str) -> Load | None:
+    """``load``, or None when the page was not ready within ``LOAD_TIMEOUT_MS``."""
+    try:
+        return await load(page, url)
+    except PlaywrightTimeout:
+        return None
+
+
+async def log_in(browser: Browser, app_url: str) -> dict:
+    """Log in as ``USER`` through the form; the browser state holding the login cookie."""
+    context = await new_context(browser)
+    page = await context.new_page()
+    await page.goto(app_url)
+    await page.get_by_role("textbox", name="Username").fill(USER)
+    await page.locator("input[type=password]").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_function(
+        f"document.cookie.includes('{DEFAULT_COOKIE_NAME}=')", timeout=LOAD_TIMEOUT_MS
+    )
+    state = await context.storage_state()
+    await context.close()
+    return state
+
+
+async def click_preset(page: Page, label: str) -> Load:
+    """Click a period preset of the filter bar and time the rerun it causes."""
+    since = await page.evaluate("performance.now()")
+    await preset(page, label).click()
+    return await ready_since(page, since)
+
+
+def preset(page: Page, label: str):
+    """The period preset ``label`` of the page's filter bar."""
+    return (
+        page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").get_by_text(label, exact=True)
+    )
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+async def cold(browser, state, args, pages, results, log) -> None:
+    for nav in pages if args.cold == "each" else pages[:1]:
+        with (
+            server("app.py", args.db_url, log, args.server_arg) as app,
+            server("bench/hello_app.py", args.db_url, log, args.server_arg) as hello,
+        ):
+            context = await new_context(browser, state, args.settle_ms)
+            page = await context.new_page()
+            results.add("cold", "hello", await load(page, hello.url))
+            results.add("cold", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
+            await context.close()
+        print(f"  cold {nav.url_path}: {results.cold[nav.url_path][-1].ms:,.0f} ms", flush=True)
+
+
+async def warm(browser, state, args, pages, results, app, hello) -> None:
+    context = await new_context(browser, state, args.settle_ms)
+    page = await context.new_page()
+    for nav in pages:  # the first visit of each page on this server is not counted
+        await load(page, f"{app.url}/{nav.url_path}")
+    cpu = {"app": 0.0, "hello": 0.0}
+    loads = 0
+    for _ in range(args.rounds):
+        for nav in pages:
+            before = hello.cpu_seconds()
+            results.add("warm", "hello", await load(page, hello.url))
+            cpu["hello"] += hello.cpu_seconds() - before
+            before = app.cpu_seconds()
+            results.add("warm", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
+            cpu["app"] += app.cpu_seconds() - before
+            loads += 1
+    results.cpu_per_load = {name: seconds / loads for name, seconds in cpu.items()}
+    if args.new_minute:
+        minute = int(time.time() // 60)
+        while int(time.time() // 60) == minute:
+            await asyncio.sleep(0.5)
+        for nav in pages:
+            results.add("new_minute", "hello", await load(page, hello.url))
+            results.add("new_minute", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
+    await context.close()
+
+
+async def filter_changes(browser, state, args, pages, results, app) -> None:
+    context = await new_context(browser, state, args.settle_ms)
+    page = await context.new_page()
+    for nav in pages:
+        await load(page, f"{app.url}/{nav.url_path}")
+        if not await preset(page, PERIOD_PRESETS[0]).count():
+            continue
+        results.add("filter_first", nav.url_path, await click_preset(page, PERIOD_PRESETS[0]))
+        for _ in range(args.filter_rounds):
+            for label in (PERIOD_PRESETS[1], PERIOD_PRESETS[0]):
+                results.add("filter_cached", nav.url_path, await click_preset(page, label))
+        await click_preset(page, PERIOD_PRESETS[1])
+    await context.close()
+
+
+async def concurrent(browser, state, args, results, app, hello) -> None:
+    for users in args.concurrency:
+        contexts = [await new_context(browser, state, args.settle_ms) for _ in range(users)]
+        tabs = [await context.new_page() for context in contexts]
+        for name, url in (("overview", f"{app.url}/overview"), ("hello", hello.url)):
+            for _ in range(args.waves):
+                loads = await asyncio.gather(*(load_in_time(tab, url) for tab in tabs))
+                times = results.concurrent.setdefault((name, users), [])
+                times.extend(LOAD_TIMEOUT_MS if x is None else x.ms for x in loads)
+                missed = results.timeouts.get((name, users), 0) + loads.count(None)
+                results.timeouts[(name, users)] = missed
+        for context in contexts:
+            await context.close()
+        print(f"  {users} at once: done", flush=True)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def median(loads: list[Load]) -> float:
+    return statistics.median(x.ms for x in loads)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def report(results: Results, pages: list[NavPage], args) -> None:
+    def cell(loads: dict[str, list[Load]], name: str, base: list[Load] | None) -> str:
+        if name not in loads or not base:
+            return "—"
+        return f"{median(loads[name]):,.0f} ms ({median(loads[name]) / median(base):.1f}×)"
+
+    hello = results.warm.get("hello")
+    print(f"\nscale {args.scale}, {args.db_url}; medians, ratio to the hello page in ()")
+    print(
+        "| page | cold | warm | new minute | filter change, first | filter change, cached "
+        "| runs per warm load |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name in ["hello", *(nav.url_path for nav in pages)]:
+        runs = statistics.median(x.runs for x in results.warm.get(name, [Load(0, 0)]))
+        print(
+            f"| {name} | {cell(results.cold, name, results.cold.get('hello'))} "
+            f"| {cell(results.warm, name, hello)} "
+            f"| {cell(results.new_minute, name, results.new_minute.get('hello'))} "
+            f"| {cell(results.filter_first, name, hello)} "
+            f"| {cell(results.filter_cached, name, hello)} | {runs:g} |"
+        )
+    if results.cpu_per_load:
+        print(
+            f"\nserver CPU per warm load: app {results.cpu_per_load['app'] * 1000:,.0f} ms, "
+            f"hello {results.cpu_per_load['hello'] * 1000:,.0f} ms; server memory at the end: "
+            + ", ".join(f"{name} {mb:,.0f} MB" for name, mb in results.rss_mb.items())
+        )
+    if results.concurrent:
+        print(
+            "\n| users at once | Overview p50 | Overview p95 | hello p50 | hello p95 "
+            "| p95 ratio | timed out |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for users in args.concurrency:
+            page = results.concurrent[("overview", users)]
+            hello = results.concurrent[("hello", users)]
+            missed = (
+                f"{results.timeouts[('overview', users)]} / {results.timeouts[('hello', users)]}"
+            )
+            print(
+                f"| {users} | {percentile(page, 0.5):,.0f} ms | {percentile(page, 0.95):,.0f} ms "
+                f"| {percentile(hello, 0.5):,.0f} ms | {percentile(hello, 0.95):,.0f} ms "
+                f"| {percentile(page, 0.95) / percentile(hello, 0.95):.1f}× "
+                f"| {missed} |"
+            )
+
+
+async def run(args) -> None:
+    pages = [nav for nav in navigation_pages() if not args.pages or nav.url_path in args.pages]
+    log = OUT / "page_ready-servers.log"
+    log.unlink(missing_ok=True)
+    results = Results()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with server("app.py", args.db_url, log, args.server_arg) as app:
+            state = await log_in(browser, app.url)
+        print("cold (fresh servers):", flush=True)
+        await cold(browser, state, args, pages, results, log)
+        with (
+            server("app.py", args.db_url, log, args.server_arg) as app,
+            server("bench/hello_app.py", args.db_url, log, args.server_arg) as hello,
+        ):
+            print("warm, new minute:", flush=True)
+            await warm(browser, state, args, pages, results, app, hello)
+            print("filter changes:", flush=True)
+            await filter_changes(browser, state, args, pages, results, app)
+            print("concurrent:", flush=True)
+            await concurrent(browser, state, args, results, app, hello)
+            results.rss_mb = {"app": app.rss_mb(), "hello": hello.rss_mb()}
+        await browser.close()
+    report(results, pages, args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="S", type=str.upper)
+    parser.add_argument("--db-url", default=None, help="default: bench/out/demo-<scale>.db")
+    parser.add_argument("--rounds", type=int, default=5, help="warm visits of every page")
+    parser.add_argument(
+        "--filter-rounds", type=int, default=3, help="cached changes, back and forth"
+    )
+    parser.add_argument("--cold", choices=("each", "first"), default="each")
+    parser.add_argument("--new-minute", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 5, 10])
+    parser.add_argument("--waves", type=int, default=3)
+    parser.add_argument("--pages", nargs="*", help="url paths (default: every page)")
+    parser.add_argument("--settle-ms", type=int, default=SETTLE_MS)
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help="passed to both `streamlit run`s, e.g. --server-arg=--runner.postScriptGC=true",
+    )
+    args = parser.parse_args()
+    args.db_url = args.db_url or f"sqlite:///{(OUT / f'demo-{args.scale}.db').as_posix()}"
+    prepare_demo(args.db_url, args.scale)
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

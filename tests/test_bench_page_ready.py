@@ -1,0 +1,69 @@
+"""The page-ready benchmark runs end to end at scale S and measures every page of the
+navigation (so pages added to app.py are measured too). Nothing here is timed."""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.e2e
+
+
+def navigation_paths() -> list[str]:
+    tree = ast.parse((ROOT / "app.py").read_text())
+    (pages,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES"
+    ]
+    return [ast.literal_eval(call.args[1]) for call in pages.elts]  # NavPage(section, name, icon)
+
+
+def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
+    if not Path("/usr/bin/chromium").is_file():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    options = {
+        "--scale": "S",
+        "--db-url": f"sqlite:///{(tmp_path / 'demo-S.db').as_posix()}",
+        "--rounds": "1",
+        "--filter-rounds": "0",
+        "--cold": "first",
+        "--concurrency": "1",
+        "--waves": "1",
+        "--settle-ms": "200",
+    }
+    command = [str(ROOT / "bench" / "page_ready.py"), "--no-new-minute"]
+    # its own process group: on a timeout the benchmark's servers are stopped with it
+    process = subprocess.Popen(
+        [sys.executable, *command, *(part for pair in options.items() for part in pair)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        start_new_session=True,
+    )
+    try:
+        # generous: the two cores may be shared with other test runs
+        stdout, stderr = process.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"the benchmark took over 10 minutes:\n{stdout}{stderr}")
+
+    assert process.returncode == 0, stdout + stderr
+    rows = {
+        line.split("|")[1].strip(): line for line in stdout.splitlines() if line.startswith("| ")
+    }
+    for path in ["hello", *navigation_paths()]:
+        assert path in rows, f"{path} was not measured:\n{stdout}"
+        assert " ms (" in rows[path], f"no warm time for {path}: {rows[path]}"
+    assert "1" in rows, f"one user loading the Overview was not measured:\n{stdout}"
