@@ -1786,6 +1786,8 @@ class _Builder:
                     "name": name,
                     "description": description,
                     "kind": kind,
+                    "key": f"B{board_id}",
+                    "next_card_number": max(self.spec.cards_per_board, len(column_names)) + 1,
                     "owner_id": self.manager_ids[board_id % len(self.manager_ids)],
                     "is_archived": False,
                     "created_at": self._at(self.today - timedelta(days=200 - board_id), 540),
@@ -1842,6 +1844,7 @@ class _Builder:
                         "id": card_id,
                         "board_id": board_id,
                         "column_id": column_ids[column],
+                        "number": number + 1,
                         "title": title,
                         "description": f"{title}. Opened from {name.lower()}; see the "
                         "checklist for what is left.",
