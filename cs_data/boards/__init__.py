@@ -61,6 +61,7 @@ from cs_data.boards.queries import (
     get_card,
     list_archived,
     list_boards,
+    user_ids,
 )
 
 __all__ = [
@@ -112,4 +113,5 @@ __all__ = [
     "set_wip_limit",
     "update_board",
     "update_checklist_item",
+    "user_ids",
 ]

@@ -153,11 +153,13 @@ class BoardView:
         return self.columns[-1].id if self.columns else None
 
     def column(self, column: int | str) -> ColumnView:
-        """A column by id or by name (case-insensitive); ``NotFound`` otherwise."""
+        """A column by name (case-insensitive) or by id; ``NotFound`` otherwise."""
+        wanted = column.strip().casefold() if isinstance(column, str) else None
         for candidate in self.columns:
-            if candidate.id == column or (
-                isinstance(column, str) and candidate.name.casefold() == column.strip().casefold()
-            ):
+            if candidate.name.casefold() == wanted:
+                return candidate
+        for candidate in self.columns:
+            if str(candidate.id) == str(column).strip():
                 return candidate
         raise NotFound(f"no column {column!r} on board {self.name!r}")
 
@@ -540,3 +542,20 @@ def candidate_people(engine: Engine, actor: Actor, board_id: int) -> list[Person
             .order_by(User.display_name)
         ).all()
         return [Person(*row) for row in rows]
+
+
+def user_ids(engine: Engine, usernames: list[str]) -> list[int]:
+    """The ids of active users by username (``NotFound`` naming the first unknown one)."""
+    wanted = [name.strip().lower() for name in usernames]
+    with read_session(engine) as session:
+        found = dict(
+            session.execute(
+                select(User.username, User.id).where(
+                    User.username.in_(wanted), User.is_active.is_(True)
+                )
+            ).all()
+        )
+    for name in wanted:
+        if name not in found:
+            raise NotFound(f"no active user {name!r}")
+    return [found[name] for name in wanted]
