@@ -223,7 +223,7 @@ def test_a_card_carries_every_field_and_links(engine, team, board):
             tags=["x" * 65],
         )
     assert _codes(error.value) == {
-        "required",
+        "empty_text",
         "unknown_status",
         "unknown_priority",
         "unknown_user",
@@ -482,7 +482,7 @@ def test_members_are_managed_by_board_admins_and_a_board_keeps_an_admin(engine, 
     boards.remove_member(engine, team.outsider, board.id, user_id=team.owner.user_id)
     with pytest.raises(InvalidInput) as error:
         boards.remove_member(engine, team.outsider, board.id, user_id=team.outsider.user_id)
-    assert _codes(error.value) == {"last_admin"}
+    assert _codes(error.value) == {"last_board_admin"}
     with pytest.raises(InvalidInput):
         boards.set_member(
             engine, team.outsider, board.id, user_id=team.outsider.user_id, role="member"

@@ -228,7 +228,11 @@ def _clean_tags(tags: list[str], errors: list[FieldError]) -> list[str]:
     if len(cleaned) > MAX_TAGS:
         errors.append(FieldError("tags", "too_many", f"at most {MAX_TAGS} tags", {"max": MAX_TAGS}))
     if any(len(tag) > MAX_TAG for tag in cleaned):
-        errors.append(FieldError("tags", "too_long", f"a tag has at most {MAX_TAG} characters"))
+        errors.append(
+            FieldError(
+                "tags", "too_long", f"a tag has at most {MAX_TAG} characters", {"max": MAX_TAG}
+            )
+        )
     return cleaned
 
 
@@ -239,7 +243,7 @@ def _validate(session: Session, values: dict[str, Any]) -> list[FieldError]:
         title = (values["title"] or "").strip()
         values["title"] = title
         if not title:
-            errors.append(FieldError("title", "required", "must not be empty"))
+            errors.append(FieldError("title", "empty_text", "must not be empty"))
         elif len(title) > MAX_TITLE:
             errors.append(
                 FieldError(
@@ -614,10 +618,15 @@ def _item_errors(
     if text is not UNCHANGED:
         text = (text or "").strip()
         if not text:
-            errors.append(FieldError("text", "required", "must not be empty"))
+            errors.append(FieldError("text", "empty_text", "must not be empty"))
         elif len(text) > MAX_CHECKLIST_TEXT:
             errors.append(
-                FieldError("text", "too_long", f"use at most {MAX_CHECKLIST_TEXT} characters")
+                FieldError(
+                    "text",
+                    "too_long",
+                    f"use at most {MAX_CHECKLIST_TEXT} characters",
+                    {"max": MAX_CHECKLIST_TEXT},
+                )
             )
     if assignee_id not in (UNCHANGED, None):
         user = session.get(User, assignee_id)
@@ -744,10 +753,17 @@ def add_comment(engine: Engine, actor: Actor, card: int | str, *, body: str) -> 
         access, row = _open_card(session, actor, card)
         text = (body or "").strip()
         if not text:
-            raise InvalidInput([FieldError("body", "required", "must not be empty")])
+            raise InvalidInput([FieldError("body", "empty_text", "must not be empty")])
         if len(text) > MAX_COMMENT:
             raise InvalidInput(
-                [FieldError("body", "too_long", f"use at most {MAX_COMMENT} characters")]
+                [
+                    FieldError(
+                        "body",
+                        "too_long",
+                        f"use at most {MAX_COMMENT} characters",
+                        {"max": MAX_COMMENT},
+                    )
+                ]
             )
         comment = CardComment(
             card_id=row.id, author_id=access.actor.user_id, body=text, created_at=utc_now()
@@ -774,7 +790,7 @@ def add_attachment(
         errors = []
         content_type = attachment_type(name)
         if not name:
-            errors.append(FieldError("file", "required", "choose a file"))
+            errors.append(FieldError("file", "no_file", "choose a file"))
         elif content_type is None:
             allowed = ", ".join(sorted(ATTACHMENT_TYPES))
             errors.append(

@@ -96,7 +96,7 @@ def _check_key(session: Session, key: str, errors: list[FieldError], board_id: i
         return key
     owner = session.scalar(select(Board.id).where(Board.key == key))
     if owner is not None and owner != board_id:
-        errors.append(FieldError("key", "key_taken", f"another board uses {key}", {"key": key}))
+        errors.append(FieldError("key", "key_taken", f"another board uses {key}", {"prefix": key}))
     return key
 
 
@@ -494,7 +494,9 @@ def set_member(
             and role != "admin"
             and _admins(session, board_id) == {user_id}
         ):
-            errors.append(FieldError("role", "last_admin", "a board keeps at least one admin"))
+            errors.append(
+                FieldError("role", "last_board_admin", "a board keeps at least one admin")
+            )
         if errors:
             raise InvalidInput(errors)
         before = {"user": user.username, "role": member.role} if member else None
@@ -524,7 +526,7 @@ def remove_member(engine: Engine, actor: Actor, board_id: int, *, user_id: int) 
             raise NotFound(f"user {user_id} is not a member of board {board_id}")
         if member.role == "admin" and _admins(session, board_id) == {user_id}:
             raise InvalidInput(
-                [FieldError("user", "last_admin", "a board keeps at least one admin")]
+                [FieldError("user", "last_board_admin", "a board keeps at least one admin")]
             )
         before = {"user_id": user_id, "role": member.role}
         session.delete(member)

@@ -559,3 +559,38 @@ def user_ids(engine: Engine, usernames: list[str]) -> list[int]:
         if name not in found:
             raise NotFound(f"no active user {name!r}")
     return [found[name] for name in wanted]
+
+
+HIGHLIGHTS = ("assigned_to_me", "needs_attention", "due_this_week")
+"""Kerika-style highlights: my cards; overdue, on hold or waiting for review; due in 7 days."""
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    """What the board view narrows its cards to; empty values match every card."""
+
+    text: str = ""
+    tag: str | None = None
+    priority: str | None = None
+    assignee_id: int | None = None
+    highlight: str | None = None
+
+
+def card_matches(card: CardSummary, where: CardFilter, *, me: int | None, today: date) -> bool:
+    """True when ``card`` passes every part of ``where`` (text: key or title, any case)."""
+    text = where.text.strip().casefold()
+    if text and text not in card.title.casefold() and text != card.key.casefold():
+        return False
+    if where.tag and where.tag not in card.tags:
+        return False
+    if where.priority and card.priority != where.priority:
+        return False
+    if where.assignee_id is not None and where.assignee_id not in card.assignee_ids:
+        return False
+    if where.highlight == "assigned_to_me":
+        return me is not None and me in card.assignee_ids
+    if where.highlight == "needs_attention":
+        return card.is_overdue(today) or card.needs_attention_status
+    if where.highlight == "due_this_week":
+        return card.is_due_soon(today)
+    return True
