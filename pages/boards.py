@@ -70,7 +70,7 @@ chosen = top[0].selectbox(
     t("boards.board"),
     list(keys),
     key="boards_board",
-    format_func=lambda k: f"{keys[k].name} ({k}) · {keys[k].open_cards}",
+    format_func=lambda k: f"{keys[k].name} ({k})",  # stable: the browser knows it by label
     on_change=lambda: st.query_params.update(board=st.session_state.boards_board),
 )
 if can(actor, "board.create"):
@@ -106,11 +106,11 @@ may_work = view.role in ("admin", "member")
 names = [
     t("boards.tab_board"),
     t("boards.tab_analytics"),
-    t("boards.tab_archive", count=view.archived_cards),
+    t("boards.tab_archive"),
 ]
 if view.role == "admin":
     names.append(t("boards.tab_settings"))
-tabs = st.tabs(names)
+tabs = st.tabs(names, key="board_tabs")
 with tabs[0]:
     if may_work:
         with st.form("card_add", clear_on_submit=False, border=False):

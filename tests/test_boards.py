@@ -530,3 +530,44 @@ def test_every_write_is_audited_as_the_actor(engine, team, board):
         ("card.create", "mina", "CS-1"),
         ("card.move", "mina", "CS-1"),
     ]
+
+
+def test_highlights_and_filters_pick_the_cards_to_show(engine, team, board):
+    today = date(2026, 11, 30)
+    mine = boards.add_card(
+        engine,
+        team.member,
+        board.id,
+        title="Mine, overdue",
+        assignee_ids=[team.member.user_id],
+        due_date=date(2026, 11, 20),
+        tags=["vip"],
+    )
+    soon = boards.add_card(engine, team.member, board.id, title="Soon", due_date=date(2026, 12, 3))
+    held = boards.add_card(engine, team.member, board.id, title="Held", status="on_hold")
+    done = boards.add_card(
+        engine, team.member, board.id, title="Done late", due_date=date(2026, 11, 1)
+    )
+    boards.move_card(engine, team.member, done.key, to_column_id=board.column("Done").id)
+    cards = [
+        card
+        for column in boards.get_board(engine, team.member, board.id).columns
+        for card in column.cards
+    ]
+
+    def shown(**where) -> list[str]:
+        chosen = boards.CardFilter(**where)
+        return [
+            c.title
+            for c in cards
+            if boards.card_matches(c, chosen, me=team.member.user_id, today=today)
+        ]
+
+    assert shown(highlight="assigned_to_me") == ["Mine, overdue"]
+    assert shown(highlight="needs_attention") == ["Mine, overdue", "Held"]
+    assert shown(highlight="due_this_week") == ["Soon"]
+    assert shown(text="soon") == ["Soon"] and shown(text=held.key.lower()) == ["Held"]
+    assert shown(tag="vip") == ["Mine, overdue"] and shown(priority="high") == []
+    assert shown(assignee_id=team.member.user_id) == ["Mine, overdue"]
+    assert not next(c for c in cards if c.key == done.key).is_overdue(today)
+    assert mine.key != soon.key

@@ -177,3 +177,30 @@ def test_a_move_refused_by_a_blocking_wip_limit_is_explained(shared_mode):
 
     assert any("WIP limit (1/1)" in e.value for e in at.error)
     assert "**Open tickets** :orange[1/1]" in markdown(at)
+
+
+def test_a_board_admin_changes_settings_and_a_wip_limit(shared_mode):
+    view = team_board()
+    at = show("olga")
+    form = f"board_{view.id}_{view.version}"
+    at.text_input(key=f"{form}_name").set_value("Support desk")
+    at.button(key=f"FormSubmitter:{form}-Save").click().run()
+    assert boards.get_board(get_engine(), operator(), view.id).name == "Support desk"
+
+    at.selectbox(key="settings_column").set_value(view.column("Open tickets").id).run()
+    column = view.column("Open tickets")
+    form = f"column_{column.id}_{column.position}_{column.wip_limit}_{column.wip_mode}"
+    at.number_input(key=f"{form}_limit").set_value(3)
+    at.selectbox(key=f"{form}_mode").set_value("block")
+    at.button(key=f"FormSubmitter:{form}-Save").click().run()
+    changed = boards.get_board(get_engine(), operator(), view.id).column("Open tickets")
+    assert (changed.wip_limit, changed.wip_mode) == (3, "block")
+    assert "**Open tickets** 0/3" in markdown(at)
+
+    at.button(key=f"delete_column_{column.id}").click().run()
+    assert "Tick the box to confirm." in [e.value for e in at.error]
+    at.checkbox(key="column_delete_confirm").check().run()
+    at.button(key=f"delete_column_{column.id}").click().run()
+    assert "Open tickets" not in [
+        c.name for c in boards.get_board(get_engine(), operator(), view.id).columns
+    ]

@@ -119,15 +119,9 @@ def show_card(actor: Actor, key: str, zone: Any, today: date) -> None:
             st.markdown(safe_markdown(detail.description))
     if detail.may_edit and not card.is_archived:
         _move_control(actor, card, view)
-    tabs = st.tabs(
-        [
-            t("boards.tab_checklist", done=card.checklist_done, total=card.checklist_total),
-            t("boards.tab_comments", count=format_count(card.comments)),
-            t("boards.tab_files", count=format_count(card.attachments)),
-            t("boards.tab_edit"),
-            t("boards.tab_history"),
-        ]
-    )
+    names = ("checklist", "comments", "files", "edit", "history")
+    # stable labels (no counts): a tab is known by its label, so it stays open across reruns
+    tabs = st.tabs([t(f"boards.tab_{name}") for name in names], key=f"card_tabs_{card.id}")
     with tabs[0]:
         _checklist(actor, detail, view)
     with tabs[1]:
@@ -178,7 +172,10 @@ def _move_control(actor: Actor, card: boards.CardSummary, view: boards.BoardView
 def _checklist(actor: Actor, detail: boards.CardDetail, view: boards.BoardView) -> None:
     card = detail.card
     if card.checklist_total:
-        st.progress(card.checklist_done / card.checklist_total)
+        st.progress(
+            card.checklist_done / card.checklist_total,
+            text=t("boards.progress", done=card.checklist_done, total=card.checklist_total),
+        )
     for item in detail.checklist:
         extra = [item.assignee_name or "", format_date(item.due_date) if item.due_date else ""]
         text = literal(item.text) + "".join(f" · {literal(e)}" for e in extra if e)

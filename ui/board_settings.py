@@ -1,11 +1,14 @@
 """Board settings (board admins): name, key and privacy, columns and WIP limits, tags,
 members; and the archive (members restore, admins empty it after confirming).
 
-Each form submit calls one cs_data command through ``ui.forms.submit``, which keeps the
-error for the form's fields and shows a notice after success.
+Each submit calls one cs_data command through ``ui.forms.submit`` as a callback, which keeps
+the error for the form's fields and shows a notice after success. Callbacks run before the
+page is drawn again, so they read what was typed from the widgets' session state keys.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -19,115 +22,164 @@ from ui.i18n import label, t
 from ui.text import literal
 
 
+def _value(key: str) -> object:
+    return st.session_state.get(key)
+
+
+def _saved(command: Callable[[], object]) -> Callable[[], str]:
+    """``command`` as a ``submit`` command: run it, then say it was saved."""
+
+    def run() -> str:
+        command()
+        return t("boards.saved")
+
+    return run
+
+
+def _confirmed(key: str) -> None:
+    if not st.session_state.get(key):
+        raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
+    st.session_state[key] = False
+
+
 def settings(actor: Actor, view: boards.BoardView) -> None:
     """Every settings form of the board."""
     engine = get_engine()
-    with st.form("board_settings"):
-        name = st.text_input(t("boards.name"), value=view.name)
-        description = st.text_area(t("boards.description_field"), value=view.description or "")
-        key = st.text_input(t("boards.key"), value=view.key, help=t("boards.key_help"))
-        private = st.toggle(
-            t("boards.private"), value=view.is_private, help=t("boards.private_help")
+    form = f"board_{view.id}_{view.version}"
+    with st.form(form):
+        st.text_input(t("boards.name"), value=view.name, key=f"{form}_name")
+        st.text_area(
+            t("boards.description_field"), value=view.description or "", key=f"{form}_description"
+        )
+        st.text_input(t("boards.key"), value=view.key, help=t("boards.key_help"), key=f"{form}_key")
+        st.toggle(
+            t("boards.private"),
+            value=view.is_private,
+            help=t("boards.private_help"),
+            key=f"{form}_private",
+        )
+        update = _saved(
+            lambda: boards.update_board(
+                engine,
+                actor,
+                view.id,
+                seen_version=view.version,
+                name=_value(f"{form}_name"),
+                description=_value(f"{form}_description"),
+                key=_value(f"{form}_key"),
+                is_private=bool(_value(f"{form}_private")),
+            )
         )
         st.form_submit_button(
-            t("boards.save"),
-            type="primary",
-            on_click=submit,
-            args=(
-                "board_settings",
-                lambda: (
-                    boards.update_board(
-                        engine,
-                        actor,
-                        view.id,
-                        seen_version=view.version,
-                        name=name,
-                        description=description,
-                        key=key,
-                        is_private=private,
-                    )
-                    and t("boards.saved")
-                ),
-            ),
+            t("boards.save"), type="primary", on_click=submit, args=("board_settings", update)
         )
     error = form_error("board_settings")
     for field in ("name", "key"):
         show_field_errors(error, field)
+    _columns(actor, view)
+    _tags(actor, view)
+    _members(actor, view)
 
+
+def _columns(actor: Actor, view: boards.BoardView) -> None:
+    engine = get_engine()
     st.subheader(t("boards.columns_title"), anchor=False)
     names = {column.id: column.name for column in view.columns}
     column_id = st.selectbox(
         t("boards.column"), list(names), format_func=names.get, key="settings_column"
     )
     column = view.column(column_id)
-    with st.form(f"column_{column.id}"):
-        new_name = st.text_input(t("boards.name"), value=column.name)
+    form = f"column_{column.id}_{column.position}_{column.wip_limit}_{column.wip_mode}"
+    with st.form(form):
+        st.text_input(t("boards.name"), value=column.name, key=f"{form}_name")
         left, middle, right = st.columns(3)
-        position = left.number_input(
-            t("boards.column_position"), 1, len(view.columns), column.position + 1
+        left.number_input(
+            t("boards.column_position"),
+            1,
+            len(view.columns),
+            column.position + 1,
+            key=f"{form}_position",
         )
-        limit = middle.number_input(
-            t("boards.wip_limit"), 0, 999, column.wip_limit or 0, help=t("boards.wip_help")
+        middle.number_input(
+            t("boards.wip_limit"),
+            0,
+            999,
+            column.wip_limit or 0,
+            help=t("boards.wip_help"),
+            key=f"{form}_limit",
         )
-        mode = right.selectbox(
+        right.selectbox(
             t("boards.wip_mode"),
             domain.WIP_MODES,
             index=domain.WIP_MODES.index(column.wip_mode),
             format_func=lambda m: label("wip_mode", m),
+            key=f"{form}_mode",
         )
 
         def save_column() -> str:
-            boards.rename_column(engine, actor, column.id, name=new_name)
-            boards.move_column(engine, actor, column.id, position=int(position) - 1)
-            boards.set_wip_limit(engine, actor, column.id, limit=int(limit) or None, mode=mode)
+            boards.rename_column(engine, actor, column.id, name=_value(f"{form}_name"))
+            position = int(_value(f"{form}_position")) - 1
+            boards.move_column(engine, actor, column.id, position=position)
+            limit = int(_value(f"{form}_limit")) or None
+            boards.set_wip_limit(engine, actor, column.id, limit=limit, mode=_value(f"{form}_mode"))
             return t("boards.saved")
 
         st.form_submit_button(t("boards.save"), on_click=submit, args=("column", save_column))
     show_field_errors(form_error("column"), "name")
-    if st.button(
-        t("boards.column_delete"), key=f"delete_column_{column.id}", icon=":material/delete:"
-    ):
-        submit(
-            "column_delete",
-            lambda: boards.delete_column(engine, actor, column.id) and t("boards.saved"),
-        )
-        st.rerun()
-    show_field_errors(form_error("column_delete"), "column")
+
+    def delete_column() -> str:
+        _confirmed("column_delete_confirm")
+        boards.delete_column(engine, actor, column.id)
+        return t("boards.column_deleted", column=column.name)
+
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.checkbox(
+        t("boards.column_delete_confirm", column=literal(column.name)), key="column_delete_confirm"
+    )
+    right.button(
+        t("boards.column_delete"),
+        key=f"delete_column_{column.id}",
+        icon=":material/delete:",
+        on_click=submit,
+        args=("column_delete", delete_column),
+    )
+    error = form_error("column_delete")
+    for field in ("confirm", "column"):
+        show_field_errors(error, field)
     with st.form("column_add", clear_on_submit=True):
-        added = st.text_input(t("boards.column_new"))
-        st.form_submit_button(
-            t("boards.column_add"),
-            on_click=submit,
-            args=(
-                "column_add",
-                lambda: boards.add_column(engine, actor, view.id, name=added) and t("boards.saved"),
-            ),
+        st.text_input(t("boards.column_new"), key="column_new_name")
+        add = _saved(
+            lambda: boards.add_column(engine, actor, view.id, name=_value("column_new_name"))
         )
+        st.form_submit_button(t("boards.column_add"), on_click=submit, args=("column_add", add))
     show_field_errors(form_error("column_add"), "name")
 
+
+def _tags(actor: Actor, view: boards.BoardView) -> None:
+    engine = get_engine()
     st.subheader(t("boards.tags_title"), anchor=False)
-    st.caption(
-        ", ".join(f"{literal(tag)} ({label('color', color)})" for tag, color in view.tags.items())
-    )
+    shown = [f"{literal(tag)} ({label('color', color)})" for tag, color in view.tags.items()]
+    st.caption(", ".join(shown))
     with st.form("tag_set", clear_on_submit=True):
         left, right = st.columns(2)
-        tag = left.text_input(t("boards.tag"))
-        color = right.selectbox(
-            t("boards.color"), domain.TAG_COLORS, format_func=lambda c: label("color", c)
+        left.text_input(t("boards.tag"), key="tag_name")
+        right.selectbox(
+            t("boards.color"),
+            domain.TAG_COLORS,
+            format_func=lambda c: label("color", c),
+            key="tag_color",
         )
-        st.form_submit_button(
-            t("boards.save"),
-            on_click=submit,
-            args=(
-                "tag_set",
-                lambda: (
-                    boards.set_tag(engine, actor, view.id, name=tag, color=color)
-                    and t("boards.saved")
-                ),
-            ),
+        set_tag = _saved(
+            lambda: boards.set_tag(
+                engine, actor, view.id, name=_value("tag_name"), color=_value("tag_color")
+            )
         )
+        st.form_submit_button(t("boards.save"), on_click=submit, args=("tag_set", set_tag))
     show_field_errors(form_error("tag_set"), "tag")
 
+
+def _members(actor: Actor, view: boards.BoardView) -> None:
+    engine = get_engine()
     st.subheader(t("boards.members_title"), anchor=False)
     st.dataframe(
         [
@@ -142,31 +194,26 @@ def settings(actor: Actor, view: boards.BoardView) -> None:
     people = {p.id: p.display_name for p in boards.candidate_people(engine, actor, view.id)}
     with st.form("member_set"):
         left, right = st.columns(2)
-        user_id = left.selectbox(t("boards.member"), list(people), format_func=people.get)
-        role = right.selectbox(
-            t("boards.board_role"), domain.BOARD_ROLES, format_func=lambda r: label("board_role", r)
+        left.selectbox(t("boards.member"), list(people), format_func=people.get, key="member_user")
+        right.selectbox(
+            t("boards.board_role"),
+            domain.BOARD_ROLES,
+            format_func=lambda r: label("board_role", r),
+            key="member_role",
+        )
+        set_member = _saved(
+            lambda: boards.set_member(
+                engine, actor, view.id, user_id=_value("member_user"), role=_value("member_role")
+            )
+        )
+        remove = _saved(
+            lambda: boards.remove_member(engine, actor, view.id, user_id=_value("member_user"))
         )
         left.form_submit_button(
-            t("boards.member_set"),
-            on_click=submit,
-            args=(
-                "member",
-                lambda: (
-                    boards.set_member(engine, actor, view.id, user_id=user_id, role=role)
-                    and t("boards.saved")
-                ),
-            ),
+            t("boards.member_set"), on_click=submit, args=("member", set_member)
         )
         right.form_submit_button(
-            t("boards.member_remove"),
-            on_click=submit,
-            args=(
-                "member",
-                lambda: (
-                    boards.remove_member(engine, actor, view.id, user_id=user_id)
-                    and t("boards.saved")
-                ),
-            ),
+            t("boards.member_remove"), on_click=submit, args=("member", remove)
         )
     error = form_error("member")
     for field in ("role", "user"):
@@ -185,25 +232,23 @@ def archive(actor: Actor, view: boards.BoardView) -> None:
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(f"{literal(card.key)} · {literal(card.title)}")
         if may_work:
+
+            def restore(card: boards.CardSummary = card) -> str:
+                boards.restore_card(engine, actor, card.id)
+                return t("boards.restored")
+
             right.button(
                 t("boards.restore"),
                 key=f"restore_archived_{card.id}",
                 on_click=submit,
-                args=(
-                    "restore",
-                    lambda card=card: (
-                        boards.restore_card(engine, actor, card.id) and t("boards.restored")
-                    ),
-                ),
+                args=("restore", restore),
             )
     show_field_errors(form_error("restore"), "column")
     if view.role != "admin":
         return
 
     def empty() -> str:
-        if not st.session_state.get("archive_confirm"):
-            raise InvalidInput([FieldError("confirm", "confirm", "tick the box to confirm")])
-        st.session_state.archive_confirm = False
+        _confirmed("archive_confirm")
         return t("boards.emptied", count=boards.empty_archive(engine, actor, view.id))
 
     st.checkbox(t("boards.empty_confirm", count=len(archived)), key="archive_confirm")

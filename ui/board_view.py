@@ -17,7 +17,7 @@ from cs_data.auth import Actor
 from cs_data.db import get_engine
 from ui import charts
 from ui.board_card import due_text, open_card
-from ui.i18n import format_number, label, t
+from ui.i18n import format_date, format_number, label, t
 from ui.text import literal
 
 CACHE_TTL_SECONDS = 60
@@ -170,26 +170,26 @@ def analytics(actor: Actor, view: boards.BoardView, database_url: str, today: da
     with left:
         wip = flow.wip.assign(day=pd.to_datetime(flow.wip["day"]))
         charts.show(
-            charts.daily_bars(
+            charts.trend_lines(
                 wip,
-                day="day",
-                value="cards",
+                period="day",
+                series={"cards": t("boards.wip_series")},
                 title=t("boards.wip_title"),
                 subtitle=t("boards.wip_subtitle"),
-                day_title=t("boards.day"),
+                period_title=t("boards.day"),
                 value_title=t("boards.cards"),
             )
         )
     with right:
-        weekly = flow.throughput.assign(week_start=pd.to_datetime(flow.throughput["week_start"]))
+        weekly = flow.throughput.assign(week=flow.throughput["week_start"].map(format_date))
         charts.show(
-            charts.daily_bars(
+            charts.category_bars(
                 weekly,
-                day="week_start",
+                category="week",
                 value="cards",
                 title=t("boards.throughput_title"),
                 subtitle=t("boards.throughput_subtitle"),
-                day_title=t("boards.week"),
+                category_title=t("boards.week"),
                 value_title=t("boards.cards"),
             )
         )
@@ -197,7 +197,9 @@ def analytics(actor: Actor, view: boards.BoardView, database_url: str, today: da
     if flow.cycle_time.empty:
         st.info(t("boards.cycle_empty"))
     else:
+        tags = {boards.ALL_TAGS: t("boards.all_tags"), boards.UNTAGGED: t("boards.no_tag")}
         cycle = flow.cycle_time.assign(
+            tag=flow.cycle_time["tag"].map(lambda tag: tags.get(tag, tag)),
             median_days=flow.cycle_time["median_days"].map(lambda v: format_number(v)),
             p85_days=flow.cycle_time["p85_days"].map(lambda v: format_number(v)),
         ).rename(columns=_headers())

@@ -10,7 +10,7 @@ flow analytics of each board.
 """
 
 from cs_data.boards.access import card_key
-from cs_data.boards.analytics import FlowAnalytics, flow
+from cs_data.boards.analytics import ALL_TAGS, UNTAGGED, FlowAnalytics, flow
 from cs_data.boards.cards import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -68,11 +68,13 @@ from cs_data.boards.queries import (
 )
 
 __all__ = [
+    "ALL_TAGS",
     "ATTACHMENT_TYPES",
     "HIGHLIGHTS",
     "MAX_ATTACHMENT_BYTES",
     "TEMPLATES",
     "UNCHANGED",
+    "UNTAGGED",
     "AttachmentFile",
     "AttachmentInfo",
     "BoardChanged",

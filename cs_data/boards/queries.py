@@ -83,12 +83,18 @@ class CardSummary:
     created_at: datetime
     updated_at: datetime
     is_archived: bool
+    is_done: bool
+    """In the board's last column: finished, so never overdue."""
 
     def is_overdue(self, today: date) -> bool:
-        return self.due_date is not None and self.due_date < today
+        return not self.is_done and self.due_date is not None and self.due_date < today
 
     def is_due_soon(self, today: date, days: int = 7) -> bool:
-        return self.due_date is not None and 0 <= (self.due_date - today).days <= days
+        return (
+            not self.is_done
+            and self.due_date is not None
+            and 0 <= (self.due_date - today).days <= days
+        )
 
     @property
     def needs_attention_status(self) -> bool:
@@ -302,6 +308,12 @@ def _card_summaries(
         .execution_options(populate_existing=True)
     ).all()
     ids = [row[0].id for row in rows]
+    done_column = session.scalar(
+        select(BoardColumn.id)
+        .where(BoardColumn.board_id == board.id)
+        .order_by(BoardColumn.position.desc())
+        .limit(1)
+    )
     tags: dict[int, list[str]] = defaultdict(list)
     people: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if ids:
@@ -342,6 +354,7 @@ def _card_summaries(
             created_at=card.created_at,
             updated_at=card.updated_at,
             is_archived=card.is_archived,
+            is_done=card.column_id == done_column,
         )
         for card, total, done, n_comments, n_attachments in rows
     ]
@@ -590,7 +603,7 @@ def card_matches(card: CardSummary, where: CardFilter, *, me: int | None, today:
     if where.highlight == "assigned_to_me":
         return me is not None and me in card.assignee_ids
     if where.highlight == "needs_attention":
-        return card.is_overdue(today) or card.needs_attention_status
+        return card.is_overdue(today) or (card.needs_attention_status and not card.is_done)
     if where.highlight == "due_this_week":
         return card.is_due_soon(today)
     return True
