@@ -571,3 +571,22 @@ def test_highlights_and_filters_pick_the_cards_to_show(engine, team, board):
     assert shown(assignee_id=team.member.user_id) == ["Mine, overdue"]
     assert not next(c for c in cards if c.key == done.key).is_overdue(today)
     assert mine.key != soon.key
+
+
+def test_an_accounts_cards_are_listed_for_its_page_on_visible_boards_only(engine, team, board):
+    with transaction(engine) as session:
+        make_account(session, id="ACC-1")
+    secret = boards.create_board(engine, team.owner, name="Secret", key="SEC", is_private=True)
+    boards.add_card(engine, team.member, board.id, title="Public one", account_id="ACC-1")
+    boards.add_card(engine, team.owner, secret.id, title="Private one", account_id="ACC-1")
+    archived = boards.add_card(engine, team.member, board.id, title="Gone", account_id="ACC-1")
+    boards.archive_card(engine, team.member, archived.key)
+
+    seen = boards.cards_for_account(engine, team.outsider, "ACC-1")
+    assert [(c.key, c.board_name, c.column_name, c.is_done) for c in seen] == [
+        ("CS-1", "Support", "New tickets", False)
+    ]
+    assert [c.title for c in boards.cards_for_account(engine, team.owner, "ACC-1")] == [
+        "Private one",
+        "Public one",
+    ]

@@ -607,3 +607,54 @@ def card_matches(card: CardSummary, where: CardFilter, *, me: int | None, today:
     if where.highlight == "due_this_week":
         return card.is_due_soon(today)
     return True
+
+
+@dataclass(frozen=True)
+class LinkedCard:
+    """A card linked to an account, for the account's page."""
+
+    key: str
+    title: str
+    board_name: str
+    column_name: str
+    status: str
+    due_date: date | None
+    is_done: bool
+
+
+def cards_for_account(engine: Engine, actor: Actor, account_id: str) -> list[LinkedCard]:
+    """The open cards linked to an account on the boards ``actor`` may see, by board and
+    column order."""
+    with read_session(engine) as session:
+        actor = ensure(session, actor, "board.view")
+        last = (
+            select(BoardColumn.board_id, func.max(BoardColumn.position).label("last"))
+            .group_by(BoardColumn.board_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(Board, Card, BoardColumn.name, BoardColumn.position == last.c.last)
+            .join(Card, Card.board_id == Board.id)
+            .join(BoardColumn, BoardColumn.id == Card.column_id)
+            .join(last, last.c.board_id == Board.id)
+            .where(Card.account_id == account_id, Card.is_archived.is_(False))
+            .order_by(Board.name, BoardColumn.position, Card.position)
+        ).all()
+        visible: dict[int, bool] = {}
+        found = []
+        for board, card, column_name, is_done in rows:
+            if board.id not in visible:
+                visible[board.id] = board_role(session, actor, board) is not None
+            if visible[board.id]:
+                found.append(
+                    LinkedCard(
+                        key=card_key(board.key, card.number),
+                        title=card.title,
+                        board_name=board.name,
+                        column_name=column_name,
+                        status=card.status,
+                        due_date=card.due_date,
+                        is_done=bool(is_done),
+                    )
+                )
+        return found
