@@ -10,6 +10,7 @@ from cs_data.auth import Actor, operator
 from cs_data.db import get_engine
 from cs_data.models import User
 from tests.apptest import add_user, log_in, new_app
+from ui import board_view
 
 PAGE = "pages/boards.py"
 
@@ -109,16 +110,29 @@ def test_a_private_board_is_invisible_to_non_members(shared_mode):
     assert "No boards yet. Create one with “New board”." in [i.value for i in at.info]
 
 
-def test_collapsed_view_and_highlights_filter_the_cards(shared_mode):
+def test_collapsed_view_and_filters_show_the_titles_in_one_table_per_column(shared_mode):
     team_board()
     at = show("mina")
     at.toggle(key="boards_collapsed").set_value(True).run()
-    assert "CS\\-2 · Second" in [b.label for b in at.button]
+    new_tickets = at.dataframe[0].value
+    assert new_tickets["Title"].tolist() == ["<script>alert(1)</script>", "Second"]
+    assert not [b for b in at.button if b.label.startswith("CS\\-")]
 
     at.selectbox(key="boards_tag").set_value("vip").run()
-    labels = [b.label for b in at.button]
-    assert "CS\\-2 · Second" in labels and not any("script" in label for label in labels)
+    assert at.dataframe[0].value["Card"].tolist() == ["CS-2"]
     assert "**New tickets** 2 (1 shown)" in markdown(at)
+
+
+def test_a_long_column_draws_its_first_cards_and_the_rest_on_request(shared_mode):
+    view = team_board()
+    for number in range(board_view.CARDS_SHOWN + 3):
+        boards.add_card(get_engine(), operator(), view.id, title=f"Bulk {number}")
+    at = show("mina")
+    count = board_view.CARDS_SHOWN + 5
+    assert sum(b.label.startswith("CS\\-") for b in at.button) == board_view.CARDS_SHOWN
+
+    next(b for b in at.button if b.label == f"Show all {count} cards").click().run()
+    assert sum(b.label.startswith("CS\\-") for b in at.button) == count
 
 
 def test_the_analytics_tab_draws_its_charts(shared_mode):

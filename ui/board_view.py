@@ -6,6 +6,7 @@ Titles are user text: card buttons show them through ``ui.text.literal``.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import altair as alt
@@ -73,6 +74,22 @@ def column_header(column: boards.ColumnView, shown: int) -> str:
     return f"**{literal(column.name)}** {count} {filtered}".strip()
 
 
+CARDS_SHOWN = 20
+"""Cards drawn per column until "show all": a big board stays quick to draw."""
+
+
+def _show_all(column_id: int) -> None:
+    st.session_state[f"boards_all_{column_id}"] = True
+
+
+def _open_selected(key: str, keys: list[str]) -> None:
+    """Open the card of the row just selected in a collapsed column."""
+    rows = st.session_state[key].selection.rows
+    if rows:
+        st.session_state.boards_title_round = st.session_state.get("boards_title_round", 0) + 1
+        open_card(keys[rows[0]])
+
+
 def board_columns(
     view: boards.BoardView,
     where: boards.CardFilter,
@@ -81,7 +98,9 @@ def board_columns(
     me: int | None,
     today: date,
 ) -> None:
-    """The columns side by side, each with its header and its (filtered) cards in order."""
+    """The columns side by side, each with its header and its (filtered) cards in order:
+    cards with their details (the first ``CARDS_SHOWN``, then on request all), or collapsed
+    to one table of titles per column whose rows open the card."""
     if not view.columns:
         st.info(t("boards.no_columns"))
         return
@@ -91,24 +110,47 @@ def board_columns(
             st.markdown(column_header(column, len(cards)))
             if column.over_limit:
                 st.caption(t("boards.over_limit", mode=label("wip_mode", column.wip_mode)))
-            for card in cards:
-                _card(card, collapsed=collapsed, today=today)
             if not cards:
                 st.caption(t("boards.column_empty"))
+            elif collapsed:
+                _titles(column, cards)
+            else:
+                shown = (
+                    cards
+                    if st.session_state.get(f"boards_all_{column.id}")
+                    else cards[:CARDS_SHOWN]
+                )
+                for card in shown:
+                    _card(card, today=today)
+                if len(shown) < len(cards):
+                    st.button(
+                        t("boards.show_all", count=len(cards)),
+                        key=f"show_all_{column.id}",
+                        on_click=_show_all,
+                        args=(column.id,),
+                        type="tertiary",
+                    )
 
 
-def _card(card: boards.CardSummary, *, collapsed: bool, today: date) -> None:
+def _titles(column: boards.ColumnView, cards: list[boards.CardSummary]) -> None:
+    """A collapsed column: one row per card (key and title, as text); a click opens it."""
+    # a new key whenever the rows change or a card was opened: no stale selection stays
+    shown = hashlib.sha1(",".join(str(card.id) for card in cards).encode()).hexdigest()[:12]
+    key = f"titles_{column.id}_{shown}_{st.session_state.get('boards_title_round', 0)}"
+    keys = [card.key for card in cards]
+    st.dataframe(
+        pd.DataFrame({t("boards.card"): keys, t("boards.title_field"): [c.title for c in cards]}),
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select=lambda: _open_selected(key, keys),
+        selection_mode="single-row",
+        row_height=32,
+    )
+
+
+def _card(card: boards.CardSummary, *, today: date) -> None:
     title = f"{literal(card.key)} · {literal(card.title)}"
-    if collapsed:
-        st.button(
-            title,
-            key=f"card_{card.id}",
-            on_click=open_card,
-            args=(card.key,),
-            width="stretch",
-            type="tertiary",
-        )
-        return
     with st.container(border=True):
         st.button(
             title, key=f"card_{card.id}", on_click=open_card, args=(card.key,), type="tertiary"

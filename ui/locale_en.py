@@ -590,6 +590,7 @@ MESSAGES: dict[str, str] = {
     "team.col_renewal_rate": "Renewal rate",
     "team.col_renewal_rate.help": "Of those renewals with an outcome: won / (won + lost).",
     # Kanban boards
+    "boards.show_all": "Show all {count} cards",
     "boards.column_delete_confirm": "Yes, delete the column {column}",
     "boards.column_deleted": "Column {column} deleted.",
     "boards.no_tag": "(no tag)",

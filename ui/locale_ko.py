@@ -579,6 +579,7 @@ MESSAGES: dict[str, str] = {
     "team.col_renewal_rate": "갱신율",
     "team.col_renewal_rate.help": "결과가 있는 해당 갱신 중 성공 / (성공 + 실패)입니다.",
     # Kanban boards
+    "boards.show_all": "카드 {count}개 모두 보기",
     "boards.column_delete_confirm": "예, {column} 열을 삭제합니다",
     "boards.column_deleted": "{column} 열을 삭제했습니다.",
     "boards.no_tag": "(태그 없음)",
