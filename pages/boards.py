@@ -24,7 +24,7 @@ actor = shell.require("page.boards")
 engine = get_engine()
 today = datetime.now(settings.zone).date()
 st.title(t("boards.title"), anchor=False)
-show_notice()
+show_notice(toast=True)
 
 
 def pick_board(key: str) -> None:
@@ -110,7 +110,7 @@ names = [
 ]
 if view.role == "admin":
     names.append(t("boards.tab_settings"))
-tabs = st.tabs(names, key="board_tabs")
+tabs = st.tabs(names)
 with tabs[0]:
     if may_work:
         with st.form("card_add", clear_on_submit=False, border=False):

@@ -270,7 +270,7 @@ def _files(actor: Actor, detail: boards.CardDetail) -> None:
     upload = st.file_uploader(
         t("boards.attach", mb=boards.MAX_ATTACHMENT_BYTES // (1024 * 1024)),
         type=[suffix.lstrip(".") for suffix in boards.ATTACHMENT_TYPES],
-        key=f"upload_{detail.card.id}",
+        key=f"upload_{detail.card.id}_{detail.card.attachments}",  # emptied after an upload
     )
     if upload is not None:
         st.button(

@@ -6,7 +6,6 @@ Titles are user text: card buttons show them through ``ui.text.literal``.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import altair as alt
@@ -74,20 +73,12 @@ def column_header(column: boards.ColumnView, shown: int) -> str:
     return f"**{literal(column.name)}** {count} {filtered}".strip()
 
 
-CARDS_SHOWN = 20
-"""Cards drawn per column until "show all": a big board stays quick to draw."""
+CARDS_SHOWN = {False: 20, True: 60}
+"""Cards drawn per column until "show all", expanded and collapsed: a big board stays quick."""
 
 
 def _show_all(column_id: int) -> None:
     st.session_state[f"boards_all_{column_id}"] = True
-
-
-def _open_selected(key: str, keys: list[str]) -> None:
-    """Open the card of the row just selected in a collapsed column."""
-    rows = st.session_state[key].selection.rows
-    if rows:
-        st.session_state.boards_title_round = st.session_state.get("boards_title_round", 0) + 1
-        open_card(keys[rows[0]])
 
 
 def board_columns(
@@ -98,9 +89,9 @@ def board_columns(
     me: int | None,
     today: date,
 ) -> None:
-    """The columns side by side, each with its header and its (filtered) cards in order:
-    cards with their details (the first ``CARDS_SHOWN``, then on request all), or collapsed
-    to one table of titles per column whose rows open the card."""
+    """The columns side by side, each with its header and its (filtered) cards in order, with
+    their details or collapsed to titles; the first ``CARDS_SHOWN`` of a column, then on
+    request all."""
     if not view.columns:
         st.info(t("boards.no_columns"))
         return
@@ -112,40 +103,31 @@ def board_columns(
                 st.caption(t("boards.over_limit", mode=label("wip_mode", column.wip_mode)))
             if not cards:
                 st.caption(t("boards.column_empty"))
-            elif collapsed:
-                _titles(column, cards)
-            else:
-                shown = (
-                    cards
-                    if st.session_state.get(f"boards_all_{column.id}")
-                    else cards[:CARDS_SHOWN]
-                )
-                for card in shown:
+            everything = st.session_state.get(f"boards_all_{column.id}")
+            shown = cards if everything else cards[: CARDS_SHOWN[collapsed]]
+            for card in shown:
+                if collapsed:
+                    _title(card)
+                else:
                     _card(card, today=today)
-                if len(shown) < len(cards):
-                    st.button(
-                        t("boards.show_all", count=len(cards)),
-                        key=f"show_all_{column.id}",
-                        on_click=_show_all,
-                        args=(column.id,),
-                        type="tertiary",
-                    )
+            if len(shown) < len(cards):
+                st.button(
+                    t("boards.show_all", count=len(cards)),
+                    key=f"show_all_{column.id}",
+                    on_click=_show_all,
+                    args=(column.id,),
+                    type="tertiary",
+                )
 
 
-def _titles(column: boards.ColumnView, cards: list[boards.CardSummary]) -> None:
-    """A collapsed column: one row per card (key and title, as text); a click opens it."""
-    # a new key whenever the rows change or a card was opened: no stale selection stays
-    shown = hashlib.sha1(",".join(str(card.id) for card in cards).encode()).hexdigest()[:12]
-    key = f"titles_{column.id}_{shown}_{st.session_state.get('boards_title_round', 0)}"
-    keys = [card.key for card in cards]
-    st.dataframe(
-        pd.DataFrame({t("boards.card"): keys, t("boards.title_field"): [c.title for c in cards]}),
-        hide_index=True,
+def _title(card: boards.CardSummary) -> None:
+    st.button(
+        f"{literal(card.key)} · {literal(card.title)}",
+        key=f"card_{card.id}",
+        on_click=open_card,
+        args=(card.key,),
         width="stretch",
-        key=key,
-        on_select=lambda: _open_selected(key, keys),
-        selection_mode="single-row",
-        row_height=32,
+        type="tertiary",
     )
 
 

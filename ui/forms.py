@@ -55,7 +55,11 @@ def form_error(form: str) -> InvalidInput | None:
     return error
 
 
-def show_notice() -> None:
-    """The success notice of the last submit, once."""
+def show_notice(*, toast: bool = False) -> None:
+    """The success notice of the last submit, once: in the page, or as a toast (which moves
+    no element of the page, so widgets below keep their place and their state)."""
     if notice := st.session_state.pop(_NOTICE, None):
-        st.success(notice, icon=":material/check_circle:")
+        if toast:
+            st.toast(notice, icon=":material/check_circle:")
+        else:
+            st.success(notice, icon=":material/check_circle:")

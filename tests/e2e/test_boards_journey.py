@@ -39,7 +39,7 @@ def test_a_member_works_a_card_and_a_visitor_only_reads_it(
     page.get_by_role("textbox", name="New card").fill(SCRIPT_TITLE)
     page.get_by_role("button", name="Add", exact=True).click()
     idle(page)
-    added = page.get_by_test_id("stAlertContentSuccess").inner_text()
+    added = page.get_by_test_id("stToast").inner_text()
     key = re.search(r"CS-\d+", added).group(0)
     card_button = page.get_by_role("button", name=f"{key} · {SCRIPT_TITLE}")
     expect(card_button).to_be_visible()
@@ -66,7 +66,7 @@ def test_a_member_works_a_card_and_a_visitor_only_reads_it(
     dialog.get_by_role("button", name="Attach").click()
     idle(page)
     dialog.get_by_role("tab", name=re.compile("Files")).click()
-    expect(dialog.get_by_role("button", name=re.compile("notes.txt"))).to_be_visible()
+    expect(dialog.get_by_test_id("stDownloadButton").filter(has_text="notes.txt")).to_be_visible()
 
     choose(page, dialog, "Move to column", "Open tickets")
     idle(page)
