@@ -39,6 +39,7 @@ PAGES = (
     NavPage("insights", "targets", ":material/flag:"),
     NavPage("customers", "renewals", ":material/event_repeat:"),
     NavPage("customers", "forecast", ":material/trending_up:"),
+    NavPage("work", "boards", ":material/view_kanban:"),
     NavPage("admin", "audit", ":material/history:"),
     NavPage("admin", "users", ":material/group:"),
 )

@@ -90,6 +90,7 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.team", "open the Team page", frozenset({"admin", "manager", "exec"})),
     Permission("page.renewals", "open the Renewals page", EVERYONE),
     Permission("page.forecast", "open the Forecast page", frozenset({"admin", "manager", "exec"})),
+    Permission("page.boards", "open the Boards page", EVERYONE),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -113,6 +114,20 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
         "forecast.view", "read the renewal forecast", frozenset({"admin", "manager", "exec"})
     ),
     Permission("forecast.snapshot", "take forecast snapshots", frozenset({"admin", "manager"})),
+    # Kanban boards: each also needs a board role (cs_data.boards.access), except for app
+    # admins, who manage every board; viewers and execs can be board visitors at most
+    Permission("board.view", "view boards", EVERYONE),
+    Permission("board.create", "create boards", frozenset({"admin", "manager", "csm"})),
+    Permission(
+        "board.manage",
+        "change board settings, columns and members",
+        frozenset({"admin", "manager", "csm"}),
+    ),
+    Permission(
+        "card.work",
+        "create, edit, move and comment on cards",
+        frozenset({"admin", "manager", "csm"}),
+    ),
     # KPI targets
     Permission("target.create", "create KPI targets", frozenset({"admin", "manager"})),
     Permission("target.update", "change KPI targets", frozenset({"admin", "manager"})),

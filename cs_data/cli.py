@@ -13,18 +13,33 @@ import getpass
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine, exc
 
-from cs_data import demo, importers, kpi, schema, users
+from cs_data import boards, demo, importers, kpi, schema, users
 from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
 from cs_data.db import create_engine_for, database_problem
-from cs_data.domain import ROLES, SEGMENTS
-from cs_data.errors import CockpitError, DatabaseProblem, InvalidInput, NotFound
+from cs_data.domain import (
+    BOARD_TEMPLATES,
+    CARD_PRIORITIES,
+    CARD_STATUSES,
+    ROLES,
+    SEGMENTS,
+    WIP_MODES,
+)
+from cs_data.errors import (
+    CockpitError,
+    DatabaseProblem,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleEdit,
+)
 from cs_data.fiscal import Quarter, parse_quarter, quarter_of
 from cs_data.money import cents_to_decimal, parse_cents
 from cs_data.renewals import commands as renewal_commands
@@ -485,6 +500,226 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+# --- boards and cards -----------------------------------------------------------------------
+
+
+def _board_command(handler: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """Exit 1 with one line for an unknown board/card/column, a refusal or invalid input;
+    3 for a version conflict."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except InvalidInput as error:
+            return _print_invalid(error)
+        except (NotFound, PermissionDenied) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_REJECTED
+        except StaleEdit as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_CONFLICT
+
+    return run
+
+
+def _board_json(view: boards.BoardView) -> dict[str, object]:
+    return {
+        "id": view.id,
+        "key": view.key,
+        "name": view.name,
+        "description": view.description,
+        "kind": view.kind,
+        "is_private": view.is_private,
+        "version": view.version,
+        "archived_cards": view.archived_cards,
+        "tags": view.tags,
+        "members": [{"username": m.username, "role": m.role} for m in view.members],
+        "columns": [
+            {
+                "id": column.id,
+                "name": column.name,
+                "position": column.position,
+                "wip_limit": column.wip_limit,
+                "wip_mode": column.wip_mode,
+                "count": column.count,
+                "cards": [
+                    {
+                        "number": card.number,
+                        "key": card.key,
+                        "title": card.title,
+                        "position": card.position,
+                        "version": card.version,
+                        "status": card.status,
+                        "priority": card.priority,
+                        "due_date": card.due_date.isoformat() if card.due_date else None,
+                        "tags": list(card.tags),
+                        "assignees": list(card.assignee_names),
+                        "checklist_done": card.checklist_done,
+                        "checklist_total": card.checklist_total,
+                        "comments": card.comments,
+                        "attachments": card.attachments,
+                        "account_id": card.account_id,
+                        "ticket_id": card.ticket_id,
+                    }
+                    for card in column.cards
+                ],
+            }
+            for column in view.columns
+        ],
+    }
+
+
+@_board_command
+def _cmd_boards_create(args: argparse.Namespace) -> int:
+    view = boards.create_board(
+        _engine(args),
+        operator(),
+        name=args.name,
+        template=args.template,
+        key=args.key,
+        description=args.description,
+        is_private=args.private,
+    )
+    print(view.key)
+    return EXIT_OK
+
+
+@_board_command
+def _cmd_boards_list(args: argparse.Namespace) -> int:
+    found = boards.list_boards(_engine(args), operator())
+    if args.json:
+        print(json.dumps([summary.__dict__ for summary in found]))
+        return EXIT_OK
+    for summary in found:
+        private = " (private)" if summary.is_private else ""
+        print(f"{summary.key:<10} {summary.open_cards:>5} cards  {summary.name}{private}")
+    return EXIT_OK
+
+
+@_board_command
+def _cmd_boards_show(args: argparse.Namespace) -> int:
+    view = boards.get_board(_engine(args), operator(), args.board)
+    if args.json:
+        print(json.dumps(_board_json(view)))
+        return EXIT_OK
+    print(f"{view.key}  {view.name}")
+    for column in view.columns:
+        limit = f"/{column.wip_limit} ({column.wip_mode})" if column.wip_limit else ""
+        print(f"\n{column.name}  {column.count}{limit}")
+        for card in column.cards:
+            print(f"  {card.key:<10} {card.title}")
+    return EXIT_OK
+
+
+@_board_command
+def _cmd_boards_set_wip(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    column = boards.get_board(engine, operator(), args.board).column(args.column)
+    limit = None if args.limit.lower() == "none" else int(args.limit)
+    view = boards.set_wip_limit(engine, operator(), column.id, limit=limit, mode=args.mode)
+    changed = view.column(column.id)
+    shown = f"{changed.count}/{changed.wip_limit}" if changed.wip_limit else "no limit"
+    print(f"{view.key} {changed.name}: {shown} ({changed.wip_mode})")
+    return EXIT_OK
+
+
+@_board_command
+def _cmd_cards_add(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    view = boards.get_board(engine, operator(), args.board)
+    column = view.column(args.column) if args.column else view.columns[0]
+    card = boards.add_card(
+        engine,
+        operator(),
+        view.id,
+        column_id=column.id,
+        title=args.title,
+        description=args.description,
+        status=args.status,
+        priority=args.priority,
+        due_date=args.due,
+        tags=args.tag,
+        assignee_ids=boards.user_ids(engine, args.assignee),
+        account_id=args.account,
+        ticket_id=args.ticket,
+    )
+    print(card.key)
+    return EXIT_OK
+
+
+@_board_command
+def _cmd_cards_move(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    detail = boards.get_card(engine, operator(), args.card)
+    column = boards.get_board(engine, operator(), detail.board_id).column(args.to)
+    position = None if args.position is None else args.position - 1
+    result = boards.move_card(
+        engine, operator(), detail.card.id, to_column_id=column.id, position=position
+    )
+    print(f"{result.card.key} moved to {result.column_name} (position {result.card.position + 1})")
+    if result.over_limit:
+        print(f"warning: {result.column_name} is over its WIP limit", file=sys.stderr)
+    return EXIT_OK
+
+
+def _wip_limit(text: str) -> str:
+    if text.lower() == "none" or (text.isdigit() and int(text) > 0):
+        return text
+    raise argparse.ArgumentTypeError(f"a WIP limit is a whole number above 0, or none: {text!r}")
+
+
+def _position(text: str) -> int:
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"a position counts from 1 (the top): {text!r}")
+
+
+def _add_board_commands(commands: argparse._SubParsersAction) -> None:
+    board_cmd = commands.add_parser("boards", help="Kanban boards (acts as the operator)")
+    actions = board_cmd.add_subparsers(dest="boards_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a board from a template; prints its key")
+    create.add_argument("name")
+    create.add_argument("--template", choices=BOARD_TEMPLATES, default="customer_success")
+    create.add_argument("--key", help="card number prefix, e.g. CS (default: from the template)")
+    create.add_argument("--description")
+    create.add_argument("--private", action="store_true", help="visible to members only")
+    create.set_defaults(handler=_cmd_boards_create)
+    listing = actions.add_parser("list", help="list the boards with their open card counts")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_cmd_boards_list)
+    show = actions.add_parser("show", help="a board's columns in order with their cards in order")
+    show.add_argument("board", help="board key, id or name")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_cmd_boards_show)
+    wip = actions.add_parser("set-wip", help="set a column's WIP limit (none to remove it)")
+    wip.add_argument("board", help="board key, id or name")
+    wip.add_argument("column", help="column name or id")
+    wip.add_argument("limit", type=_wip_limit)
+    wip.add_argument("--mode", choices=WIP_MODES, default="warn")
+    wip.set_defaults(handler=_cmd_boards_set_wip)
+
+    cards_cmd = commands.add_parser("cards", help="cards on Kanban boards (acts as the operator)")
+    actions = cards_cmd.add_subparsers(dest="cards_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a card; prints its number, e.g. CS-42")
+    add.add_argument("board", help="board key, id or name")
+    add.add_argument("--column", help="column name or id (default: the first)")
+    add.add_argument("--title", required=True)
+    add.add_argument("--description")
+    add.add_argument("--status", choices=CARD_STATUSES, default="normal")
+    add.add_argument("--priority", choices=CARD_PRIORITIES, default="normal")
+    add.add_argument("--due", type=_iso_date, help="due date (YYYY-MM-DD)")
+    add.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    add.add_argument("--assignee", action="append", default=[], help="a username (repeatable)")
+    add.add_argument("--account", help="linked account id")
+    add.add_argument("--ticket", help="linked ticket id")
+    add.set_defaults(handler=_cmd_cards_add)
+    move = actions.add_parser("move", help="move a card to a column (and position)")
+    move.add_argument("card", help="card number, e.g. CS-42")
+    move.add_argument("--to", required=True, help="column name or id")
+    move.add_argument("--position", type=_position, help="1 = top (default: the bottom)")
+    move.set_defaults(handler=_cmd_cards_move)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cs-data", description="CS Cockpit data operations (acts as the local operator)."
@@ -572,6 +807,8 @@ def build_parser() -> argparse.ArgumentParser:
     deactivate = user_commands.add_parser("deactivate", help="stop a user from logging in")
     deactivate.add_argument("username")
     deactivate.set_defaults(handler=_cmd_user_deactivate)
+
+    _add_board_commands(commands)
     return parser
 
 

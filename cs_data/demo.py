@@ -24,7 +24,7 @@ import bcrypt
 import numpy as np
 from sqlalchemy import Connection, Engine, Integer, Table, delete, func, insert, select
 
-from cs_data import audit, demo_renewals, domain, users
+from cs_data import audit, demo_boards, demo_renewals, domain, users
 from cs_data.auth import Actor, ensure
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES, DEFAULT_SLA_RESOLUTION_MINUTES
 from cs_data.db import refresh_statistics, transaction
@@ -34,12 +34,6 @@ from cs_data.models import (
     AccountUsage,
     Base,
     Board,
-    BoardColumn,
-    Card,
-    CardAttachment,
-    CardComment,
-    CardTag,
-    ChecklistItem,
     Contact,
     DataVersion,
     Interaction,
@@ -49,7 +43,6 @@ from cs_data.models import (
     SurveyResponse,
     Ticket,
     User,
-    card_assignees,
 )
 from cs_data.progress import ProgressCallback, no_progress
 
@@ -351,63 +344,6 @@ INTERACTION_SUMMARIES = {
     ),
     "note": ("Internal note: {topic} needs attention.", "{contact} mentioned {topic}."),
 }
-
-BOARDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("Support triage", "tickets", "Escalated and tricky tickets, worked as a team.",
-     ("New", "Triage", "In progress", "Waiting on customer", "Done")),
-    ("Feature requests", "feature_requests", "What customers ask for, from intake to release.",
-     ("Submitted", "Under review", "Planned", "In development", "Shipped")),
-    ("Bugs", "bugs", "Defects reported through support, tracked to verification.",
-     ("Reported", "Confirmed", "Fixing", "Fixed", "Verified")),
-    ("Onboarding", "onboarding", "New customers from kick-off to go-live.",
-     ("Kick-off", "Setup", "Training", "Go-live", "Done")),
-)  # fmt: skip
-WIP_LIMITS = {"In progress": 8, "In development": 6, "Fixing": 6, "Setup": 10}
-FEATURE_TITLES = (
-    "Bulk edit for tickets", "Dark mode", "Scheduled report delivery",
-    "Custom fields on accounts", "Slack alerts for SLA breaches", "Export dashboards to PDF",
-    "Audit log export", "Korean translation of the customer portal", "SAML group mapping",
-    "Higher API rate limits", "Per-team SLA targets", "Mobile push notifications",
-    "Saved filters shared across a team", "Renewal reminders by email", "Webhook retries",
-    "Field-level permissions", "Read-only guest access", "Multi-currency ARR",
-)  # fmt: skip
-BUG_TITLES = (
-    "Export to CSV drops rows with commas", "Chart totals differ from table totals",
-    "Filters reset after page refresh", "Timezone shown wrong in ticket history",
-    "Attachment upload fails over 5 MB", "Duplicate notifications on reassignment",
-    "Search ignores accented characters", "Login loop on Safari",
-)  # fmt: skip
-CARD_TAGS = {
-    "tickets": ("escalation", "vip", "sla-risk", "billing", "bug", "needs-info"),
-    "feature_requests": ("reporting", "integrations", "admin", "mobile", "quick-win", "ux"),
-    "bugs": ("regression", "ui", "api", "data", "p1", "p2"),
-    "onboarding": ("enterprise", "mid-market", "migration", "sso", "training", "at-risk"),
-}
-CHECKLISTS = {
-    "tickets": ("Reproduce the issue", "Collect logs", "Reply to customer", "Update the ticket"),
-    "feature_requests": ("Collect use cases", "Estimate effort", "Write spec", "Announce"),
-    "bugs": ("Reproduce", "Write failing test", "Fix", "Deploy to staging", "Verify with customer"),
-    "onboarding": (
-        "Kick-off call held", "Admin users invited", "SSO configured", "Data import done",
-        "Training session", "Go-live sign-off",
-    ),
-}  # fmt: skip
-CARD_COMMENTS = (
-    "Customer confirmed the workaround helps.", "Reproduced on staging.",
-    "Waiting for the customer's logs.", "Moved to the next sprint.",
-    "Discussed in the weekly triage.", "{name}, can you take a look?",
-    "Three more accounts asked for this.", "Fix is ready for review.",
-    "Call with the customer booked for Thursday.", "Looks good to me.",
-)  # fmt: skip
-ATTACHMENTS = (
-    ("repro-steps.txt", "1. Open the report\n2. Pick the last 90 days\n3. Export to CSV\n"
-     "Expected: all rows. Actual: rows with commas are missing.\n"),
-    ("meeting-notes.txt", "Attendees: customer admin, CSM\nAgreed: SSO next week, "
-     "training on the 12th, go-live end of month.\n"),
-    ("log-excerpt.txt", "2024-05-02T10:14:03Z ERROR sync worker: 429 Too Many Requests\n"
-     "2024-05-02T10:14:05Z WARN retrying in 2s\n"),
-)  # fmt: skip
-
 
 # --- public API -----------------------------------------------------------------------------
 
@@ -1485,187 +1421,4 @@ class _Builder:
     # --- boards ---------------------------------------------------------------------------
 
     def _boards(self) -> None:
-        rng = self._rng("boards")
-        boards = self._writer(Board)
-        columns = self._writer(BoardColumn, parents=(boards,))
-        cards = self._writer(Card, parents=(columns,))
-        assignees = self._writer(card_assignees, parents=(cards,))
-        tags = self._writer(CardTag, parents=(cards,))
-        items = self._writer(ChecklistItem, parents=(cards,))
-        comments = self._writer(CardComment, parents=(cards,))
-        attachments = self._writer(CardAttachment, parents=(cards,))
-        ids = {"column": 0, "card": 0, "item": 0, "comment": 0, "attachment": 0}
-        customers = [a for a in self.accounts if a.alive and a.alive[-1][1] is None]
-        newest = sorted(customers, key=lambda a: a.created, reverse=True)
-        open_tickets = list(reversed(self.open_tickets))
-        bug_tickets = list(reversed(self.bug_tickets))
-        owners = {
-            "tickets": self.agent_ids,
-            "feature_requests": self.manager_ids + self.csm_ids,
-            "bugs": self.agent_ids,
-            "onboarding": self.csm_ids,
-        }
-        self.progress("boards", 0, len(BOARDS))
-        for board_id, (name, kind, description, column_names) in enumerate(BOARDS, start=1):
-            boards.add(
-                {
-                    "id": board_id,
-                    "name": name,
-                    "description": description,
-                    "kind": kind,
-                    "owner_id": self.manager_ids[board_id % len(self.manager_ids)],
-                    "is_archived": False,
-                    "created_at": self._at(self.today - timedelta(days=200 - board_id), 540),
-                }
-            )
-            column_ids = []
-            for position, column_name in enumerate(column_names):
-                ids["column"] += 1
-                column_ids.append(ids["column"])
-                columns.add(
-                    {
-                        "id": ids["column"],
-                        "board_id": board_id,
-                        "name": column_name,
-                        "position": position,
-                        "wip_limit": WIP_LIMITS.get(column_name),
-                    }
-                )
-            placement = list(range(len(column_names)))
-            placement += rng.choices(
-                range(len(column_names)),
-                (0.25, 0.2, 0.25, 0.15, 0.15),
-                k=max(0, self.spec.cards_per_board - len(column_names)),
-            )
-            placement.sort()
-            positions = [0] * len(column_names)
-            for number, column in enumerate(placement):
-                ids["card"] += 1
-                progress_share = column / (len(column_names) - 1)
-                title, account_id, ticket_id, since = self._card_subject(
-                    rng, kind, number, customers, newest, open_tickets, bug_tickets
-                )
-                created = self._business_time(
-                    rng,
-                    self.today - timedelta(days=rng.randint(3, 30 + int(60 * progress_share))),
-                    "na",
-                )
-                if since is not None and created <= since:
-                    created = since + (self.now - since) * rng.uniform(0.1, 0.6)
-                updated = created + (self.now - created) * rng.uniform(0.1, 0.95)
-                if rng.random() < 0.8:
-                    due = self.today + timedelta(
-                        days=rng.randint(-30, -1)
-                        if column == len(column_names) - 1
-                        else rng.randint(-12, 30)
-                    )
-                else:
-                    due = None
-                pool = owners[kind]
-                chosen = rng.sample(pool, k=min(len(pool), rng.choice((1, 1, 2))))
-                card_id = ids["card"]
-                cards.add(
-                    {
-                        "id": card_id,
-                        "board_id": board_id,
-                        "column_id": column_ids[column],
-                        "title": title,
-                        "description": f"{title}. Opened from {name.lower()}; see the "
-                        "checklist for what is left.",
-                        "position": positions[column],
-                        "due_date": due,
-                        "account_id": account_id,
-                        "ticket_id": ticket_id,
-                        "created_by_id": self.manager_ids[number % len(self.manager_ids)],
-                        "created_at": created,
-                        "updated_at": updated,
-                        "is_archived": False,
-                        "version": 1,
-                    }
-                )
-                positions[column] += 1
-                for user_id in chosen:
-                    assignees.add({"card_id": card_id, "user_id": user_id})
-                for tag in rng.sample(CARD_TAGS[kind], k=rng.randint(0, 3)):
-                    tags.add({"card_id": card_id, "tag": tag})
-                checklist = CHECKLISTS[kind]
-                length = len(checklist) if kind == "onboarding" else rng.randint(0, len(checklist))
-                for position in range(length):
-                    ids["item"] += 1
-                    items.add(
-                        {
-                            "id": ids["item"],
-                            "card_id": card_id,
-                            "text": checklist[position],
-                            "is_done": position
-                            < round(length * progress_share + rng.uniform(-0.5, 0.5)),
-                            "position": position,
-                        }
-                    )
-                moments = sorted(rng.uniform(0.05, 0.95) for _ in range(rng.randint(0, 4)))
-                for moment in moments:
-                    ids["comment"] += 1
-                    author = rng.choice(chosen + self.manager_ids)
-                    mention = self.display_names[rng.choice(chosen)].split()[0]
-                    comments.add(
-                        {
-                            "id": ids["comment"],
-                            "card_id": card_id,
-                            "author_id": author,
-                            "body": rng.choice(CARD_COMMENTS).format(name=mention),
-                            "created_at": created + (self.now - created) * moment,
-                        }
-                    )
-                if rng.random() < 0.12:
-                    ids["attachment"] += 1
-                    filename, text = ATTACHMENTS[rng.randrange(len(ATTACHMENTS))]
-                    content = text.encode("utf-8")
-                    attachments.add(
-                        {
-                            "id": ids["attachment"],
-                            "card_id": card_id,
-                            "filename": filename,
-                            "content_type": "text/plain",
-                            "size_bytes": len(content),
-                            "content": content,
-                            "uploaded_by_id": chosen[0],
-                            "uploaded_at": created + (self.now - created) * rng.uniform(0.01, 0.9),
-                        }
-                    )
-            self.progress("boards", board_id, len(BOARDS))
-        self._close(boards, columns, cards, assignees, tags, items, comments, attachments)
-
-    def _card_subject(
-        self,
-        rng: random.Random,
-        kind: str,
-        number: int,
-        customers: list[_Account],
-        newest: list[_Account],
-        open_tickets: list[_TicketRef],
-        bug_tickets: list[_TicketRef],
-    ) -> tuple[str, str | None, str | None, datetime | None]:
-        """A card's title, linked account and ticket, and the moment the link came to be."""
-        if kind == "tickets" and number < len(open_tickets):
-            ticket_id, account_id, subject, created = open_tickets[number]
-            return subject, account_id, ticket_id, created
-        if kind == "bugs":
-            title = BUG_TITLES[number % len(BUG_TITLES)]
-            if number >= len(BUG_TITLES):
-                title = f"{title} ({number // len(BUG_TITLES) + 1})"
-            if number < len(bug_tickets):
-                ticket_id, account_id, _subject, created = bug_tickets[number]
-                return title, account_id, ticket_id, created
-            return title, None, None, None
-        if kind == "onboarding" and number < len(newest):
-            account = newest[number]
-            return f"Onboard {account.name}", account.id, None, account.created
-        account = rng.choice(customers) if customers else None
-        since = account.created if account else None
-        if kind == "feature_requests":
-            title = FEATURE_TITLES[number % len(FEATURE_TITLES)]
-            if number >= len(FEATURE_TITLES):
-                title = f"{title} (round {number // len(FEATURE_TITLES) + 1})"
-            return title, account.id if account else None, None, since
-        label = account.name if account else "a key customer"
-        return f"Escalation review: {label}", account.id if account else None, None, since
+        demo_boards.build(self)

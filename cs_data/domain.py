@@ -46,6 +46,23 @@ RENEWAL_OUTCOMES = ("won", "lost")
 INTERACTION_KINDS = ("call", "email", "meeting", "qbr", "note")
 CONTACT_ROLES = ("champion", "decision_maker", "economic_buyer", "user", "billing")
 
-BOARD_KINDS = ("tickets", "feature_requests", "bugs", "onboarding", "custom")
+BOARD_KINDS = ("customer_success", "tickets", "feature_requests", "bugs", "onboarding", "custom")
+BOARD_TEMPLATES = ("customer_success", "onboarding", "blank")
+BOARD_ROLES = ("admin", "member", "visitor")
+"""Board roles, strongest first: admin (settings, members), member (cards), visitor (read)."""
+WIP_MODES = ("warn", "block")
+CARD_STATUSES = ("normal", "ready_to_pull", "needs_review", "on_hold")
+CARD_PRIORITIES = ("low", "normal", "high", "urgent")
+CARD_ACTIVITY_KINDS = (
+    "created",
+    "moved",
+    "edited",
+    "commented",
+    "checklist",
+    "attachment",
+    "archived",
+    "restored",
+)
+TAG_COLORS = ("gray", "red", "orange", "yellow", "green", "blue", "violet")
 
 TARGET_DIRECTIONS = ("at_least", "at_most")

@@ -454,16 +454,28 @@ class HealthSnapshot(Base):
 
 
 class Board(Base):
+    """A Kanban board: columns in order, cards numbered ``KEY-n`` (numbers never reused)."""
+
     __tablename__ = "boards"
-    __table_args__ = (CheckConstraint(_one_of("kind", domain.BOARD_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", domain.BOARD_KINDS), name="kind"),
+        CheckConstraint("next_card_number >= 1", name="next_card_number_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32), default="custom")
+    key: Mapped[str] = mapped_column(String(10), unique=True)
+    """Card number prefix, unique across boards, so ``CS-42`` names one card everywhere."""
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Private boards are seen by their members (and app admins) only."""
+    next_card_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Bumped by every settings change (name, description, privacy, key)."""
 
     columns: Mapped[list[BoardColumn]] = relationship(
         back_populates="board",
@@ -473,15 +485,52 @@ class Board(Base):
     )
 
 
+class BoardMember(Base):
+    """A user's role on one board: admin, member or visitor."""
+
+    __tablename__ = "board_members"
+    __table_args__ = (CheckConstraint(_one_of("role", domain.BOARD_ROLES), name="role"),)
+
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class BoardTag(Base):
+    """A tag a board offers, with its colour; cards carry tags by name."""
+
+    __tablename__ = "board_tags"
+    __table_args__ = (
+        UniqueConstraint("board_id", "name"),
+        CheckConstraint(_one_of("color", domain.TAG_COLORS), name="color"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    color: Mapped[str] = mapped_column(String(16), default="gray")
+
+
 class BoardColumn(Base):
     __tablename__ = "board_columns"
-    __table_args__ = (Index(None, "board_id", "position"),)
+    __table_args__ = (
+        Index(None, "board_id", "position"),
+        CheckConstraint(_one_of("wip_mode", domain.WIP_MODES), name="wip_mode"),
+        CheckConstraint("wip_limit IS NULL OR wip_limit > 0", name="wip_limit_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer)
     wip_limit: Mapped[int | None] = mapped_column(Integer)
+    wip_mode: Mapped[str] = mapped_column(String(8), default="warn", server_default="warn")
+    """Over the limit: ``warn`` shows the column red, ``block`` refuses more cards."""
 
     board: Mapped[Board] = relationship(back_populates="columns")
 
@@ -504,22 +553,37 @@ class CardTag(Base):
 
 
 class Card(Base):
+    """One piece of work on a board; ``position`` counts from 0 within its column among the
+    cards not archived; ``version`` guards edits against lost updates."""
+
     __tablename__ = "cards"
-    __table_args__ = (Index(None, "board_id", "column_id", "position"),)
+    __table_args__ = (
+        Index(None, "board_id", "column_id", "position"),
+        UniqueConstraint("board_id", "number"),
+        CheckConstraint(_one_of("status", domain.CARD_STATUSES), name="status"),
+        CheckConstraint(_one_of("priority", domain.CARD_PRIORITIES), name="priority"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    """Per board, from the board's counter: shown as ``KEY-number``."""
     column_id: Mapped[int] = mapped_column(ForeignKey("board_columns.id"))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    priority: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
     due_date: Mapped[date | None] = mapped_column(Date)
-    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -549,6 +613,8 @@ class ChecklistItem(Base):
     text: Mapped[str] = mapped_column(String(500))
     is_done: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_date: Mapped[date | None] = mapped_column(Date)
 
     card: Mapped[Card] = relationship(back_populates="checklist")
 
@@ -579,6 +645,39 @@ class CardAttachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class CardActivity(Base):
+    """One event in a card's life (created, moved from → to, edited, commented …): the card's
+    history, and the source of the board's flow analytics.
+
+    A card is in column ``c`` at instant ``t`` when the events up to ``t`` that bring it into
+    ``c`` (``to_column_id``) outnumber those that take it out (``from_column_id``): creation
+    and restore bring it in, archiving takes it out, a move does both.
+    """
+
+    __tablename__ = "card_activity"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", domain.CARD_ACTIVITY_KINDS), name="kind"),
+        Index(None, "card_id", "occurred_at"),
+        Index(None, "board_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    from_column_id: Mapped[int | None] = mapped_column(
+        ForeignKey("board_columns.id", ondelete="SET NULL")
+    )
+    to_column_id: Mapped[int | None] = mapped_column(
+        ForeignKey("board_columns.id", ondelete="SET NULL")
+    )
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What changed: edited fields with old and new values, the card version reached …"""
 
 
 # --- settings and audit -------------------------------------------------------------------

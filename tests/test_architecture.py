@@ -91,14 +91,18 @@ SAFE_CALLS = {
     "format_date",
     "format_datetime",
     "format_list",
+    "format_month",
+    "label",
     "format_kpi",
     "format_value",
 }
 """Calls whose result may go into Markdown: escapes, translations (their own parameters are
-checked in turn) and the formatters of numbers, dates and lists (ui.i18n, KPI values)."""
+checked in turn), vocabulary labels (``label``: a translation of a fixed value) and the
+formatters of numbers, dates and lists (ui.i18n, KPI values)."""
 TRANSLATING = {"t", "plural"}
 MARKDOWN_ELEMENTS = {"markdown", "caption", "success", "info", "warning", "error", "toast"}
 PLAIN_TEXT_CALLS = {
+    "plain",
     "text",
     "dataframe",
     "table",

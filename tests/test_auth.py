@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data import audit, demo, domain, importers, targets, users
+from cs_data import audit, boards, demo, domain, importers, targets, users
 from cs_data.auth import (
     PERMISSIONS,
     Actor,
@@ -52,15 +52,17 @@ def test_admins_may_do_everything_and_viewers_only_read():
     assert allowed_actions("admin") == list(PERMISSIONS)
     pages = [name for name in PERMISSIONS if name.startswith("page.")]
     everyone_pages = [name for name in pages if PERMISSIONS[name].roles == frozenset(domain.ROLES)]
-    assert set(allowed_actions("viewer")) == {*everyone_pages, "renewal.view"}
+    reads = ["board.view"]  # boards then show only what the board role allows
+    assert set(allowed_actions("viewer")) == {*everyone_pages, "renewal.view", *reads}
     assert set(allowed_actions("exec")) == {
         *everyone_pages,
         "page.team",
         "page.forecast",
         "renewal.view",
         "forecast.view",
+        *reads,
     }
-    assert {"page.overview", "page.targets", "page.renewals"} <= set(everyone_pages)
+    assert {"page.overview", "page.targets", "page.renewals", "page.boards"} <= set(everyone_pages)
     assert set(allowed_actions("manager")) == {
         *everyone_pages,
         "page.audit",
@@ -74,8 +76,20 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "target.create",
         "target.update",
         "target.delete",
+        *reads,
+        "board.create",
+        "board.manage",
+        "card.work",
     }
-    assert set(allowed_actions("csm")) == {*everyone_pages, "renewal.view", "renewal.update"}
+    assert set(allowed_actions("csm")) == {
+        *everyone_pages,
+        "renewal.view",
+        "renewal.update",
+        *reads,
+        "board.create",
+        "board.manage",
+        "card.work",
+    }
     assert PERMISSIONS["renewal.update"].own_roles == {"csm"}
 
 
@@ -188,6 +202,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
         lambda e, a: demo.generate(e, a, scale=TINY, replace=True),
     ),
     "import_file": ("data.import", _import_accounts),
+    "create_board": ("board.create", lambda e, a: boards.create_board(e, a, name="Matrix")),
     "create_target": (
         "target.create",
         lambda e, a: targets.create_target(

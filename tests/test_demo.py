@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from cs_data import demo, domain, schema
+from cs_data import boards, demo, demo_boards, domain, schema
 from cs_data.auth import Actor, operator
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES
 from cs_data.db import create_engine_for
@@ -21,7 +21,10 @@ from cs_data.models import (
     Base,
     Board,
     BoardColumn,
+    BoardMember,
+    BoardTag,
     Card,
+    CardActivity,
     CardAttachment,
     CardComment,
     CardTag,
@@ -193,8 +196,10 @@ def test_counts_follow_the_scale_and_match_the_tables(engine):
     assert summary.counts["accounts"] == TINY.accounts
     assert summary.counts["users"] == 5 + TINY.csms + TINY.agents
     assert abs(summary.counts["tickets"] - TINY.tickets) < 0.1 * TINY.tickets
-    assert summary.counts["boards"] == 4
-    assert summary.counts["cards"] == 4 * TINY.cards_per_board
+    teams = 2  # one customer-success board per manager, and the onboarding board
+    assert summary.counts["boards"] == teams + 1
+    open_and_done = (1 + demo_boards.DONE_PER_OPEN) * TINY.cards_per_board
+    assert summary.counts["cards"] == (teams + 1) * open_and_done
     assert "health_snapshots" not in summary.counts
     assert summary.counts["forecast_snapshots"] > 0
 
@@ -411,12 +416,51 @@ def test_every_board_column_has_cards(demo_s):
     columns = _rows(demo_s, BoardColumn.id, BoardColumn.board_id)
     cards = Counter(row.column_id for row in _rows(demo_s, Card.column_id))
 
-    assert set(boards.values()) == {"Support triage", "Feature requests", "Bugs", "Onboarding"}
-    assert len(columns) == 20
+    assert sorted(boards.values())[-1] == "Onboarding"
+    assert sum(name.startswith("Customer success") for name in boards.values()) == 2
+    assert len(columns) == 15
     assert all(cards[column.id] > 0 for column in columns)
-    for table in (card_assignees, CardTag, ChecklistItem, CardComment, CardAttachment):
+    for table in (
+        card_assignees,
+        CardTag,
+        ChecklistItem,
+        CardComment,
+        CardAttachment,
+        BoardMember,
+        BoardTag,
+    ):
         assert _count(demo_s, table) > 0
-    assert any(row.due_date and row.due_date < TODAY for row in _rows(demo_s, Card.due_date))
+    open_cards = _rows(demo_s, Card.due_date, Card.is_archived, Card.column_id)
+    assert any(row.due_date and row.due_date < TODAY for row in open_cards)
+    assert any(row.is_archived for row in open_cards)
+
+
+def test_demo_boards_have_consistent_positions_numbers_and_history(demo_s):
+    """Open cards fill positions 0..n-1 of their column; numbers run 1..n per board; replaying
+    each card's history ends in its column; the flow analytics see 90 days of it."""
+    cards = _rows(demo_s, Card)
+    by_column: dict[int, list[int]] = {}
+    for card in cards:
+        if not card.is_archived:
+            by_column.setdefault(card.column_id, []).append(card.position)
+    assert all(sorted(p) == list(range(len(p))) for p in by_column.values())
+    for board_id, next_number in _rows(demo_s, Board.id, Board.next_card_number):
+        numbers = sorted(card.number for card in cards if card.board_id == board_id)
+        assert numbers == list(range(1, next_number))
+
+    where: dict[int, int | None] = {}
+    for event in sorted(_rows(demo_s, CardActivity), key=lambda e: (e.occurred_at, e.id)):
+        assert event.card_id in where or event.kind == "created", event
+        if event.kind in ("created", "moved", "archived", "restored"):
+            assert where.get(event.card_id) == event.from_column_id, event
+            where[event.card_id] = event.to_column_id
+    for card in cards:
+        assert where[card.id] == (None if card.is_archived else card.column_id)
+
+    analytics = boards.flow(demo_s, operator(), 1, today=TODAY)
+    assert analytics.throughput["cards"].sum() > 0
+    assert analytics.cycle_time.iloc[0]["tag"] == "all"
+    assert analytics.cumulative_flow["cards"].max() > 0
 
 
 def test_timestamps_follow_the_story(demo_s):

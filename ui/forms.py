@@ -87,10 +87,14 @@ def clear_error(form: str) -> None:
     st.session_state.get(_ERRORS, {}).pop(form, None)
 
 
-def show_notice() -> None:
-    """The notice of the last submit, once: a success, or a warning for a ``Caution``."""
+def show_notice(*, toast: bool = False) -> None:
+    """The notice of the last submit, once: a success, or a warning for a ``Caution``; in the
+    page, or as a toast (which moves no element of the page, so widgets below keep their
+    place and their state)."""
     notice = st.session_state.pop(_NOTICE, None)
     if isinstance(notice, Caution):
         st.warning(notice, icon=":material/warning:")
+    elif notice and toast:
+        st.toast(notice, icon=":material/check_circle:")
     elif notice:
         st.success(notice, icon=":material/check_circle:")

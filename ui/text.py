@@ -18,10 +18,15 @@ Streamlit's renderer has two stages, and each needs its own defence:
   and e-mail addresses that GFM turns into links, and typographic replacements
   (``->`` to an arrow, ``--`` to a dash). A WORD JOINER (U+2060, invisible and without
   width) before each punctuation character breaks all of these patterns.
+
+``safe_markdown(text)`` is for text meant as Markdown (a card's description): it keeps
+emphasis, lists and headings but shows raw HTML as text and links and images as plain text (a
+link can point anywhere; an image is fetched from anywhere as soon as the card opens).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 
@@ -47,9 +52,32 @@ def literal_params(params: Mapping[str, object]) -> dict[str, str]:
     }
 
 
+def plain(text: str) -> str:
+    """``text`` unchanged, marked for a plain-text place (a table cell, ``st.text``) that is
+    not written inside that call: never hand it to Markdown. The architecture test trusts it."""
+    return text
+
+
 def code(text: object) -> str:
     """``text`` as a Markdown code span (monospace), shown verbatim whatever it holds."""
     value = str(text).replace("\n", " ")
     fence = "`" * (max((len(run) for run in re.findall("`+", value)), default=0) + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
     return f"{fence}{pad}{value}{pad}{fence}"
+
+
+_BARE_URL = re.compile(r"\b((?:https?|ftp|mailto|www\.)[^\s`<>\]\[()]*)", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+
+
+def safe_markdown(text: str) -> str:
+    """A description as Markdown with raw HTML shown as text and no live links or images.
+
+    HTML is escaped to entities; the brackets of ``[text](url)``, ``![alt](url)`` and
+    reference links are escaped, so they show as typed; bare URLs and e-mail addresses become
+    inline code, which Markdown never turns into links.
+    """
+    escaped = html.escape(text, quote=False)
+    escaped = escaped.replace("[", "\\[").replace("]", "\\]")
+    escaped = _BARE_URL.sub(lambda m: f"`{m.group(1)}`", escaped)
+    return _EMAIL.sub(lambda m: f"`{m.group(0)}`", escaped)
