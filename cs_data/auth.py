@@ -87,7 +87,9 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.feedback", "open the Feedback page", EVERYONE),
     Permission("page.targets", "open the Targets page", EVERYONE),
     Permission("page.retention", "open the Retention page", EVERYONE),
+    Permission("page.accounts", "open the Accounts page", EVERYONE),
     Permission("page.team", "open the Team page", frozenset({"admin", "manager", "exec"})),
+    Permission("page.settings", "open the Settings page", frozenset({"admin"})),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -99,6 +101,15 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     # data
     Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
     Permission("data.import", "import data files", frozenset({"admin"})),
+    # account health and the interactions log
+    Permission("health.recompute", "recompute health snapshots", frozenset({"admin", "manager"})),
+    Permission("health.set_weights", "change the health score weights", frozenset({"admin"})),
+    Permission(
+        "interaction.add",
+        "log interactions with the account",
+        frozenset({"admin", "manager"}),
+        own_roles=frozenset({"csm"}),
+    ),
     # KPI targets
     Permission("target.create", "create KPI targets", frozenset({"admin", "manager"})),
     Permission("target.update", "change KPI targets", frozenset({"admin", "manager"})),

@@ -1699,7 +1699,7 @@ class _Builder:
                 interaction_id += 1
                 writer.add(
                     {
-                        "id": interaction_id,
+                        "id": f"INT-{interaction_id:07d}",
                         "account_id": account.id,
                         "contact_id": None if kind == "note" else contact_id,
                         "user_id": account.csm_id,

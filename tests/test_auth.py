@@ -63,6 +63,8 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "target.create",
         "target.update",
         "target.delete",
+        "health.recompute",
+        "interaction.add",
     }
 
 
