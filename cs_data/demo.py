@@ -24,7 +24,7 @@ import bcrypt
 import numpy as np
 from sqlalchemy import Connection, Engine, Integer, Table, delete, func, insert, select
 
-from cs_data import audit, domain, users
+from cs_data import audit, demo_health, domain, users
 from cs_data.auth import Actor, ensure
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES, DEFAULT_SLA_RESOLUTION_MINUTES
 from cs_data.db import transaction
@@ -782,6 +782,9 @@ class _Builder:
         self._interactions()
         self._kpi_targets()
         self._boards()
+        self.counts["health_snapshots"] = demo_health.generate(
+            self.connection, self.today, self.progress
+        )
         return self.counts
 
     # --- people ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, or_, select
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -529,9 +529,10 @@ def recompute(
     """Replace ``day``'s snapshots with freshly computed ones (admins and managers); audited."""
     with transaction(engine) as session:
         actor = ensure(session, actor, "health.recompute")
-        session.execute(delete(HealthRun).where(HealthRun.snapshot_date == day))
-        _claim(session, day, actor)
-        result = _compute_and_store(session, day, progress)
+        connection = session.connection()
+        connection.execute(delete(HealthRun).where(HealthRun.snapshot_date == day))
+        claim_day(connection, day, actor.name)
+        result = store_day(connection, day, progress=progress)
         audit.record(
             session,
             actor,
@@ -552,16 +553,13 @@ def ensure_snapshots(
     transaction; the replica whose insert wins computes, the others (blocked until it commits
     on PostgreSQL, serialised on SQLite) insert nothing and return None."""
     day = day or datetime.now(UTC).date()
-    with engine.connect() as connection:
-        known = connection.execute(
-            select(HealthRun.snapshot_date).where(HealthRun.snapshot_date == day)
-        ).first()
-    if known is not None:
+    if has_run(engine, day):
         return None
     with transaction(engine) as session:
-        if not _claim(session, day, SYSTEM_ACTOR):
+        connection = session.connection()
+        if not claim_day(connection, day, SYSTEM_ACTOR.name):
             return None
-        return _compute_and_store(session, day, progress)
+        return store_day(connection, day, progress=progress)
 
 
 def mark_stale(session: Session, day: date | None = None) -> None:
@@ -571,25 +569,31 @@ def mark_stale(session: Session, day: date | None = None) -> None:
     session.execute(delete(HealthRun).where(HealthRun.snapshot_date == day))
 
 
-def _claim(session: Session, day: date, actor: Actor) -> bool:
+def claim_day(
+    connection: Connection, day: date, computed_by: str, *, at: datetime | None = None
+) -> bool:
     """Insert ``day``'s run row unless one exists; True when this transaction inserted it."""
     values = {
         "snapshot_date": day,
-        "computed_at": datetime.now(UTC),
-        "computed_by": actor.name,
+        "computed_at": at or datetime.now(UTC),
+        "computed_by": computed_by,
         "weights": {},
         "scored_accounts": 0,
     }
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
     statement = dialect.insert(HealthRun).values(values).on_conflict_do_nothing()
-    inserted = session.connection().execute(statement.returning(HealthRun.snapshot_date))
+    inserted = connection.execute(statement.returning(HealthRun.snapshot_date))
     return inserted.first() is not None
 
 
-def _compute_and_store(
-    session: Session, day: date, progress: ProgressCallback | None
+def store_day(
+    connection: Connection,
+    day: date,
+    *,
+    progress: ProgressCallback | None = None,
 ) -> RecomputeResult:
-    connection = session.connection()
+    """Compute ``day`` with the configured weights, replace its snapshots and record the
+    weights and count on its run row (claimed by the caller, in the caller's transaction)."""
     weights = get_weights(connection)
     scored = compute(connection, day, weights=weights, progress=progress)
     connection.execute(delete(HealthSnapshot).where(HealthSnapshot.snapshot_date == day))
@@ -613,12 +617,12 @@ def _compute_and_store(
             ],
         )
         report(phase, start + len(batch), len(scored))
+    connection.execute(
+        update(HealthRun)
+        .where(HealthRun.snapshot_date == day)
+        .values(weights=weights, scored_accounts=len(scored))
+    )
     bands = {band: sum(1 for h in scored if h.band == band) for band in BANDS}
-    run = session.get(HealthRun, day)
-    assert run is not None
-    run.weights = weights
-    run.scored_accounts = len(scored)
-    run.computed_at = datetime.now(UTC)
     return RecomputeResult(day=day, scored=len(scored), customers_by_band=bands)
 
 

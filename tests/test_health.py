@@ -396,10 +396,10 @@ def test_ensure_computes_a_day_once_and_again_after_it_goes_stale(book):
 
 def test_claiming_a_day_lets_exactly_one_transaction_win(book):
     """Two replicas racing: the second insert of the day's run row inserts nothing."""
-    with transaction(book) as session:
-        assert health._claim(session, D, health.SYSTEM_ACTOR)
-    with transaction(book) as session:
-        assert not health._claim(session, D, health.SYSTEM_ACTOR)
+    with book.begin() as connection:
+        assert health.claim_day(connection, D, "replica 1")
+    with book.begin() as connection:
+        assert not health.claim_day(connection, D, "replica 2")
     assert health.ensure_snapshots(book, D) is None
 
 
