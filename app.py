@@ -15,7 +15,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from cs_data.auth import can
-from ui import login, shell
+from ui import health_refresh, login, shell
 from ui.i18n import t
 
 
@@ -35,8 +35,10 @@ PAGES = (
     NavPage("insights", "retention", ":material/autorenew:"),
     NavPage("insights", "team", ":material/groups:"),
     NavPage("insights", "targets", ":material/flag:"),
+    NavPage("customers", "accounts", ":material/apartment:"),
     NavPage("admin", "audit", ":material/history:"),
     NavPage("admin", "users", ":material/group:"),
+    NavPage("admin", "settings", ":material/tune:"),
 )
 SECTIONS = ("insights", "customers", "work", "admin")
 """Navigation sections in menu order; a section with no page open to the role is left out."""
@@ -49,6 +51,7 @@ settings = shell.page_setup()
 shell.sidebar(settings)
 actor, authenticator = login.gate(settings)
 shell.user_box(actor, login.display_name(), lambda: login.logout_button(authenticator))
+health_refresh.ensure_today()
 
 open_pages = {page.name for page in PAGES if can(actor, f"page.{page.name}")}
 landing = LANDING.get(actor.role, "overview")

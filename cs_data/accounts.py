@@ -913,14 +913,16 @@ def add_interaction(
             errors.append(
                 FieldError(
                     "kind",
-                    "unknown",
+                    "unknown_kind",
                     f"unknown kind {kind!r} (use {', '.join(domain.INTERACTION_KINDS)})",
                     {"kind": kind},
                 )
             )
         now = datetime.now(UTC)
         if occurred_at is None:
-            errors.append(FieldError("occurred_at", "required", "when it happened is required"))
+            errors.append(
+                FieldError("occurred_at", "date_required", "when it happened is required")
+            )
         else:
             if occurred_at.tzinfo is None:
                 occurred_at = occurred_at.replace(tzinfo=UTC)
@@ -930,7 +932,7 @@ def add_interaction(
                 )
         text = (summary or "").strip()
         if not text:
-            errors.append(FieldError("summary", "required", "a summary is required"))
+            errors.append(FieldError("summary", "summary_required", "a summary is required"))
         elif len(text) > SUMMARY_MAX:
             errors.append(
                 FieldError(
@@ -945,7 +947,9 @@ def add_interaction(
             contact = session.get(Contact, contact_id)
             if contact is None or contact.account_id != account_id:
                 errors.append(
-                    FieldError("contact_id", "unknown", "the contact is not one of this account's")
+                    FieldError(
+                        "contact_id", "unknown_contact", "the contact is not one of this account's"
+                    )
                 )
             else:
                 contact_name = contact.name

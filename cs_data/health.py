@@ -167,7 +167,7 @@ def validate_weights(weights: Mapping[str, Any]) -> dict[str, float]:
         errors.append(
             FieldError(
                 name,
-                "unknown",
+                "unknown_component",
                 f"unknown component {name!r} (use {', '.join(COMPONENTS)})",
                 {"name": name},
             )
@@ -176,7 +176,7 @@ def validate_weights(weights: Mapping[str, Any]) -> dict[str, float]:
     for name in COMPONENTS:
         value = weights.get(name)
         if value is None:
-            errors.append(FieldError(name, "required", f"{name}: a weight is required"))
+            errors.append(FieldError(name, "weight_required", f"{name}: a weight is required"))
             continue
         number = _as_number(value)
         if number is None:

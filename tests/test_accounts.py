@@ -336,16 +336,16 @@ def test_interaction_validation_reports_every_field(book):
             contact_id=other_id,
         )
     assert {(e.field, e.code) for e in caught.value.errors} == {
-        ("kind", "unknown"),
+        ("kind", "unknown_kind"),
         ("occurred_at", "future"),
-        ("summary", "required"),
-        ("contact_id", "unknown"),
+        ("summary", "summary_required"),
+        ("contact_id", "unknown_contact"),
     }
     with pytest.raises(InvalidInput) as caught:
         accounts.add_interaction(
             book, operator(), "A1", kind="note", occurred_at=None, summary="x" * 5001
         )
-    assert {e.code for e in caught.value.errors} == {"required", "too_long"}
+    assert {e.code for e in caught.value.errors} == {"date_required", "too_long"}
     with pytest.raises(NotFound):
         accounts.add_interaction(
             book, operator(), "NOPE", kind="note", occurred_at=_at(TODAY), summary="x"

@@ -330,8 +330,8 @@ def test_weights_are_validated_and_every_error_reported(engine):
     assert fields == {
         ("support_load", "negative"),
         ("sla", "not_a_number"),
-        ("adoption", "required"),
-        ("bogus", "unknown"),
+        ("adoption", "weight_required"),
+        ("bogus", "unknown_component"),
     }
     with pytest.raises(InvalidInput) as caught:
         health.set_health_weights(engine, operator(), dict.fromkeys(health.COMPONENTS, 0))
