@@ -387,9 +387,14 @@ def combine(
 ) -> AccountHealth | None:
     """The account's health from each component's (score or None, inputs); None when no
     component is present (or the present ones weigh 0 together)."""
-    present = {name: value for name, (value, _) in scores.items() if value is not None}
-    total_weight = sum(weights[name] for name in present)
-    if not present or total_weight <= 0:
+    total_weight = 0
+    weighted = 0.0
+    for name in COMPONENTS:
+        value = scores[name][0]
+        if value is not None:
+            total_weight += weights[name]
+            weighted += weights[name] * value
+    if total_weight <= 0:
         return None
     components = {}
     for name in COMPONENTS:
@@ -397,7 +402,7 @@ def combine(
         weight = weights[name]
         contribution = None if value is None else weight * value / total_weight
         components[name] = Component(name, value, weight, contribution, inputs)
-    score = sum(weights[name] * value for name, value in present.items()) / total_weight
+    score = weighted / total_weight
     return AccountHealth(account_id, day, score, band_of(score), components)
 
 

@@ -206,3 +206,12 @@ def test_only_admins_open_settings(shared_mode, role):
     at.run()
     with pytest.raises(ValueError):
         at.switch_page(SETTINGS)
+
+
+def test_the_overview_shows_the_accounts_at_risk(shared_mode):
+    add_book()
+    at = open_page("manager", page="pages/overview.py")
+    assert "Accounts at risk" in [s.value for s in at.subheader]
+    assert any(c.value == "1 accounts at risk; the largest by ARR:" for c in at.caption)
+    risky = next(d.value for d in at.dataframe if "Why at risk" in d.value.columns)
+    assert list(risky["Name"]) == ["Alpha <b>Co</b>"]

@@ -18,13 +18,14 @@ from cs_data.auth import Actor
 from cs_data.db import get_engine
 from cs_data.paging import Page
 from ui.filters import load_choices
-from ui.i18n import choice_key, label, t
+from ui.i18n import choice_key, format_count, label, t
 
 CACHE_TTL_SECONDS = 120
 PAGE_SIZE = 50
 CENTS_PER_DOLLAR = 100
 RENEWAL_WINDOWS = (30, 60, 90, 180)
 LINK_PATTERN = r"account=(.*)$"
+AT_RISK_CARD_ROWS = 5
 
 
 def today() -> date:
@@ -61,6 +62,12 @@ def load_at_risk(
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=10)
+def load_at_risk_top(database_key: str, day: date) -> Page[accounts.AtRiskRow]:
+    """The largest accounts at risk, for the Overview's card."""
+    return accounts.at_risk(get_engine(), page_size=AT_RISK_CARD_ROWS, today=day)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=10)
 def load_csv(
     database_key: str, where: accounts.AccountFilter, sort: str, descending: bool, day: date
 ) -> bytes:
@@ -78,6 +85,7 @@ def clear_caches() -> None:
     """After a write that changes what the lists show."""
     load_accounts.clear()
     load_at_risk.clear()
+    load_at_risk_top.clear()
     load_csv.clear()
 
 
@@ -239,3 +247,19 @@ def _reason(row: accounts.AtRiskRow, reason: str) -> str:
     if reason == "fell":
         return t("accounts.reason.fell", points=f"{row.fell_by:.0f}")
     return t(f"accounts.reason.{reason}")
+
+
+def at_risk_card(database_key: str) -> None:
+    """The Overview's card: how many accounts are at risk and the largest five, one click from
+    their account 360."""
+    st.subheader(t("accounts.card_title"), anchor=False)
+    with st.container(border=True):
+        top = load_at_risk_top(database_key, today())
+        if not top.rows:
+            st.caption(t("accounts.at_risk_empty"))
+        else:
+            st.caption(t("accounts.card_count", count=format_count(top.total)))
+            at_risk_table(top)
+        st.page_link(
+            "pages/accounts.py", label=t("accounts.card_link"), icon=":material/apartment:"
+        )
