@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from cs_data import audit, domain, health
@@ -140,127 +140,189 @@ def _days(connection: Connection, today: date) -> _Days:
     return _Days(today, current, previous)
 
 
-def _arr_today(today: date) -> Any:
+def _arr_today(today: date, ids: Sequence[str] | None = None) -> Any:
+    conditions = [
+        Subscription.start_date <= today,
+        or_(Subscription.end_date.is_(None), Subscription.end_date > today),
+    ]
+    if ids is not None:
+        conditions.append(Subscription.account_id.in_(ids))
     return (
         select(
             Subscription.account_id.label("account_id"),
             func.sum(Subscription.arr_cents).label("arr"),
         )
-        .where(
-            Subscription.start_date <= today,
-            or_(Subscription.end_date.is_(None), Subscription.end_date > today),
-        )
+        .where(*conditions)
         .group_by(Subscription.account_id)
         .subquery("arr")
     )
 
 
-def _list_statement(connection: Connection, where: AccountFilter, days: _Days) -> Any:
-    now = day_start(days.today + timedelta(days=1))
-    current = aliased(HealthSnapshot, name="current")
-    previous = aliased(HealthSnapshot, name="previous")
-    arr = _arr_today(days.today)
-    open_tickets = (
-        select(Ticket.account_id.label("account_id"), func.count().label("open"))
-        .where(
+class _Joins:
+    """The per-account figures of the list, each joined to the accounts only when a filter, the
+    sort or the columns shown need it. ``ids`` (the rows of one page) narrows every figure to
+    those accounts."""
+
+    def __init__(self, days: _Days, ids: Sequence[str] | None = None) -> None:
+        self.days = days
+        self.ids = list(ids) if ids is not None else None
+        self.now = day_start(days.today + timedelta(days=1))
+        self.stmt: Any = None
+        self.made: dict[str, Any] = {}
+
+    def _mine(self, column: Any) -> list[Any]:
+        return [column.in_(self.ids)] if self.ids is not None else []
+
+    def start(self, *columns: Any) -> Any:
+        self.stmt = select(Account.id, *columns).select_from(Account)
+        if self.ids is not None:
+            self.stmt = self.stmt.where(Account.id.in_(self.ids))
+        return self
+
+    def _join(self, name: str, target: Any, on: Any) -> Any:
+        if name not in self.made:
+            self.made[name] = target
+            self.stmt = self.stmt.outerjoin(target, on(target))
+        return self.made[name]
+
+    def arr(self) -> Any:
+        return self._join(
+            "arr", _arr_today(self.days.today, self.ids), lambda s: s.c.account_id == Account.id
+        )
+
+    def snapshot(self, name: str, day: date | None) -> Any:
+        return self._join(
+            name,
+            aliased(HealthSnapshot, name=name),
+            lambda s: and_(s.account_id == Account.id, s.snapshot_date == day),
+        )
+
+    def current(self) -> Any:
+        return self.snapshot("current", self.days.current)
+
+    def previous(self) -> Any:
+        return self.snapshot("previous", self.days.previous)
+
+    def renewal(self) -> Any:
+        found = (
+            select(
+                Renewal.account_id.label("account_id"),
+                func.min(Renewal.renewal_date).label("next"),
+            )
+            .where(Renewal.outcome.is_(None), *self._mine(Renewal.account_id))
+            .group_by(Renewal.account_id)
+            .subquery("renewal")
+        )
+        return self._join("renewal", found, lambda s: s.c.account_id == Account.id)
+
+    def open_tickets(self) -> Any:
+        # two branches, so each reads the resolved_at index instead of every ticket
+        base = [
             Ticket.account_id.is_not(None),
-            Ticket.created_at < now,
-            or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= now),
+            Ticket.created_at < self.now,
+            *self._mine(Ticket.account_id),
+        ]
+        unresolved = select(Ticket.account_id).where(Ticket.resolved_at.is_(None), *base)
+        later = select(Ticket.account_id).where(Ticket.resolved_at >= self.now, *base)
+        both = union_all(unresolved, later).subquery()
+        found = (
+            select(both.c.account_id.label("account_id"), func.count().label("open"))
+            .group_by(both.c.account_id)
+            .subquery("open_tickets")
         )
-        .group_by(Ticket.account_id)
-        .subquery("open_tickets")
-    )
-    touch = (
-        select(
-            Interaction.account_id.label("account_id"),
-            func.max(Interaction.occurred_at).label("last"),
+        return self._join("open_tickets", found, lambda s: s.c.account_id == Account.id)
+
+    def touch(self) -> Any:
+        found = (
+            select(
+                Interaction.account_id.label("account_id"),
+                func.max(Interaction.occurred_at).label("last"),
+            )
+            .where(Interaction.occurred_at < self.now, *self._mine(Interaction.account_id))
+            .group_by(Interaction.account_id)
+            .subquery("touch")
         )
-        .where(Interaction.occurred_at < now)
-        .group_by(Interaction.account_id)
-        .subquery("touch")
-    )
-    renewal = (
-        select(
-            Renewal.account_id.label("account_id"),
-            func.min(Renewal.renewal_date).label("next"),
-        )
-        .where(Renewal.outcome.is_(None))
-        .group_by(Renewal.account_id)
-        .subquery("renewal")
-    )
-    arr_value = func.coalesce(arr.c.arr, 0)
-    open_count = func.coalesce(open_tickets.c.open, 0)
-    change = (current.score - previous.score).label("change")
-    stmt = (
-        select(
-            Account.id,
-            Account.name,
-            Account.segment,
-            Account.region,
-            Account.csm_id,
-            User.display_name.label("csm_name"),
-            current.score.label("health"),
-            current.band.label("band"),
-            change,
-            arr_value.label("arr_cents"),
-            renewal.c.next.label("next_renewal_date"),
-            open_count.label("open_tickets"),
-            touch.c.last.label("last_touch"),
-        )
-        .outerjoin(User, User.id == Account.csm_id)
-        .outerjoin(
-            current,
-            and_(current.account_id == Account.id, current.snapshot_date == days.current),
-        )
-        .outerjoin(
-            previous,
-            and_(previous.account_id == Account.id, previous.snapshot_date == days.previous),
-        )
-        .outerjoin(arr, arr.c.account_id == Account.id)
-        .outerjoin(open_tickets, open_tickets.c.account_id == Account.id)
-        .outerjoin(touch, touch.c.account_id == Account.id)
-        .outerjoin(renewal, renewal.c.account_id == Account.id)
-    )
-    conditions = []
-    if where.customers_only:
-        conditions.append(arr.c.arr > 0)
-    if where.segment:
-        conditions.append(Account.segment == where.segment)
-    if where.region:
-        conditions.append(Account.region == where.region)
-    if where.csm_id is not None:
-        conditions.append(Account.csm_id == where.csm_id)
-    if where.band:
-        conditions.append(current.band == where.band)
-    if where.renewal_within_days is not None:
-        conditions.append(renewal.c.next >= days.today)
-        conditions.append(renewal.c.next <= days.today + timedelta(days=where.renewal_within_days))
-    if where.search and where.search.strip():
-        pattern = "%" + _escape_like(where.search.strip().lower()) + "%"
-        conditions.append(func.lower(Account.name).like(pattern, escape="\\"))
-    columns = {
-        "health": current.score,
-        "change": change,
-        "name": Account.name,
-        "arr": arr_value,
-        "renewal_date": renewal.c.next,
-        "open_tickets": open_count,
-        "last_touch": touch.c.last,
-    }
-    return stmt.where(*conditions), columns
+        return self._join("touch", found, lambda s: s.c.account_id == Account.id)
+
+    def sort_column(self, sort: str) -> Any:
+        if sort == "health":
+            return self.current().score
+        if sort == "change":
+            return self.current().score - self.previous().score
+        if sort == "name":
+            return Account.name
+        if sort == "arr":
+            return func.coalesce(self.arr().c.arr, 0)
+        if sort == "renewal_date":
+            return self.renewal().c.next
+        if sort == "open_tickets":
+            return func.coalesce(self.open_tickets().c.open, 0)
+        if sort == "last_touch":
+            return self.touch().c.last
+        raise InvalidInput([FieldError("sort", "unknown", f"cannot sort by {sort!r}")])
+
+    def narrow(self, where: AccountFilter) -> Any:
+        conditions = []
+        if where.customers_only:
+            conditions.append(self.arr().c.arr > 0)
+        if where.segment:
+            conditions.append(Account.segment == where.segment)
+        if where.region:
+            conditions.append(Account.region == where.region)
+        if where.csm_id is not None:
+            conditions.append(Account.csm_id == where.csm_id)
+        if where.band:
+            conditions.append(self.current().band == where.band)
+        if where.renewal_within_days is not None:
+            next_date = self.renewal().c.next
+            last_day = self.days.today + timedelta(days=where.renewal_within_days)
+            conditions += [next_date >= self.days.today, next_date <= last_day]
+        if where.search and where.search.strip():
+            pattern = "%" + _escape_like(where.search.strip().lower()) + "%"
+            conditions.append(func.lower(Account.name).like(pattern, escape="\\"))
+        self.stmt = self.stmt.where(*conditions)
+        return self.stmt
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _ordered(stmt: Any, columns: dict[str, Any], sort: str, descending: bool) -> Any:
-    if sort not in columns:
-        raise InvalidInput([FieldError("sort", "unknown", f"cannot sort by {sort!r}")])
-    column = columns[sort]
+def _selection(where: AccountFilter, days: _Days, sort: str, descending: bool) -> Any:
+    """The ids of the matching accounts in list order (accounts without the sort value last)."""
+    joins = _Joins(days).start()
+    column = joins.sort_column(sort)
+    stmt = joins.narrow(where)
     order = column.desc() if descending else column.asc()
-    # accounts without the value (no score, no renewal …) come last either way
-    return stmt.order_by(column.is_(None), order, Account.id)
+    return stmt.add_columns(column.label("sort_value")).order_by(
+        column.is_(None), order, Account.id
+    )
+
+
+def _details(connection: Connection, ids: Sequence[str], days: _Days) -> list[AccountRow]:
+    """The list's columns for the accounts ``ids`` (one page), in that order."""
+    if not ids:
+        return []
+    joins = _Joins(days, ids)
+    joins.start(User.display_name.label("csm_name"))
+    joins.stmt = joins.stmt.outerjoin(User, User.id == Account.csm_id)
+    current, previous = joins.current(), joins.previous()
+    columns = (
+        Account.name,
+        Account.segment,
+        Account.region,
+        Account.csm_id,
+        current.score.label("health"),
+        current.band.label("band"),
+        (current.score - previous.score).label("change"),
+        func.coalesce(joins.arr().c.arr, 0).label("arr_cents"),
+        joins.renewal().c.next.label("next_renewal_date"),
+        func.coalesce(joins.open_tickets().c.open, 0).label("open_tickets"),
+        joins.touch().c.last.label("last_touch"),
+    )
+    stmt = joins.stmt.add_columns(*columns)  # after the joins the columns made
+    found = {row.id: row for row in connection.execute(stmt)}
+    return _enrich(connection, [found[account] for account in ids if account in found], days.today)
 
 
 def list_accounts(
@@ -273,20 +335,21 @@ def list_accounts(
     page_size: int = 50,
     today: date | None = None,
 ) -> Page[AccountRow]:
-    """One page of the accounts matching ``where``, sorted by ``sort`` (see ``SORTS``)."""
+    """One page of the accounts matching ``where``, sorted by ``sort`` (see ``SORTS``): the
+    matching ids are counted and paged in SQL with only the figures the filters and the sort
+    need; the page's columns are then read for its accounts alone."""
     with connect(engine) as connection:
         days = _days(connection, _today(today))
-        stmt, columns = _list_statement(connection, where or AccountFilter(), days)
-        found = paginate(
+        ids = paginate(
             connection,
-            _ordered(stmt, columns, sort, descending),
+            _selection(where or AccountFilter(), days, sort, descending),
             page=page,
             page_size=page_size,
             max_page_size=MAX_PAGE_SIZE,
-            into=lambda row: row,
+            into=lambda row: row.id,
         )
-        rows = _enrich(connection, found.rows, days.today)
-    return Page(rows=rows, total=found.total, page=found.page, page_size=found.page_size)
+        rows = _details(connection, ids.rows, days)
+    return Page(rows=rows, total=ids.total, page=ids.page, page_size=ids.page_size)
 
 
 def export_accounts(
@@ -300,14 +363,12 @@ def export_accounts(
     """Every account matching ``where`` (up to ``EXPORT_LIMIT``), for a CSV download."""
     with connect(engine) as connection:
         days = _days(connection, _today(today))
-        stmt, columns = _list_statement(connection, where or AccountFilter(), days)
-        rows = connection.execute(
-            _ordered(stmt, columns, sort, descending).limit(EXPORT_LIMIT)
-        ).all()
-        enriched: list[AccountRow] = []
-        for start in range(0, len(rows), ENRICH_CHUNK):
-            enriched += _enrich(connection, rows[start : start + ENRICH_CHUNK], days.today)
-    return enriched
+        selection = _selection(where or AccountFilter(), days, sort, descending)
+        ids = list(connection.scalars(selection.limit(EXPORT_LIMIT)))
+        rows: list[AccountRow] = []
+        for start in range(0, len(ids), ENRICH_CHUNK):
+            rows += _details(connection, ids[start : start + ENRICH_CHUNK], days)
+    return rows
 
 
 def _enrich(connection: Connection, rows: Sequence[Any], today: date) -> list[AccountRow]:
@@ -438,7 +499,7 @@ def at_risk(
                 >= day_start(day - timedelta(days=RENEWAL_RISK_DAYS - 1)),
                 SurveyResponse.responded_at < day_start(day + timedelta(days=1)),
             )
-            .distinct()
+            .group_by(SurveyResponse.account_id)
             .subquery("detractor")
         )
         fell_by = (earlier.score - current.score).label("fell_by")
