@@ -57,6 +57,7 @@ open_pages = {page.name for page in PAGES if can(actor, f"page.{page.name}")}
 landing = LANDING.get(actor.role, "overview")
 landing = landing if landing in open_pages else "overview"
 landing_section = next(page.section for page in PAGES if page.name == landing)
+st.session_state[shell.LANDING_KEY] = landing  # the landing page answers at "/", not its name
 menu: dict[str, list[st.Page]] = {section: [] for section in SECTIONS}
 for page in PAGES:
     title = t(f"nav.{page.name}")

@@ -96,7 +96,7 @@ def test_a_csm_starts_on_their_own_accounts_sorted_by_health(shared_mode):
     assert table_names(at) == ["Alpha <b>Co</b>", "Beta"], "own accounts, worst first, as text"
     frame = at.dataframe[0].value
     assert list(frame["Band"]) == ["Red", "Yellow"]
-    assert list(frame["Account"]) == ["/accounts?account=A1", "/accounts?account=A2"]
+    assert list(frame["Account"]) == ["/?account=A1", "/?account=A2"], "the CSM landing page"
     assert any("2 accounts · page 1 of 1" in c.value for c in at.caption)
     at_risk = at.dataframe[1].value
     assert list(at_risk["Name"]) == ["Alpha <b>Co</b>"]

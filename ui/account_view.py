@@ -65,6 +65,13 @@ def load_interactions(
     return accounts.account_interactions(get_engine(), account_id, page=page, page_size=PAGE_SIZE)
 
 
+def clear_caches() -> None:
+    """After a write or a recompute that changes what the account 360 shows."""
+    load_account.clear()
+    load_trends.clear()
+    load_interactions.clear()
+
+
 def header(view: accounts.AccountView) -> None:
     """Name, health and band with the weekly change, ARR, segment, CSM and next renewal."""
     st.title(view.name, anchor=False)
@@ -395,6 +402,7 @@ def _interaction_form(actor: Actor, view: accounts.AccountView) -> None:
             domain.INTERACTION_KINDS,
             default="call",
             format_func=lambda k: label("interaction_kind", k),
+            required=True,
             key="interaction_kind",
         )
         show_field_errors(error, "kind")
@@ -436,7 +444,6 @@ def _add(actor: Actor, account_id: str) -> str:
         summary=st.session_state.get("interaction_summary"),
         contact_id=st.session_state.get("interaction_contact"),
     )
-    load_interactions.clear()
-    load_account.clear()
+    clear_caches()
     accounts_view.clear_caches()
     return t("account.log_saved")

@@ -17,6 +17,7 @@ from cs_data import accounts, health
 from cs_data.auth import Actor
 from cs_data.db import get_engine
 from cs_data.paging import Page
+from ui import shell
 from ui.filters import load_choices
 from ui.i18n import choice_key, format_count, label, t
 
@@ -90,39 +91,46 @@ def clear_caches() -> None:
 
 
 def link(account_id: str) -> str:
-    return f"/accounts?account={quote(account_id, safe='')}"
+    """The account 360's address (the Accounts page is a CSM's landing page, at ``/``)."""
+    return f"{shell.page_url('accounts')}?account={quote(account_id, safe='')}"
 
 
 def filters(database_key: str, actor: Actor) -> tuple[accounts.AccountFilter, str, bool]:
     """The filter row (CSMs start on their own accounts) → (filter, sort, descending)."""
     choices = load_choices(database_key)
     csm_names = dict(choices.csms)
-    if "accounts_csm" not in st.session_state and actor.role == "csm":
-        st.session_state["accounts_csm"] = actor.user_id if actor.user_id in csm_names else None
+    csm_options = [None, *csm_names]
+    # a CSM starts on their own accounts (and may pick "All" afterwards)
+    mine = actor.role == "csm" and actor.user_id in csm_names
     first = st.columns([2, 1, 1, 1.4, 1])
     search = first[0].text_input(t("accounts.search"), key="accounts_search", max_chars=100)
     segment = first[1].selectbox(
         t("filters.segment"),
         [None, *choices.segments],
         format_func=lambda v: t("filters.any") if v is None else label("segment", v),
+        placeholder=t("filters.any"),
         key=choice_key("accounts_segment"),
     )
     region = first[2].selectbox(
         t("filters.region"),
         [None, *choices.regions],
         format_func=lambda v: t("filters.any") if v is None else label("region", v),
+        placeholder=t("filters.any"),
         key=choice_key("accounts_region"),
     )
     csm = first[3].selectbox(
         t("filters.csm"),
-        [None, *csm_names],
+        csm_options,
+        index=csm_options.index(actor.user_id) if mine else 0,
         format_func=lambda v: t("filters.any") if v is None else csm_names[v],
+        placeholder=t("filters.any"),
         key=choice_key("accounts_csm"),
     )
     band = first[4].selectbox(
         t("accounts.band"),
         [None, *health.BANDS],
         format_func=lambda v: t("filters.any") if v is None else label("health_band", v),
+        placeholder=t("filters.any"),
         key=choice_key("accounts_band"),
     )
     second = st.columns([1.2, 4, 1])
@@ -130,6 +138,7 @@ def filters(database_key: str, actor: Actor) -> tuple[accounts.AccountFilter, st
         t("accounts.renewal_window"),
         [None, *RENEWAL_WINDOWS],
         format_func=lambda v: t("filters.any") if v is None else t("accounts.within_days", days=v),
+        placeholder=t("filters.any"),
         key=choice_key("accounts_renewal"),
     )
     sort = (

@@ -16,6 +16,7 @@ import streamlit as st
 
 from cs_data import health
 from cs_data.db import get_engine
+from ui import account_view, accounts_view
 
 CHECK_EVERY_SECONDS = 60.0
 log = logging.getLogger(__name__)
@@ -47,7 +48,9 @@ class _Refresher:
     @staticmethod
     def _compute(engine, today) -> None:
         try:
-            health.ensure_snapshots(engine, today)
+            if health.ensure_snapshots(engine, today) is not None:
+                accounts_view.clear_caches()
+                account_view.clear_caches()
         except Exception:
             log.exception("computing today's health snapshots failed")
 
