@@ -22,12 +22,17 @@ from tests.e2e.navigation import nav_menu, open_page
 pytestmark = pytest.mark.e2e
 
 KPI_PAGES = ["Overview", "Support", "Feedback", "Retention"]
+CUSTOMERS = {"Customers": ["Accounts"]}
 NAV_BY_USER = {
-    "admin": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit", "Users"]},
-    "manager": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit"]},
-    "csm01": {"Insights": [*KPI_PAGES, "Targets"]},
-    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"]},
-    "viewer": {"Insights": [*KPI_PAGES, "Targets"]},
+    "admin": {
+        "Insights": [*KPI_PAGES, "Team", "Targets"],
+        **CUSTOMERS,
+        "Admin": ["Audit", "Users", "Settings"],
+    },
+    "manager": {"Insights": [*KPI_PAGES, "Team", "Targets"], **CUSTOMERS, "Admin": ["Audit"]},
+    "csm01": {"Insights": [*KPI_PAGES, "Targets"], **CUSTOMERS},
+    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"], **CUSTOMERS},
+    "viewer": {"Insights": [*KPI_PAGES, "Targets"], **CUSTOMERS},
 }
 """Top navigation per demo user: each section's menu and its page titles."""
 
@@ -79,7 +84,8 @@ def test_each_role_sees_exactly_its_pages(app_server, page, page_errors, idle, l
     idle(page)
     login(page, username)
 
-    expect(page.locator("h1", has_text="Overview")).to_be_visible()
+    landing = "Accounts" if username.startswith("csm") else "Overview"  # a CSM's daily work
+    expect(page.locator("h1", has_text=landing)).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Signed in as")
     assert nav_menu(page) == NAV_BY_USER[username]
     assert page_errors == []
