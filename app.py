@@ -17,7 +17,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from cs_data.auth import can
-from ui import login, shell
+from ui import health_refresh, login, shell
 from ui.i18n import t
 
 
@@ -37,11 +37,13 @@ PAGES = (
     NavPage("insights", "retention", ":material/autorenew:"),
     NavPage("insights", "team", ":material/groups:"),
     NavPage("insights", "targets", ":material/flag:"),
+    NavPage("customers", "accounts", ":material/apartment:"),
     NavPage("customers", "renewals", ":material/event_repeat:"),
     NavPage("customers", "forecast", ":material/trending_up:"),
     NavPage("work", "boards", ":material/view_kanban:"),
     NavPage("admin", "audit", ":material/history:"),
     NavPage("admin", "users", ":material/group:"),
+    NavPage("admin", "settings", ":material/tune:"),
 )
 SECTIONS = ("insights", "customers", "work", "admin")
 """Navigation sections in menu order; a section with no page open to the role is left out."""
@@ -58,11 +60,13 @@ with shell.outage_guard():  # the database down or busy: "retrying", then back b
     shell.sidebar(settings)
     actor, authenticator = login.gate(settings)
     shell.user_box(actor, login.display_name(), lambda: login.logout_button(authenticator))
+    health_refresh.ensure_today()
 
     open_pages = {page.name for page in PAGES if can(actor, f"page.{page.name}")}
     landing = LANDING.get(actor.role, "overview")
     landing = landing if landing in open_pages else "overview"
     landing_section = next(page.section for page in PAGES if page.name == landing)
+    st.session_state[shell.LANDING_KEY] = landing  # the landing page answers at "/"
     menu: dict[str, list[st.Page]] = {section: [] for section in SECTIONS}
     for page in PAGES:
         title = t(f"nav.{page.name}")

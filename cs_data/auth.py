@@ -87,10 +87,12 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.feedback", "open the Feedback page", EVERYONE),
     Permission("page.targets", "open the Targets page", EVERYONE),
     Permission("page.retention", "open the Retention page", EVERYONE),
+    Permission("page.accounts", "open the Accounts page", EVERYONE),
     Permission("page.team", "open the Team page", frozenset({"admin", "manager", "exec"})),
     Permission("page.renewals", "open the Renewals page", EVERYONE),
     Permission("page.forecast", "open the Forecast page", frozenset({"admin", "manager", "exec"})),
     Permission("page.boards", "open the Boards page", EVERYONE),
+    Permission("page.settings", "open the Settings page", frozenset({"admin"})),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -127,6 +129,15 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
         "card.work",
         "create, edit, move and comment on cards",
         frozenset({"admin", "manager", "csm"}),
+    ),
+    # account health and the interactions log
+    Permission("health.recompute", "recompute health snapshots", frozenset({"admin", "manager"})),
+    Permission("health.set_weights", "change the health score weights", frozenset({"admin"})),
+    Permission(
+        "interaction.add",
+        "log interactions with the account",
+        frozenset({"admin", "manager"}),
+        own_roles=frozenset({"csm"}),
     ),
     # KPI targets
     Permission("target.create", "create KPI targets", frozenset({"admin", "manager"})),

@@ -20,7 +20,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine, exc
 
-from cs_data import boards, demo, importers, kpi, schema, users
+from cs_data import boards, demo, health, importers, kpi, schema, users
 from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
 from cs_data.db import create_engine_for, database_problem
@@ -168,6 +168,50 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
     if result.created_users:
         print("created users without login: " + ", ".join(result.created_users))
+    return EXIT_OK
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _cmd_health_recompute(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    day = args.date or _today()
+    bar = ProgressBar(sys.stderr)
+    started = time.perf_counter()
+    result = health.recompute(engine, operator(), day, progress=bar)
+    bar.finish()
+    elapsed = time.perf_counter() - started
+    bands = ", ".join(f"{band} {count:,}" for band, count in result.customers_by_band.items())
+    print(f"health snapshots for {day}: {result.scored:,} accounts ({bands}) in {elapsed:.1f} s")
+    return EXIT_OK
+
+
+def _cmd_health_show(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    day = args.date or _today()
+    accounts = [args.account] if args.account else None
+    if health.has_run(engine, day):
+        found = health.stored(engine, day, account_ids=accounts)
+    else:
+        # not computed for that day yet: compute it now, without storing it
+        found = health.compute(engine, day, account_id=args.account)
+    if args.account and not found:
+        print(f"error: account: {args.account!r} has no health score on {day}", file=sys.stderr)
+        return EXIT_REJECTED
+    if args.json:
+        print(json.dumps([result.as_json() for result in found]))
+        return EXIT_OK
+    print(f"health on {day}: {len(found):,} accounts")
+    for result in found:
+        parts = "  ".join(
+            f"{name} {part.score:.1f}×{part.weight:g}"
+            for name, part in result.components.items()
+            if part.present
+        )
+        print(f"{result.account_id:<20} {result.score:6.2f} {result.band:<6}  {parts}")
     return EXIT_OK
 
 
@@ -782,6 +826,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     _renewals_parser(commands)
     _forecast_parser(commands)
+    health_cmd = commands.add_parser("health", help="account health scores and snapshots")
+    health_commands = health_cmd.add_subparsers(
+        dest="health_command", required=True, metavar="ACTION"
+    )
+    recompute = health_commands.add_parser(
+        "recompute", help="compute a day's health snapshots, replacing stored ones"
+    )
+    recompute.add_argument(
+        "--date", type=_iso_date, default=None, help="the UTC day scored (default: today)"
+    )
+    recompute.set_defaults(handler=_cmd_health_recompute)
+    show = health_commands.add_parser(
+        "show", help="print a day's health scores (stored, or computed when not stored)"
+    )
+    show.add_argument(
+        "--date", type=_iso_date, default=None, help="the UTC day scored (default: today)"
+    )
+    show.add_argument("--account", help="only this account id")
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="a JSON list: account_id, score, band, components {name: {score, weight, "
+        "contribution}} (present components, full precision)",
+    )
+    show.set_defaults(handler=_cmd_health_show)
 
     user = commands.add_parser("user", help="manage the users who log in to the app")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")

@@ -24,7 +24,7 @@ import bcrypt
 import numpy as np
 from sqlalchemy import Connection, Engine, Integer, Table, delete, func, insert, select
 
-from cs_data import audit, demo_boards, demo_renewals, domain, users
+from cs_data import audit, demo_boards, demo_health, demo_renewals, domain, users
 from cs_data.auth import Actor, ensure
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES, DEFAULT_SLA_RESOLUTION_MINUTES
 from cs_data.db import refresh_statistics, transaction
@@ -680,6 +680,9 @@ class _Builder:
         self._interactions()
         self._kpi_targets()
         self._boards()
+        self.counts["health_snapshots"] = demo_health.generate(
+            self.connection, self.today, self.progress
+        )
         return self.counts
 
     # --- people ---------------------------------------------------------------------------
@@ -1362,7 +1365,7 @@ class _Builder:
                 interaction_id += 1
                 writer.add(
                     {
-                        "id": interaction_id,
+                        "id": f"INT-{interaction_id:07d}",
                         "account_id": account.id,
                         "contact_id": None if kind == "note" else contact_id,
                         "user_id": account.csm_id,

@@ -53,7 +53,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from cs_data import audit, domain
+from cs_data import audit, domain, health
 from cs_data.auth import Actor, ensure
 from cs_data.data_versions import note_written
 from cs_data.db import refresh_statistics, transaction
@@ -61,6 +61,9 @@ from cs_data.errors import CockpitError, DatabaseBusy, FieldError, InvalidInput
 from cs_data.models import (
     ID_LENGTH,
     Account,
+    AccountUsage,
+    Contact,
+    Interaction,
     Renewal,
     RenewalChange,
     Subscription,
@@ -73,7 +76,16 @@ from cs_data.money import parse_cents, parse_plain_decimal
 from cs_data.progress import ProgressCallback, no_progress
 from cs_data.users import USERNAME_RULE, canonical_username
 
-IMPORT_KINDS = ("accounts", "subscriptions", "tickets", "surveys", "renewals", "renewal_history")
+IMPORT_KINDS = (
+    "accounts",
+    "subscriptions",
+    "tickets",
+    "surveys",
+    "renewals",
+    "renewal_history",
+    "interactions",
+    "usage",
+)
 
 BATCH_ROWS = 5000
 """Rows validated before a batch is written with one executemany."""
@@ -83,6 +95,8 @@ MAX_REPORTED_ERRORS = 1000
 SQLITE_IMPORT_CACHE_KIB = 262_144
 """SQLite page cache while an import runs: a large file's index pages stay in memory."""
 MAX_CENTS = 2**63 - 1
+USERNAME_LENGTH = 64
+EMAIL_LENGTH = 320
 
 _SHOWN_VALUE_LENGTH = 60
 _CLOSED_STAGE_OUTCOMES = {"closed_won": "won", "closed_lost": "lost"}
@@ -264,6 +278,27 @@ def _username(text: str) -> str:
     return name
 
 
+def _count(text: str) -> int:
+    """A whole number ≥ 0 (users, seats)."""
+    if not (text.isascii() and text.isdigit()):
+        raise _BadCell(f"{_shown(text)} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _month(text: str) -> date:
+    """``YYYY-MM`` or the month's first day ``YYYY-MM-01``, as the month's first day."""
+    day = _date(text + "-01") if len(text) == 7 else _date(text)
+    if day.day != 1:
+        raise _BadCell(f"month {_shown(text)} is not a month (use YYYY-MM or YYYY-MM-01)")
+    return day
+
+
+def _email(text: str) -> str:
+    if len(text) > EMAIL_LENGTH or "@" not in text.strip("@") or any(c.isspace() for c in text):
+        raise _BadCell(f"bad email address {_shown(text)}")
+    return text
+
+
 def _tags(text: str) -> str | None:
     tags = [tag for tag in (part.strip() for part in text.split(";")) if tag]
     return ";".join(tags) or None
@@ -324,6 +359,10 @@ class _Kind:
     """The database column filled from a username; unknown users are created with user_role."""
     user_role: str = "viewer"
     row_checks: tuple[RowCheck, ...] = ()
+    key: tuple[str, ...] = ("id",)
+    """The database columns a row is upserted by (a unique key of the table)."""
+    insert_only: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    """Columns filled when a row is inserted (by calling the function) and kept on update."""
 
 
 def _id(name: str) -> _Column:
@@ -350,6 +389,14 @@ _SURVEYS = SurveyResponse.__table__
 _RENEWALS = Renewal.__table__
 _USERS = User.__table__
 _RENEWAL_CHANGES = RenewalChange.__table__
+_INTERACTIONS = Interaction.__table__
+_USAGE = AccountUsage.__table__
+_CONTACTS = Contact.__table__
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
 
 _KINDS: dict[str, _Kind] = {
     "accounts": _Kind(
@@ -449,6 +496,33 @@ _KINDS: dict[str, _Kind] = {
         user_column="owner_id",
         user_role="csm",
     ),
+    "interactions": _Kind(
+        "interactions",
+        _INTERACTIONS,
+        (
+            _id("interaction_id"),
+            _reference("account_id", "account_id", ID_LENGTH, required=True),
+            _Column("kind", "kind", _vocabulary("kind", domain.INTERACTION_KINDS), required=True),
+            _Column("occurred_at", "occurred_at", _timestamp, required=True),
+            _reference("user", "user_id", USERNAME_LENGTH),
+            _Column("contact", "contact_id", _email),
+            _Column("summary", "summary", _text(None)),
+        ),
+        user_column="user_id",
+        user_role="csm",
+        insert_only={"created_at": _utc_now},
+    ),
+    "usage": _Kind(
+        "usage",
+        _USAGE,
+        (
+            _reference("account_id", "account_id", ID_LENGTH, required=True),
+            _Column("month", "month", _month, required=True),
+            _Column("active_users", "active_users", _count, required=True),
+            _Column("licensed_seats", "licensed_seats", _count, required=True),
+        ),
+        key=("account_id", "month"),
+    ),
 }
 
 _RENEWAL_FIELDS = tuple(
@@ -477,17 +551,24 @@ def _sqlite_conversion(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | N
     return None
 
 
-def _on_conflict_update(statement, table: Table, columns: list[str]):
-    """… ON CONFLICT (id) DO UPDATE SET every given column but the id, where one differs.
+def _on_conflict_update(
+    statement,
+    table: Table,
+    columns: list[str],
+    key: tuple[str, ...] = ("id",),
+    insert_only: tuple[str, ...] = (),
+):
+    """… ON CONFLICT (key) DO UPDATE SET every given column but the key (and the insert-only
+    ones), where one differs.
 
     Leaving identical rows alone makes re-importing an unchanged file cheap: no new row
     versions and no index updates.
     """
-    names = [name for name in columns if name != "id"]
+    names = [name for name in columns if name not in key and name not in insert_only]
     stored = tuple_(*(table.c[name] for name in names))
     incoming = tuple_(*(statement.excluded[name] for name in names))
     return statement.on_conflict_do_update(
-        index_elements=[table.c.id],
+        index_elements=[table.c[name] for name in key],
         set_={name: statement.excluded[name] for name in names},
         where=stored.is_distinct_from(incoming),
     )
@@ -502,11 +583,18 @@ class _SqliteWriter:
     per-value bind processing (the largest Python cost of a big import).
     """
 
-    def __init__(self, connection: Connection, table: Table, columns: list[str]) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        table: Table,
+        columns: list[str],
+        key: tuple[str, ...] = ("id",),
+        insert_only: tuple[str, ...] = (),
+    ) -> None:
         self.connection = connection
         insert_new = sqlite.insert(table)
         new = insert_new.compile(dialect=connection.dialect, column_keys=columns)
-        known = _on_conflict_update(insert_new, table, columns).compile(
+        known = _on_conflict_update(insert_new, table, columns, key, insert_only).compile(
             dialect=connection.dialect, column_keys=columns
         )
         self.insert_sql, self.insert_params = str(new), itemgetter(*new.positiontup)
@@ -537,7 +625,14 @@ class _PostgresWriter:
     table (the file's columns, no constraints) is dropped at commit or rollback.
     """
 
-    def __init__(self, connection: Connection, table: Table, columns: list[str]) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        table: Table,
+        columns: list[str],
+        key: tuple[str, ...] = ("id",),
+        insert_only: tuple[str, ...] = (),
+    ) -> None:
         self.connection = connection
         self.table_name = table.name
         self.staging = f"import_{table.name}"
@@ -549,7 +644,9 @@ class _PostgresWriter:
         )
         staging = sql_table(self.staging, *(sql_column(name) for name in columns))
         upsert = postgresql.insert(table).from_select(columns, select(staging))
-        compiled = _on_conflict_update(upsert, table, columns).compile(dialect=connection.dialect)
+        compiled = _on_conflict_update(upsert, table, columns, key, insert_only).compile(
+            dialect=connection.dialect
+        )
         self.copy_sql = f"COPY {self.staging} ({names}) FROM STDIN"
         self.upsert_sql = str(compiled)
 
@@ -566,13 +663,17 @@ class _PostgresWriter:
 
 
 def _writer(
-    connection: Connection, table: Table, columns: list[str]
+    connection: Connection,
+    table: Table,
+    columns: list[str],
+    key: tuple[str, ...] = ("id",),
+    insert_only: tuple[str, ...] = (),
 ) -> _SqliteWriter | _PostgresWriter:
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        return _SqliteWriter(connection, table, columns)
+        return _SqliteWriter(connection, table, columns, key, insert_only)
     if dialect == "postgresql":
-        return _PostgresWriter(connection, table, columns)
+        return _PostgresWriter(connection, table, columns, key, insert_only)
     raise CockpitError(f"import needs a SQLite or PostgreSQL database, not {dialect}")
 
 
@@ -621,7 +722,7 @@ class _Import:
         self.rows = 0
         self.inserted = 0
         self.updated = 0
-        self.first_row: dict[str, int] = {}
+        self.first_row: dict[Any, int] = {}
         self.created_users: list[str] = []
         self.now = datetime.now(UTC).replace(tzinfo=None)
         self.header: list[str] = []
@@ -775,7 +876,14 @@ class _Import:
         ]
         if self.kind.name != "renewals":
             targets = [column.target for _, column in self.present]
-            self.writer = _writer(self.connection, self.kind.table, targets)
+            insert_only = tuple(self.kind.insert_only)
+            self.writer = _writer(
+                self.connection,
+                self.kind.table,
+                targets + list(insert_only),
+                self.kind.key,
+                insert_only,
+            )
         return True
 
     def _load_references(self) -> None:
@@ -817,14 +925,11 @@ class _Import:
                         return {}
                     self.error(row, column.name, f"{column.name} is empty (required)")
                     valid = False
-        identifier = record.get("id")
+        identifier = _key_of(record, self.kind.key)
         if identifier is not None:
             first = self.first_row.setdefault(identifier, row)
             if first != row:
-                name = self.kind.columns[0].name
-                self.error(
-                    row, name, f"duplicate {name} {_shown(identifier)} (first in row {first})"
-                )
+                self.error(row, *self._duplicate(record, first))
                 valid = False
         account = record.get("account_id")
         if account is not None and account not in self.account_ids:
@@ -849,11 +954,23 @@ class _Import:
         if not self.writing:
             return
         self._resolve_users(batch.records)
+        if "contact_id" in self._targets():
+            self._resolve_contacts(batch.records)
+        for target, make in self.kind.insert_only.items():
+            for record in batch.records:
+                record[target] = make()
         table = self.kind.table
-        ids = [record["id"] for record in batch.records]
-        known_ids = set(self.connection.scalars(select(table.c.id).where(table.c.id.in_(ids))))
-        new = [record for record in batch.records if record["id"] not in known_ids]
-        known = [record for record in batch.records if record["id"] in known_ids]
+        key = self.kind.key
+        keys = [_key_of(record, key) for record in batch.records]
+        if len(key) == 1:
+            stored = select(table.c[key[0]]).where(table.c[key[0]].in_(keys))
+            known_ids = set(self.connection.scalars(stored))
+        else:
+            columns = [table.c[name] for name in key]
+            stored = select(*columns).where(tuple_(*columns).in_(keys))
+            known_ids = {tuple(found) for found in self.connection.execute(stored)}
+        new = [record for record in batch.records if _key_of(record, key) not in known_ids]
+        known = [record for record in batch.records if _key_of(record, key) in known_ids]
         self.inserted += len(new)
         self.updated += len(known)
         writer = self.writer
@@ -918,6 +1035,61 @@ class _Import:
             name = record[target]
             if name is not None:
                 record[target] = self.user_ids[name]
+
+    def _duplicate(self, record: dict[str, Any], first: int) -> tuple[str, str]:
+        """(column, reason) for a row whose key an earlier row already has."""
+        if self.kind.key == ("id",):
+            name = self.kind.columns[0].name
+            return name, f"duplicate {name} {_shown(record['id'])} (first in row {first})"
+        names = {column.target: column.name for column in self.kind.columns}
+        shown = ", ".join(f"{names[target]} {_as_text(record[target])}" for target in self.kind.key)
+        return names[self.kind.key[-1]], f"duplicate {shown} (first in row {first})"
+
+    def _resolve_contacts(self, records: list[dict[str, Any]]) -> None:
+        """Replace contact emails by the account's contact with that email (any case),
+        creating a contact named by the email when the account has none."""
+        wanted = {
+            (record["account_id"], record["contact_id"].lower())
+            for record in records
+            if record.get("contact_id") is not None
+        }
+        if not wanted:
+            return
+        accounts = {account for account, _ in wanted}
+        found: dict[tuple[str, str], int] = {}
+        for contact_id, account, email in self.connection.execute(
+            select(_CONTACTS.c.id, _CONTACTS.c.account_id, _CONTACTS.c.email)
+            .where(_CONTACTS.c.account_id.in_(accounts), _CONTACTS.c.email.is_not(None))
+            .order_by(_CONTACTS.c.id)
+        ):
+            found.setdefault((account, email.lower()), contact_id)
+        missing = sorted(wanted - found.keys())
+        if missing:
+            emails = {
+                (record["account_id"], record["contact_id"].lower()): record["contact_id"]
+                for record in records
+                if record.get("contact_id") is not None
+            }
+            created = self.connection.execute(
+                insert(_CONTACTS).returning(
+                    _CONTACTS.c.account_id, _CONTACTS.c.email, _CONTACTS.c.id
+                ),
+                [
+                    {
+                        "account_id": account,
+                        "name": emails[(account, email)][:200],
+                        "email": emails[(account, email)],
+                        "is_primary": False,
+                    }
+                    for account, email in missing
+                ],
+            )
+            for account, email, contact_id in created:
+                found[(account, email.lower())] = contact_id
+        for record in records:
+            email = record.get("contact_id")
+            if email is not None:
+                record["contact_id"] = found[(record["account_id"], email.lower())]
 
     def _check_tickets(self, batch: _Batch) -> None:
         wanted = {record["ticket_id"] for record in batch.records if record.get("ticket_id")}
@@ -1105,6 +1277,14 @@ def _not_utf8(row: int, cells: list[str], header: list[str]) -> RowError | None:
     return None
 
 
+def _key_of(record: dict[str, Any], key: tuple[str, ...]) -> Any:
+    """The row's upsert key (the id, or a tuple for a composite key); None if a part is."""
+    if key == ("id",):
+        return record.get("id")
+    values = tuple(record.get(name) for name in key)
+    return None if None in values else values
+
+
 def _naive(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
@@ -1194,6 +1374,7 @@ def import_file(
         with transaction(engine) as session:
             actor = ensure(session, actor, "data.import")
             result = _Import(session, actor, spec, path, progress or no_progress).run()
+            health.mark_stale(session)
     except (DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:
         if (reason := _busy_reason(exc)) is None:
             raise

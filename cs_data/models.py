@@ -390,7 +390,11 @@ class ForecastSnapshot(Base):
 
 
 class Interaction(Base):
-    """A touchpoint with a customer: call, email, meeting, QBR or note."""
+    """A touchpoint with a customer: call, email, meeting, QBR or note.
+
+    Imported interactions keep the source system's ``interaction_id``; those logged in the app
+    get a generated ``INT-…`` id.
+    """
 
     __tablename__ = "interactions"
     __table_args__ = (
@@ -398,13 +402,13 @@ class Interaction(Base):
         Index(None, "account_id", "occurred_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
@@ -440,6 +444,7 @@ class HealthSnapshot(Base):
         UniqueConstraint("account_id", "snapshot_date"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
         Index(None, "snapshot_date", "band"),
+        Index(None, "snapshot_date", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -448,6 +453,21 @@ class HealthSnapshot(Base):
     score: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(8))
     components: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Per component name: score, weight, contribution and the input behind the score."""
+
+
+class HealthRun(Base):
+    """The computation of one day's health snapshots: the row a replica inserts to claim the
+    day (its primary key lets exactly one writer win), and the weights the day was scored with.
+    An import deletes today's run, so today's snapshots are computed again."""
+
+    __tablename__ = "health_runs"
+
+    snapshot_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    computed_by: Mapped[str] = mapped_column(String(200))
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scored_accounts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # --- boards -------------------------------------------------------------------------------

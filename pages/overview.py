@@ -11,7 +11,7 @@ from cs_data import kpi
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.targets import Progress
-from ui import charts, shell
+from ui import accounts_view, charts, shell
 from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
@@ -129,6 +129,7 @@ if summary.has_data:
     st.subheader(t("overview.indicators", days=RECENT_DAYS), anchor=False)
     kpi_cards(summary.changes, kpi.CARD_KEYS, series=summary.daily)
     target_section(progress)
+    accounts_view.at_risk_card(settings.database_url)
     ticket_trend(summary.daily)
 else:
     with st.container(border=True):

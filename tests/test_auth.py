@@ -80,6 +80,8 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "board.create",
         "board.manage",
         "card.work",
+        "health.recompute",
+        "interaction.add",
     }
     assert set(allowed_actions("csm")) == {
         *everyone_pages,
@@ -89,6 +91,7 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "board.create",
         "board.manage",
         "card.work",
+        "interaction.add",
     }
     assert PERMISSIONS["renewal.update"].own_roles == {"csm"}
 

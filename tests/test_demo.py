@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from cs_data import boards, demo, demo_boards, domain, schema
+from cs_data import boards, demo, demo_boards, demo_health, domain, health, schema
 from cs_data.auth import Actor, operator
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES
 from cs_data.db import create_engine_for
@@ -30,6 +30,8 @@ from cs_data.models import (
     CardTag,
     ChecklistItem,
     ForecastSnapshot,
+    HealthRun,
+    HealthSnapshot,
     Interaction,
     Renewal,
     RenewalChange,
@@ -200,8 +202,8 @@ def test_counts_follow_the_scale_and_match_the_tables(engine):
     assert summary.counts["boards"] == teams + 1
     open_and_done = (1 + demo_boards.DONE_PER_OPEN) * TINY.cards_per_board
     assert summary.counts["cards"] == (teams + 1) * open_and_done
-    assert "health_snapshots" not in summary.counts
     assert summary.counts["forecast_snapshots"] > 0
+    assert summary.counts["health_snapshots"] > 26 * TINY.accounts // 2
 
     order = list(dict.fromkeys(phase for phase, _, _ in phases))
     assert order[:6] == ["users", "accounts", "contacts", "subscriptions", "usage", "tickets"]
@@ -542,3 +544,32 @@ def test_generation_is_audited(demo_s):
     assert (entry.action, entry.entity_type) == ("demo_generate", "database")
     assert entry.after["counts"]["accounts"] == 500
     assert entry.after["today"] == TODAY.isoformat()
+
+
+def test_health_history_is_weekly_scored_from_the_data_and_shows_drops_and_red(demo_s):
+    days = demo_health.snapshot_days(TODAY)
+    assert len(days) == 26 and days[-1] == TODAY and days[0] == TODAY - timedelta(weeks=25)
+    with demo_s.connect() as connection:
+        per_day = dict(
+            connection.execute(
+                select(HealthSnapshot.snapshot_date, func.count()).group_by(
+                    HealthSnapshot.snapshot_date
+                )
+            ).all()
+        )
+        runs = connection.execute(select(HealthRun.snapshot_date)).scalars().all()
+    assert sorted(per_day) == days == sorted(runs)
+    assert health.has_run(demo_s, TODAY)  # the app finds today computed
+    today = {h.account_id: h for h in health.stored(demo_s, TODAY)}
+    assert {h.account_id: h.as_json() for h in health.compute(demo_s, TODAY)} == {
+        account: result.as_json() for account, result in today.items()
+    }
+    two_weeks_ago = {h.account_id: h for h in health.stored(demo_s, TODAY - timedelta(days=14))}
+    fell = [
+        a for a in today if a in two_weeks_ago and two_weeks_ago[a].score - today[a].score >= 15
+    ]
+    assert fell, "no account fell by 15 points in 14 days"
+    bands = Counter(result.band for result in today.values())
+    assert bands["red"] and bands["yellow"] and bands["green"]
+    neglected = [r for r in today.values() if r.components["engagement"].score == 0]
+    assert neglected, "no neglected account"

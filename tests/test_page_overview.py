@@ -189,8 +189,8 @@ def test_targets_beyond_the_first_six_are_counted_in_the_link(app, active, link)
 
     assert not app.exception
     assert len(app.get("progress")) == 6
-    (page_link,) = app.get("page_link")
-    assert page_link.proto.label.startswith(link)
+    labels = [page_link.proto.label for page_link in app.get("page_link")]
+    assert any(label.startswith(link) for label in labels), labels
 
 
 def test_korean_from_the_link(app):

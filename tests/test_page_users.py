@@ -138,7 +138,7 @@ def test_a_deactivated_user_is_logged_out_on_the_next_run(shared_mode):
     add_user("bob", "csm")
     at = log_in(new_app(), "bob")
     at.run()
-    assert at.title[0].value == "Overview"
+    assert at.title[0].value == "Accounts"  # a CSM lands on the Accounts page
 
     users.deactivate(get_engine(), operator(), "bob")
     at.run()

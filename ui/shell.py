@@ -193,6 +193,14 @@ def sidebar(current: Settings) -> None:
         st.markdown(t("shell.time_zone", zone=literal(current.time_zone)))
 
 
+LANDING_KEY = "_landing_page"
+
+
+def page_url(name: str) -> str:
+    """The URL path of page ``name`` for this session: ``/`` for the landing page."""
+    return "/" if st.session_state.get(LANDING_KEY) == name else f"/{name}"
+
+
 def current_actor() -> Actor | None:
     """The actor app.py's login gate verified in this session (None before a login)."""
     actor = st.session_state.get(ACTOR_KEY)

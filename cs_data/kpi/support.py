@@ -68,6 +68,18 @@ def _sla_outcome(
     return met, breached
 
 
+def frt_sla_sums(as_of: datetime) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """SUM expressions (met, judged) of ``sla_frt_compliance`` over the grouped tickets, judged
+    at ``as_of`` exactly as ``created_stats`` does: compliance = met / judged (null when 0).
+    For per-account figures (the health score's SLA component)."""
+    target = _target_ms(get_settings().sla_first_response_minutes)
+    waited = elapsed_ms(Ticket.created_at, instant(as_of))
+    met = func.sum(case((Ticket.frt_ms <= target, 1), else_=0))
+    overdue = case((Ticket.frt_ms.is_(None), case((waited > target, 1), else_=0)), else_=0)
+    judged = func.sum(case((Ticket.frt_ms.is_not(None), 1), else_=overdue))
+    return met, judged
+
+
 def waited_ms(as_of: datetime, *durations: ColumnElement[Any]) -> ColumnElement[Any]:
     """Milliseconds from the ticket's creation to ``as_of``, worked out only for tickets
     missing one of ``durations`` (the only ones it can decide about), else null."""

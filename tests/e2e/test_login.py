@@ -22,23 +22,28 @@ from tests.e2e.navigation import nav_menu, open_page
 pytestmark = pytest.mark.e2e
 
 KPI_PAGES = ["Overview", "Support", "Feedback", "Retention"]
+CUSTOMERS = {"Customers": ["Accounts", "Renewals"]}
+CUSTOMERS_ALL = {"Customers": ["Accounts", "Renewals", "Forecast"]}
+WORK = {"Work": ["Boards"]}
 NAV_BY_USER = {
     "admin": {
         "Insights": [*KPI_PAGES, "Team", "Targets"],
-        "Customers": ["Renewals", "Forecast"],
-        "Admin": ["Audit", "Users"],
+        **CUSTOMERS_ALL,
+        **WORK,
+        "Admin": ["Audit", "Users", "Settings"],
     },
     "manager": {
         "Insights": [*KPI_PAGES, "Team", "Targets"],
-        "Customers": ["Renewals", "Forecast"],
+        **CUSTOMERS_ALL,
+        **WORK,
         "Admin": ["Audit"],
     },
-    "csm01": {"Insights": [*KPI_PAGES, "Targets"], "Customers": ["Renewals"]},
-    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Customers": ["Renewals", "Forecast"]},
-    "viewer": {"Insights": [*KPI_PAGES, "Targets"], "Customers": ["Renewals"]},
+    "csm01": {"Insights": [*KPI_PAGES, "Targets"], **CUSTOMERS, **WORK},
+    "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"], **CUSTOMERS_ALL, **WORK},
+    "viewer": {"Insights": [*KPI_PAGES, "Targets"], **CUSTOMERS, **WORK},
 }
 """Top navigation per demo user: each section's menu and its page titles."""
-LANDING_BY_USER = {"exec": "Forecast"}
+LANDING_BY_USER = {"exec": "Forecast", "csm01": "Accounts"}
 """Where a user lands when it is not the Overview (app.LANDING, for pages that exist)."""
 
 
