@@ -88,6 +88,7 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.targets", "open the Targets page", EVERYONE),
     Permission("page.retention", "open the Retention page", EVERYONE),
     Permission("page.team", "open the Team page", frozenset({"admin", "manager", "exec"})),
+    Permission("page.import", "open the Import page", frozenset({"admin", "manager"})),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -98,7 +99,8 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("user.deactivate", "deactivate or reactivate users", frozenset({"admin"})),
     # data
     Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
-    Permission("data.import", "import data files", frozenset({"admin"})),
+    Permission("data.import", "import data files", frozenset({"admin", "manager"})),
+    Permission("preset.save", "save or delete import presets", frozenset({"admin", "manager"})),
     # KPI targets
     Permission("target.create", "create KPI targets", frozenset({"admin", "manager"})),
     Permission("target.update", "change KPI targets", frozenset({"admin", "manager"})),

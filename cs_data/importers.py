@@ -599,13 +599,24 @@ class _Import:
     """One pass over one file inside the caller's transaction."""
 
     def __init__(
-        self, session: Session, actor: Actor, kind: _Kind, path: Path, progress: ProgressCallback
+        self,
+        session: Session,
+        actor: Actor,
+        kind: _Kind,
+        path: Path,
+        progress: ProgressCallback,
+        *,
+        label: Path | None = None,
+        audit_details: dict[str, Any] | None = None,
     ) -> None:
         self.session = session
         self.connection = session.connection()
         self.actor = actor
         self.kind = kind
         self.path = path
+        self.label = label or path
+        """The file named in reports and the audit log (the user's file, for a converted one)."""
+        self.audit_details = audit_details or {}
         self.progress = progress
         self.phase = f"import {kind.name}"
         self.errors: list[RowError] = []
@@ -628,7 +639,7 @@ class _Import:
             self.errors.append(RowError(row, column, reason))
 
     def rejected(self) -> ImportRejected:
-        return ImportRejected(self.path, self.kind.name, self.errors, self.error_count)
+        return ImportRejected(self.label, self.kind.name, self.errors, self.error_count)
 
     @property
     def writing(self) -> bool:
@@ -668,12 +679,13 @@ class _Import:
             self.actor,
             action="import",
             entity_type=self.kind.name,
-            entity_id=self.path.name[:ID_LENGTH],
+            entity_id=self.label.name[:ID_LENGTH],
             after={
                 "rows": result.rows,
                 "inserted": result.inserted,
                 "updated": result.updated,
                 "created_users": list(result.created_users),
+                **self.audit_details,
             },
         )
         return result
@@ -1142,6 +1154,18 @@ def _settle_renewal(
     return renewal
 
 
+def canonical_columns(kind: str) -> tuple[tuple[str, bool], ...]:
+    """The columns of a canonical ``kind`` file, id first: (name, required)."""
+    return tuple((column.name, column.required) for column in _KINDS[kind].columns)
+
+
+class _DryRun(Exception):
+    """Carries a dry run's result out of its transaction, which is then rolled back."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
 def import_file(
     engine: Engine,
     actor: Actor,
@@ -1149,6 +1173,9 @@ def import_file(
     path: Path,
     *,
     progress: ProgressCallback | None = None,
+    dry_run: bool = False,
+    label: Path | None = None,
+    audit_details: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Import one canonical CSV file of ``kind`` in one transaction: every row or none.
 
@@ -1156,6 +1183,11 @@ def import_file(
     unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
     unknown kind; ``PermissionDenied`` when the actor may not import; ``ImportBusy`` when
     another import or writer held the database (nothing written; run it again).
+
+    ``dry_run`` does everything but commit: the result counts what would be inserted and
+    updated. ``label`` is the file named in reports and the audit entry instead of ``path``
+    (the user's file when ``path`` is its canonical conversion); ``audit_details`` are added
+    to that entry (e.g. the preset used).
     """
     spec = _KINDS.get(kind)
     if spec is None:
@@ -1168,8 +1200,21 @@ def import_file(
     try:
         with transaction(engine) as session:
             actor = ensure(session, actor, "data.import")
-            return _Import(session, actor, spec, path, progress or no_progress).run()
+            result = _Import(
+                session,
+                actor,
+                spec,
+                path,
+                progress or no_progress,
+                label=label,
+                audit_details=audit_details,
+            ).run()
+            if dry_run:
+                raise _DryRun(result)
+            return result
+    except _DryRun as dry:
+        return dry.result
     except (DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:
         if (reason := _busy_reason(exc)) is None:
             raise
-        raise ImportBusy(path, reason) from None
+        raise ImportBusy(label or path, reason) from None

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data import audit, demo, domain, importers, targets, users
+from cs_data import audit, demo, domain, importers, presets, targets, users
 from cs_data.auth import (
     PERMISSIONS,
     Actor,
@@ -59,7 +59,10 @@ def test_admins_may_do_everything_and_viewers_only_read():
         *everyone_pages,
         "page.audit",
         "page.team",
+        "page.import",
         "audit.view",
+        "data.import",
+        "preset.save",
         "target.create",
         "target.update",
         "target.delete",
@@ -175,6 +178,12 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
         lambda e, a: demo.generate(e, a, scale=TINY, replace=True),
     ),
     "import_file": ("data.import", _import_accounts),
+    "save_preset": (
+        "preset.save",
+        lambda e, a: presets.save_preset(
+            e, a, {"name": "mine", "kind": "accounts", "columns": {"account_id": "Id", "name": "N"}}
+        ),
+    ),
     "create_target": (
         "target.create",
         lambda e, a: targets.create_target(
