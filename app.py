@@ -35,6 +35,7 @@ PAGES = (
     NavPage("insights", "retention", ":material/autorenew:"),
     NavPage("insights", "team", ":material/groups:"),
     NavPage("insights", "targets", ":material/flag:"),
+    NavPage("admin", "import", ":material/upload_file:"),
     NavPage("admin", "audit", ":material/history:"),
     NavPage("admin", "users", ":material/group:"),
 )

@@ -4,6 +4,7 @@ mapped onto the canonical import files, validated and imported by ``cs_data.impo
 from __future__ import annotations
 
 from cs_data.presets.builtin import BUILTIN
+from cs_data.presets.guess import MANUAL, guess_columns, guess_preset, manual_preset
 from cs_data.presets.mapping import Problem
 from cs_data.presets.reading import SourceTable
 from cs_data.presets.run import Preview, Report, check_file, import_with_preset, preview
@@ -12,6 +13,7 @@ from cs_data.presets.store import delete_preset, get_preset, list_presets, save_
 
 __all__ = [
     "BUILTIN",
+    "MANUAL",
     "ColumnRule",
     "Preset",
     "Preview",
@@ -21,8 +23,11 @@ __all__ = [
     "check_file",
     "delete_preset",
     "get_preset",
+    "guess_columns",
+    "guess_preset",
     "import_with_preset",
     "list_presets",
+    "manual_preset",
     "preset_from_dict",
     "preview",
     "save_preset",
