@@ -96,6 +96,10 @@ except CockpitError as error:
     st.stop()
 st.caption(t("import.read_as", encoding=shown.source_format.encoding))
 preview_table(shown)
+if shown.missing_columns:
+    st.error(t("import.missing_columns"), icon=":material/error:")
+    st.text(", ".join(shown.missing_columns))
+    st.stop()
 
 state = (upload.file_id, repr(preset.to_dict()))
 st.button(

@@ -5,6 +5,7 @@ Values a file holds are shown as dataframe text cells or ``st.text``, never as M
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -29,6 +30,9 @@ def kept_upload(upload) -> Path:
     kept = st.session_state.setdefault(_UPLOADS, {})
     path = kept.get(upload.file_id)
     if path is None or not Path(path).is_file():
+        for file_id, earlier in list(kept.items()):  # one upload kept per session
+            shutil.rmtree(Path(earlier).parent, ignore_errors=True)
+            del kept[file_id]
         folder = Path(tempfile.mkdtemp(prefix="cs-upload-"))
         path = folder / Path(upload.name).name
         path.write_bytes(upload.getbuffer())

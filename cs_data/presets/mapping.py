@@ -10,6 +10,7 @@ first-response time cannot be computed).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from cs_data.presets.spec import UNITS, ColumnRule, Preset, placeholders
 
 _USERNAME_OTHER = re.compile(r"[^a-z0-9._-]+")
 _DECIMAL_COMMA = re.compile(r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
+_ISO_FORMATS = frozenset(
+    {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"}
+)
+"""strptime formats that ``datetime.fromisoformat`` reads alike (and much faster)."""
 _TIMESTAMP_COLUMNS = frozenset(
     {"created_at", "first_response_at", "resolved_at", "responded_at", "closed_at", "occurred_at"}
 )
@@ -48,6 +53,7 @@ class _Bad(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=65_536)
 def _username(text: str) -> str:
     """A display name as a username: ``Lena Groß`` → ``lena.gross``, ``Jörg`` → ``jorg``."""
     plain = unicodedata.normalize("NFKD", text.strip().replace("ß", "ss"))
@@ -116,6 +122,20 @@ class Mapper:
         self.only_if = {
             source: {value.lower() for value in values} for source, values in preset.only_if.items()
         }
+        self.indices = {id(rule): self._sources(rule) for rule in preset.columns.values()}
+        """Positions of each rule's source columns in the header, read once."""
+        self.steps = [
+            (
+                column,
+                rule,
+                self.indices[id(rule)] if rule.sources else (),
+                self._converts(column, rule),
+            )
+            for column in self.plan
+            for rule in (preset.columns[column],)
+        ]
+        """Per canonical column, in order: its rule, source positions, and whether the cell
+        needs converting (most pass through)."""
         self.maps = {
             name: {key.strip().lower(): value for key, value in rule.value_map.items()}
             for name, rule in preset.columns.items()
@@ -136,6 +156,25 @@ class Mapper:
             return ""
         return cells[index].strip()
 
+    def _converts(self, column: str, rule: ColumnRule) -> bool:
+        return bool(
+            rule.value_map is not None
+            or rule.after
+            or rule.multiply is not None
+            or rule.decimal_comma
+            or rule.split is not None
+            or rule.username
+            or (column in _TIMESTAMP_COLUMNS and (rule.date_format or rule.zone))
+            or (column in _DATE_COLUMNS and rule.date_format)
+        )
+
+    def _sources(self, rule: ColumnRule) -> tuple[int, ...]:
+        return tuple(
+            self.positions[source.lower()]
+            for source in rule.sources
+            if source.lower() in self.positions
+        )
+
     def _raw(self, cells: list[str], rule: ColumnRule) -> str:
         if rule.value is not None:
             return rule.value
@@ -144,14 +183,19 @@ class Mapper:
             if not all(parts.values()):
                 return ""
             return re.sub(r"\{([^{}]+)\}", lambda m: parts[m.group(1)], rule.template)
-        for source in rule.sources:
-            if text := self._cell(cells, source):
+        for index in self.indices[id(rule)]:
+            if index < len(cells) and (text := cells[index].strip()):
                 return text
         return ""
 
     def _timestamp(self, text: str, column: str, rule: ColumnRule) -> datetime:
         value = None
-        if rule.date_format:
+        if rule.date_format in _ISO_FORMATS:  # the same reading, without strptime's cost
+            try:
+                value = datetime.fromisoformat(text)
+            except ValueError:
+                value = None
+        elif rule.date_format:
             try:
                 value = datetime.strptime(text, rule.date_format)
             except ValueError:
@@ -220,10 +264,16 @@ class Mapper:
                 return None, []
         done: dict[str, str] = {}
         problems: list[Problem] = []
-        for column in self.plan:
-            rule = self.preset.columns[column]
-            text = self._raw(cells, rule)
-            if text:
+        width = len(cells)
+        for column, rule, indices, converts in self.steps:
+            if indices:  # the common case, inline: the first non-empty source cell
+                text = ""
+                for index in indices:
+                    if index < width and (text := cells[index].strip()):
+                        break
+            else:
+                text = self._raw(cells, rule)
+            if text and converts:
                 try:
                     text = self._convert(text, column, rule, done)
                 except _Bad as bad:
