@@ -499,3 +499,17 @@ def test_builtin_presets_round_trip_through_json():
         header = next(csv.reader(handle))
     needed = {s for rule in BUILTIN["zendesk_tickets"].columns.values() for s in rule.sources}
     assert needed <= set(header)
+
+
+def test_the_guessed_preset_reads_the_most_of_the_header():
+    header = presets.SourceTable(FIXTURES / "zendesk_tickets.csv").header
+    public = ["Ticket ID", "Ticket Subject", "Ticket Status", "Ticket Priority"]
+    public += ["Ticket Channel", "First Response Time", "Time to Resolution"]
+    public += ["Customer Satisfaction Rating", "Ticket Type"]
+
+    assert presets.guess_preset(header, list(BUILTIN.values())).name == "zendesk_tickets"
+    assert presets.guess_preset(public, list(BUILTIN.values())).name == "customer_support_tickets"
+    assert presets.guess_preset(["Foo", "Bar"], list(BUILTIN.values())) is None
+    guesses = presets.guess_columns("surveys", ["Response ID", "Survey", "Rating", "Date"])
+    assert guesses["response_id"] == "Response ID"
+    assert (guesses["score"], guesses["responded_at"]) == ("Rating", "Date")

@@ -55,6 +55,7 @@ def column_mapping(kind: str, header: list[str]) -> dict[str, str | None]:
                 f"{column} *" if required else column,
                 options,
                 format_func=lambda name: t("import.unmapped") if name is None else name,
+                placeholder=t("import.unmapped"),
                 key=key,
             )
     return mapping
@@ -95,7 +96,10 @@ def report_view(report: presets.Report) -> None:
         st.success(t("import.no_problems"), icon=":material/check_circle:")
         return
     by_code = ", ".join(f"{code} {count:,}" for code, count in report.counts_by_code().items())
-    st.warning(t("import.findings", count=len(report.rejected_rows)), icon=":material/warning:")
+    st.warning(
+        t("import.findings", count=format_count(len(report.rejected_rows))),
+        icon=":material/warning:",
+    )
     st.text(by_code)
     st.dataframe(problems_frame(report.problems), hide_index=True, width="stretch")
     st.download_button(

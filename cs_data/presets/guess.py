@@ -18,9 +18,10 @@ def _key(name: str) -> str:
 
 
 def guess_preset(header: list[str], candidates: list[Preset]) -> Preset | None:
-    """The candidate whose source columns the header holds best, if it holds all it needs."""
+    """The candidate that reads the most of the header's columns (then the largest share of
+    its own), among those whose required columns the header holds."""
     present = {name.strip().lower() for name in header}
-    best: tuple[float, Preset] | None = None
+    best: tuple[tuple[int, float], Preset] | None = None
     for preset in candidates:
         sources = [rule.sources for rule in preset.columns.values() if rule.sources] + [
             (column,) for column in preset.only_if
@@ -34,7 +35,7 @@ def guess_preset(header: list[str], candidates: list[Preset]) -> Preset | None:
             for name, rule in preset.columns.items()
             if required[name] and rule.sources
         )
-        score = found / len(sources)
+        score = (found, found / len(sources))
         if needed and (best is None or score > best[0]):
             best = (score, preset)
     return best[1] if best else None

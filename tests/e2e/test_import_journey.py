@@ -47,7 +47,9 @@ def test_a_manager_imports_the_support_tickets_file_and_the_backlog_grows(
     page.goto(f"{fresh_server}/import")
     idle(page)
     upload(page, idle)
-    expect(page.get_by_text("Customer Support Ticket Dataset (public dataset)")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Preset")).to_have_value(
+        "Customer Support Ticket Dataset (public dataset)"
+    )
     expect(page.get_by_text("Preview: the first rows as they will be stored")).to_be_visible()
     screenshot(page, "import-preview-en")
 
@@ -72,6 +74,13 @@ def test_a_manager_imports_the_support_tickets_file_and_the_backlog_grows(
     expect(page.locator("h1", has_text="데이터 가져오기")).to_be_visible()
     page.get_by_role("button", name="검증").click()
     idle(page)
-    expect(page.get_by_text("검증 보고서")).to_be_visible()
+    expect(page.get_by_role("heading", name="검증 보고서")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="거부")).to_contain_text("4,184")
     screenshot(page, "import-report-ko")
+
+    page.get_by_role("combobox", name="프리셋").click()
+    page.get_by_role("option", name="열을 직접 연결").click()
+    idle(page)
+    expect(page.get_by_role("combobox", name="ticket_id *")).to_have_value("Ticket ID")
+    screenshot(page, "import-mapping-ko")
     assert page_errors == []
