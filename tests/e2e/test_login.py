@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 
 KPI_PAGES = ["Overview", "Support", "Feedback", "Retention"]
 NAV_BY_USER = {
-    "admin": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit", "Users"]},
-    "manager": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Audit"]},
+    "admin": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Import", "Audit", "Users"]},
+    "manager": {"Insights": [*KPI_PAGES, "Team", "Targets"], "Admin": ["Import", "Audit"]},
     "csm01": {"Insights": [*KPI_PAGES, "Targets"]},
     "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"]},
     "viewer": {"Insights": [*KPI_PAGES, "Targets"]},
@@ -85,7 +85,7 @@ def test_each_role_sees_exactly_its_pages(app_server, page, page_errors, idle, l
     assert page_errors == []
 
 
-@pytest.mark.parametrize("path", ["users", "audit"])
+@pytest.mark.parametrize("path", ["users", "audit", "import"])
 def test_a_forbidden_page_by_url_shows_a_refusal_not_data(
     app_server, page, page_errors, idle, login, path
 ):
