@@ -41,6 +41,7 @@ PAGES = (
     NavPage("customers", "renewals", ":material/event_repeat:"),
     NavPage("customers", "forecast", ":material/trending_up:"),
     NavPage("work", "boards", ":material/view_kanban:"),
+    NavPage("admin", "import", ":material/upload_file:"),
     NavPage("admin", "audit", ":material/history:"),
     NavPage("admin", "users", ":material/group:"),
     NavPage("admin", "settings", ":material/tune:"),

@@ -93,6 +93,7 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("page.forecast", "open the Forecast page", frozenset({"admin", "manager", "exec"})),
     Permission("page.boards", "open the Boards page", EVERYONE),
     Permission("page.settings", "open the Settings page", frozenset({"admin"})),
+    Permission("page.import", "open the Import page", frozenset({"admin", "manager"})),
     # the audit log
     Permission("audit.view", "read the audit log", frozenset({"admin", "manager"})),
     # user administration
@@ -103,7 +104,8 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission("user.deactivate", "deactivate or reactivate users", frozenset({"admin"})),
     # data
     Permission("demo.generate", "generate or replace demo data", frozenset({"admin"})),
-    Permission("data.import", "import data files", frozenset({"admin"})),
+    Permission("data.import", "import data files", frozenset({"admin", "manager"})),
+    Permission("preset.save", "save or delete import presets", frozenset({"admin", "manager"})),
     # renewals and the forecast
     Permission("renewal.view", "read the renewal pipeline", EVERYONE),
     Permission(

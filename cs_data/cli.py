@@ -20,7 +20,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine, exc
 
-from cs_data import boards, demo, health, importers, kpi, schema, users
+from cs_data import boards, demo, health, importers, kpi, presets, schema, users
 from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
 from cs_data.db import create_engine_for, database_problem
@@ -147,6 +147,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     engine = _engine(args)
     schema.upgrade(engine)
+    if args.preset or args.dry_run or args.exclude_rejected:
+        return _import_with_preset(engine, args)
     bar = ProgressBar(sys.stderr)
     started = time.perf_counter()
     try:
@@ -212,6 +214,112 @@ def _cmd_health_show(args: argparse.Namespace) -> int:
             if part.present
         )
         print(f"{result.account_id:<20} {result.score:6.2f} {result.band:<6}  {parts}")
+    return EXIT_OK
+
+
+def _canonical_preset(kind: str) -> presets.Preset:
+    """The identity mapping of a canonical file (for --dry-run without --preset)."""
+    columns = {name: {"from": name} for name, _ in importers.file_columns(kind)}
+    return presets.preset_from_dict(
+        {"name": "canonical", "kind": kind, "title": "canonical file", "columns": columns}
+    )
+
+
+def _import_with_preset(engine: Engine, args: argparse.Namespace) -> int:
+    """`cs-data import --preset NAME KIND FILE` (and --dry-run, --exclude-rejected)."""
+    if args.preset:
+        preset = presets.get_preset(engine, operator(), args.preset)
+        if preset.kind != args.kind:
+            print(
+                f"error: kind: preset {preset.name} imports {preset.kind}, not {args.kind}",
+                file=sys.stderr,
+            )
+            return EXIT_REJECTED
+    else:
+        preset = _canonical_preset(args.kind)
+    bar = ProgressBar(sys.stderr)
+    started = time.perf_counter()
+    if args.dry_run:
+        report = presets.check_file(engine, operator(), args.file, preset, progress=bar)
+    else:
+        report = presets.import_with_preset(
+            engine,
+            operator(),
+            args.file,
+            preset,
+            exclude_rejected=args.exclude_rejected,
+            progress=bar,
+        )
+    bar.finish()
+    elapsed = time.perf_counter() - started
+    print(report.text(), file=sys.stdout if report.committed or args.dry_run else sys.stderr)
+    if report.missing_columns:
+        return EXIT_REJECTED
+    if args.dry_run:
+        print("dry run: nothing written")
+        return EXIT_OK if not report.rejected_rows else EXIT_REJECTED
+    if not report.committed:
+        print(
+            f"{args.file}: rejected, database unchanged "
+            "(--exclude-rejected imports the other rows)",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
+    rate = report.rows / elapsed if elapsed > 0 else float(report.rows)
+    print(
+        f"imported {report.to_insert + report.to_update:,} {report.kind} rows from {args.file}: "
+        f"{report.to_insert:,} new, {report.to_update:,} updated, "
+        f"{len(report.rejected_rows):,} excluded in {elapsed:.1f} s ({rate:,.0f} rows/s)"
+    )
+    if report.created_users:
+        print("created users without login: " + ", ".join(report.created_users))
+    return EXIT_OK
+
+
+def _cmd_presets_list(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    found = presets.list_presets(engine, operator(), kind=args.kind)
+    if args.json:
+        print(json.dumps([preset.to_dict() | {"builtin": preset.builtin} for preset in found]))
+        return EXIT_OK
+    for preset in found:
+        origin = "built-in" if preset.builtin else "saved"
+        print(f"{preset.name:<32} {preset.kind:<14} {origin:<9} {preset.title}")
+    return EXIT_OK
+
+
+def _cmd_presets_show(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    preset = presets.get_preset(engine, operator(), args.name)
+    print(json.dumps(preset.to_dict(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _cmd_presets_save(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    try:
+        definition = json.loads(args.source.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"error: from: cannot read a JSON preset from {args.source}: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    if isinstance(definition, dict) and args.name:
+        definition["name"] = args.name
+    try:
+        preset = presets.save_preset(engine, operator(), definition)
+    except InvalidInput as error:
+        return _print_invalid(error)
+    print(f"saved preset {preset.name} ({preset.kind}, {len(preset.columns)} columns)")
+    return EXIT_OK
+
+
+def _cmd_presets_delete(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    schema.upgrade(engine)
+    presets.delete_preset(engine, operator(), args.name)
+    print(f"deleted preset {args.name}")
     return EXIT_OK
 
 
@@ -800,10 +908,42 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--replace", action="store_true", help="delete all existing data first")
     demo_cmd.set_defaults(handler=_cmd_demo)
 
-    import_cmd = commands.add_parser("import", help="import a canonical CSV file (all or nothing)")
+    import_cmd = commands.add_parser(
+        "import", help="import a canonical CSV file, or an export through a preset (all or nothing)"
+    )
     import_cmd.add_argument("kind", choices=importers.IMPORT_KINDS)
     import_cmd.add_argument("file", type=Path)
+    import_cmd.add_argument(
+        "--preset", help="read FILE as this preset's export format (see cs-data presets list)"
+    )
+    import_cmd.add_argument(
+        "--dry-run", action="store_true", help="print the validation report, write nothing"
+    )
+    import_cmd.add_argument(
+        "--exclude-rejected",
+        action="store_true",
+        help="import the valid rows and leave the rejected ones out (listed in the report)",
+    )
     import_cmd.set_defaults(handler=_cmd_import)
+
+    presets_cmd = commands.add_parser("presets", help="import presets: list, show, save, delete")
+    preset_commands = presets_cmd.add_subparsers(
+        dest="presets_command", required=True, metavar="ACTION"
+    )
+    list_cmd = preset_commands.add_parser("list", help="list built-in and saved presets")
+    list_cmd.add_argument("--kind", choices=importers.IMPORT_KINDS)
+    list_cmd.add_argument("--json", action="store_true", help="the definitions as JSON")
+    list_cmd.set_defaults(handler=_cmd_presets_list)
+    show = preset_commands.add_parser("show", help="print a preset's definition as JSON")
+    show.add_argument("name")
+    show.set_defaults(handler=_cmd_presets_show)
+    save = preset_commands.add_parser("save", help="save a mapping (JSON) as a preset")
+    save.add_argument("name", nargs="?", help="the preset's name (default: the file's name)")
+    save.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE.json")
+    save.set_defaults(handler=_cmd_presets_save)
+    delete = preset_commands.add_parser("delete", help="delete a saved preset")
+    delete.add_argument("name")
+    delete.set_defaults(handler=_cmd_presets_delete)
 
     kpi_cmd = commands.add_parser(
         "kpi", help="print every KPI of a window (money in cents with --json)"

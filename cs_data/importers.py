@@ -708,13 +708,24 @@ class _Import:
     """One pass over one file inside the caller's transaction."""
 
     def __init__(
-        self, session: Session, actor: Actor, kind: _Kind, path: Path, progress: ProgressCallback
+        self,
+        session: Session,
+        actor: Actor,
+        kind: _Kind,
+        path: Path,
+        progress: ProgressCallback,
+        *,
+        label: Path | None = None,
+        audit_details: dict[str, Any] | None = None,
     ) -> None:
         self.session = session
         self.connection = session.connection()
         self.actor = actor
         self.kind = kind
         self.path = path
+        self.label = label or path
+        """The file named in reports and the audit log (the user's file, for a converted one)."""
+        self.audit_details = audit_details or {}
         self.progress = progress
         self.phase = f"import {kind.name}"
         self.errors: list[RowError] = []
@@ -737,7 +748,7 @@ class _Import:
             self.errors.append(RowError(row, column, reason))
 
     def rejected(self) -> ImportRejected:
-        return ImportRejected(self.path, self.kind.name, self.errors, self.error_count)
+        return ImportRejected(self.label, self.kind.name, self.errors, self.error_count)
 
     @property
     def writing(self) -> bool:
@@ -777,12 +788,13 @@ class _Import:
             self.actor,
             action="import",
             entity_type=self.kind.name,
-            entity_id=self.path.name[:ID_LENGTH],
+            entity_id=self.label.name[:ID_LENGTH],
             after={
                 "rows": result.rows,
                 "inserted": result.inserted,
                 "updated": result.updated,
                 "created_users": list(result.created_users),
+                **self.audit_details,
             },
         )
         return result
@@ -1343,6 +1355,13 @@ def _settle_renewal(
     return renewal
 
 
+class _DryRun(Exception):
+    """Carries a dry run's result out of its transaction, which is then rolled back."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
 def import_file(
     engine: Engine,
     actor: Actor,
@@ -1350,6 +1369,9 @@ def import_file(
     path: Path,
     *,
     progress: ProgressCallback | None = None,
+    dry_run: bool = False,
+    label: Path | None = None,
+    audit_details: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Import one canonical CSV file of ``kind`` in one transaction: every row or none.
 
@@ -1357,10 +1379,18 @@ def import_file(
     unchanged), ``UnreadableFile`` when the file cannot be read and ``InvalidInput`` for an
     unknown kind; ``PermissionDenied`` when the actor may not import; ``ImportBusy`` when
     another import or writer held the database (nothing written; run it again).
+
+    ``dry_run`` does everything but commit: the result counts what would be inserted and
+    updated. ``label`` is the file named in reports and the audit entry instead of ``path``
+    (the user's file when ``path`` is its canonical conversion); ``audit_details`` are added
+    to that entry (e.g. the preset used).
     """
     if kind == "renewal_history":
         from cs_data.renewals.history_import import import_renewal_history
 
+        if dry_run:
+            message = "a renewal history file cannot be checked without importing it yet"
+            raise InvalidInput([FieldError("dry_run", "unsupported", message)])
         return import_renewal_history(engine, actor, Path(path), progress=progress)
     spec = _KINDS.get(kind)
     if spec is None:
@@ -1373,12 +1403,24 @@ def import_file(
     try:
         with transaction(engine) as session:
             actor = ensure(session, actor, "data.import")
-            result = _Import(session, actor, spec, path, progress or no_progress).run()
+            result = _Import(
+                session,
+                actor,
+                spec,
+                path,
+                progress or no_progress,
+                label=label,
+                audit_details=audit_details,
+            ).run()
+            if dry_run:
+                raise _DryRun(result)
             health.mark_stale(session)
+    except _DryRun as dry:
+        return dry.result
     except (DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:
         if (reason := _busy_reason(exc)) is None:
             raise
-        raise ImportBusy(path, reason) from None
+        raise ImportBusy(label or path, reason) from None
     if result.inserted + result.updated >= REFRESH_STATISTICS_AFTER_ROWS:
         refresh_statistics(engine, (spec.table.name, "users"))
     return result

@@ -726,6 +726,20 @@ class DataVersion(Base):
     """When the last write to the table was committed (by the writer's clock)."""
 
 
+class ImportPreset(Base):
+    """A column mapping a user saved as a preset (``cs_data.presets``): its definition as JSON."""
+
+    __tablename__ = "import_presets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after."""
 

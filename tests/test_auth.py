@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data import audit, boards, demo, domain, importers, targets, users
+from cs_data import audit, boards, demo, domain, importers, presets, targets, users
 from cs_data.auth import (
     PERMISSIONS,
     Actor,
@@ -73,6 +73,9 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "renewal.update",
         "forecast.view",
         "forecast.snapshot",
+        "page.import",
+        "data.import",
+        "preset.save",
         "target.create",
         "target.update",
         "target.delete",
@@ -206,6 +209,12 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
     ),
     "import_file": ("data.import", _import_accounts),
     "create_board": ("board.create", lambda e, a: boards.create_board(e, a, name="Matrix")),
+    "save_preset": (
+        "preset.save",
+        lambda e, a: presets.save_preset(
+            e, a, {"name": "mine", "kind": "accounts", "columns": {"account_id": "Id", "name": "N"}}
+        ),
+    ),
     "create_target": (
         "target.create",
         lambda e, a: targets.create_target(

@@ -126,6 +126,68 @@ MESSAGES: dict[str, str] = {
     "overview.targets_more.one": "{count} more target: see all on the Targets page",
     # login, roles, audit log and user administration
     "nav.audit": "Audit",
+    # import presets and the Import page
+    "nav.import": "Import",
+    "import.title": "Import data",
+    "import.intro": (
+        "Upload an export from your help desk, CRM or survey tool (CSV or "
+        "Excel). Pick its preset or map the columns by hand, check the preview "
+        "and the validation report, then import: all rows or none, recorded in "
+        "the audit log."
+    ),
+    "import.file": "Export file",
+    "import.empty": "Upload a CSV or Excel (.xlsx) file to start.",
+    "import.kind": "What the file holds",
+    "import.kind.accounts": "Accounts",
+    "import.kind.subscriptions": "Subscriptions",
+    "import.kind.tickets": "Tickets",
+    "import.kind.surveys": "Survey responses",
+    "import.kind.renewals": "Renewals",
+    "import.kind.interactions": "Interactions",
+    "import.kind.usage": "Usage",
+    "import.kind.renewal_history": "Renewal history",
+    "import.preset": "Preset",
+    "import.manual": "Map the columns by hand",
+    "import.mapping_help": (
+        "Choose the file's column for each field; * marks required fields. The "
+        "guesses come from the column names."
+    ),
+    "import.unmapped": "(not in the file)",
+    "import.save_name": "Save this mapping as a preset named",
+    "import.save_help": (
+        "2-64 characters: lower-case letters, digits, '_' and '-', starting with a letter."
+    ),
+    "import.save": "Save preset",
+    "import.saved": "Saved the preset {name}.",
+    "import.preview": "Preview: the first rows as they will be stored",
+    "import.read_as": "Read as {encoding}.",
+    "import.col_row": "Row",
+    "import.col_column": "Column",
+    "import.col_reason": "Reason",
+    "import.col_code": "Finding",
+    "import.validate": "Validate",
+    "import.working": "Working…",
+    "import.phase": "{phase}",
+    "import.report": "Validation report",
+    "import.rows": "Rows",
+    "import.to_insert": "To insert",
+    "import.to_update": "To update",
+    "import.rejected": "Rejected",
+    "import.skipped": "Skipped",
+    "import.missing_columns": "The file lacks columns this preset needs:",
+    "import.no_problems": "Every row is valid.",
+    "import.findings": "{count} rows are rejected (data-quality findings and invalid values):",
+    "import.download": "Download the rejected rows (CSV)",
+    "import.choice": "What to do with the rejected rows",
+    "import.choice_reject": "Reject the file (write nothing)",
+    "import.choice_exclude": "Import the other rows, leaving the rejected ones out",
+    "import.rejected_file": (
+        "The file is rejected: nothing is written. Fix the rows and upload it "
+        "again, or import with the rejected rows left out."
+    ),
+    "import.commit": "Import",
+    "import.done": "Imported: {inserted} new, {updated} updated, {excluded} rows left out.",
+    "import.failed": "The file could not be imported:",
     "nav.users": "Users",
     "shell.signed_in": "Signed in as **{name}** · {role}",
     "role.admin": "Admin",

@@ -116,6 +116,66 @@ MESSAGES: dict[str, str] = {
     "overview.targets_more": "목표 {count}개 더 있음: 목표 페이지에서 모두 보기",
     # login, roles, audit log and user administration
     "nav.audit": "감사 로그",
+    # import presets and the Import page
+    "nav.import": "가져오기",
+    "import.title": "데이터 가져오기",
+    "import.intro": (
+        "헬프데스크, CRM 또는 설문 도구에서 내보낸 파일(CSV 또는 Excel)을 "
+        "올리세요. 프리셋을 고르거나 열을 직접 연결하고, 미리보기와 검증 "
+        "보고서를 확인한 뒤 가져옵니다. 모든 행을 가져오거나 하나도 가져오지 "
+        "않으며, 감사 로그에 기록됩니다."
+    ),
+    "import.file": "내보낸 파일",
+    "import.empty": "시작하려면 CSV 또는 Excel(.xlsx) 파일을 올리세요.",
+    "import.kind": "파일 내용",
+    "import.kind.accounts": "고객사",
+    "import.kind.subscriptions": "구독",
+    "import.kind.tickets": "티켓",
+    "import.kind.surveys": "설문 응답",
+    "import.kind.renewals": "갱신",
+    "import.kind.interactions": "상호작용",
+    "import.kind.usage": "사용량",
+    "import.kind.renewal_history": "갱신 이력",
+    "import.preset": "프리셋",
+    "import.manual": "열을 직접 연결",
+    "import.mapping_help": (
+        "각 항목에 해당하는 파일의 열을 고르세요. *는 필수 항목입니다. 추천값은 "
+        "열 이름에서 나옵니다."
+    ),
+    "import.unmapped": "(파일에 없음)",
+    "import.save_name": "이 연결을 다음 이름의 프리셋으로 저장",
+    "import.save_help": "2~64자: 영문 소문자, 숫자, '_', '-'만 쓰며 영문자로 시작합니다.",
+    "import.save": "프리셋 저장",
+    "import.saved": "프리셋 {name}을(를) 저장했습니다.",
+    "import.preview": "미리보기: 저장될 모습의 처음 몇 행",
+    "import.read_as": "{encoding}(으)로 읽었습니다.",
+    "import.col_row": "행",
+    "import.col_column": "열",
+    "import.col_reason": "사유",
+    "import.col_code": "발견 사항",
+    "import.validate": "검증",
+    "import.working": "처리 중…",
+    "import.phase": "{phase}",
+    "import.report": "검증 보고서",
+    "import.rows": "행",
+    "import.to_insert": "새로 추가",
+    "import.to_update": "갱신",
+    "import.rejected": "거부",
+    "import.skipped": "건너뜀",
+    "import.missing_columns": "이 프리셋에 필요한 열이 파일에 없습니다:",
+    "import.no_problems": "모든 행이 유효합니다.",
+    "import.findings": "{count}개 행이 거부되었습니다(데이터 품질 문제 및 잘못된 값):",
+    "import.download": "거부된 행 내려받기(CSV)",
+    "import.choice": "거부된 행 처리 방법",
+    "import.choice_reject": "파일 전체를 거부(아무것도 쓰지 않음)",
+    "import.choice_exclude": "거부된 행을 빼고 나머지 행 가져오기",
+    "import.rejected_file": (
+        "파일이 거부되었습니다. 아무것도 쓰지 않았습니다. 행을 고친 뒤 다시 "
+        "올리거나, 거부된 행을 빼고 가져오세요."
+    ),
+    "import.commit": "가져오기",
+    "import.done": "가져왔습니다: 새로 {inserted}건, 갱신 {updated}건, 제외 {excluded}행.",
+    "import.failed": "파일을 가져오지 못했습니다:",
     "nav.users": "사용자",
     "shell.signed_in": "**{name}** 님 · {role}",
     "role.admin": "관리자",

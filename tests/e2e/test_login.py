@@ -30,13 +30,13 @@ NAV_BY_USER = {
         "Insights": [*KPI_PAGES, "Team", "Targets"],
         **CUSTOMERS_ALL,
         **WORK,
-        "Admin": ["Audit", "Users", "Settings"],
+        "Admin": ["Import", "Audit", "Users", "Settings"],
     },
     "manager": {
         "Insights": [*KPI_PAGES, "Team", "Targets"],
         **CUSTOMERS_ALL,
         **WORK,
-        "Admin": ["Audit"],
+        "Admin": ["Import", "Audit"],
     },
     "csm01": {"Insights": [*KPI_PAGES, "Targets"], **CUSTOMERS, **WORK},
     "exec": {"Insights": [*KPI_PAGES, "Team", "Targets"], **CUSTOMERS_ALL, **WORK},
@@ -101,7 +101,7 @@ def test_each_role_sees_exactly_its_pages(app_server, page, page_errors, idle, l
     assert page_errors == []
 
 
-@pytest.mark.parametrize("path", ["users", "audit"])
+@pytest.mark.parametrize("path", ["users", "audit", "import"])
 def test_a_forbidden_page_by_url_shows_a_refusal_not_data(
     app_server, page, page_errors, idle, login, path
 ):
