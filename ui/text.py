@@ -17,7 +17,10 @@ Streamlit's renderer has two stages, and each needs its own defence:
   emoji and icon shortcodes (``:smile:``, ``:material/home:``, ``:streamlit:``), bare URLs
   and e-mail addresses that GFM turns into links, and typographic replacements
   (``->`` to an arrow, ``--`` to a dash). A WORD JOINER (U+2060, invisible and without
-  width) before each punctuation character breaks all of these patterns.
+  width) breaks each of these patterns: it goes before every ``:`` and ``@``, before the dot
+  of ``www.``, and inside the typographic pairs (``--``, ``->``, ``<-``, ``>=``, ``<=``,
+  ``~=``, ``..``). Only there: elsewhere the text stays free of it, so an id such as
+  ``CS-42`` is found by the browser's search and copied as typed.
 
 ``safe_markdown(text)`` is for text meant as Markdown (a card's description): it keeps
 emphasis, lists and headings but shows raw HTML as text and links and images as plain text (a
@@ -35,9 +38,18 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+_JOINED = re.compile(r"[:@]|(?i:(?<=www))\.|(?<=-)[->]|(?<=<)[-=]|(?<=[>~])=|(?<=\.)\.")
+"""Punctuation that starts or continues a pattern of the text plugins: a joiner goes before."""
+
+
+def _escaped(match: re.Match[str]) -> str:
+    joiner = WORD_JOINER if _JOINED.match(match.string, match.start()) else ""
+    return f"{joiner}\\{match.group(1)}"
+
+
 def literal(text: object) -> str:
     """``text`` escaped so that Streamlit's Markdown shows it verbatim (line breaks kept)."""
-    escaped = _PUNCTUATION.sub(WORD_JOINER + r"\\\1", str(text))
+    escaped = _PUNCTUATION.sub(_escaped, str(text))
     return _LINE_BREAK.sub("\\\\\n", escaped)
 
 
