@@ -22,7 +22,10 @@ Scenarios, every page of app.py's navigation (read from ``app.PAGES``, as admin)
    (``--new-minute``), which missed the cache when caches were keyed by the minute;
 4. **filter change** (pages with the period filter): from the click on a preset until the
    rerun is ready, first to 90 days (first time: computed) then back and forth (cached);
-5. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, and
+5. **floor** (``--floor``): in the warm rounds, also ``bench/floor_app.py`` drawing the app's
+   common elements with plain Streamlit and no data (the shell, then the filter bar, a table,
+   cards and charts), alternating with the hello page: what Streamlit itself needs for them;
+6. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, and
    the hello page under the same load; p50 and p95 over ``--waves`` waves.
 
 It prints medians and ratios to the hello page, the script runs per load, the server's CPU
@@ -67,6 +70,8 @@ USER = "admin"
 SETTLE_MS = 600
 """By default a load is ready once its run has finished and stayed finished this long."""
 LOAD_TIMEOUT_MS = 180_000
+FLOORS = ("shell", "shell,filters", "shell,filters,table", "shell,filters,cards,charts,table")
+"""The ``elements`` of ``bench/floor_app.py`` measured, each adding to the one before."""
 PERIOD_PRESETS = ("90 days", "30 days")
 """The filter bar's preset buttons the filter-change scenario clicks (English labels)."""
 
@@ -137,6 +142,7 @@ class Results:
     new_minute: dict[str, list[Load]] = field(default_factory=dict)
     filter_first: dict[str, list[Load]] = field(default_factory=dict)
     filter_cached: dict[str, list[Load]] = field(default_factory=dict)
+    floor: dict[str, list[Load]] = field(default_factory=dict)
     concurrent: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     """Load times of the loads at once; a load that timed out counts as ``LOAD_TIMEOUT_MS``."""
     timeouts: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -301,11 +307,14 @@ async def cold(browser, state, args, pages, results, log) -> None:
         print(f"  cold {nav.url_path}: {results.cold[nav.url_path][-1].ms:,.0f} ms", flush=True)
 
 
-async def warm(browser, state, args, pages, results, app, hello) -> None:
+async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
     context = await new_context(browser, state, args.settle_ms)
     page = await context.new_page()
     for nav in pages:  # the first visit of each page on this server is not counted
         await load(page, f"{app.url}/{nav.url_path}")
+    floors = FLOORS if floor else ()
+    for elements in floors:
+        await load(page, f"{floor.url}/?elements={elements}")
     cpu = {"app": 0.0, "hello": 0.0}
     loads = 0
     for _ in range(args.rounds):
@@ -317,6 +326,9 @@ async def warm(browser, state, args, pages, results, app, hello) -> None:
             results.add("warm", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
             cpu["app"] += app.cpu_seconds() - before
             loads += 1
+        for elements in floors:
+            results.add("warm", "hello", await load(page, hello.url))
+            results.add("floor", elements, await load(page, f"{floor.url}/?elements={elements}"))
     results.cpu_per_load = {name: seconds / loads for name, seconds in cpu.items()}
     if args.new_minute:
         minute = int(time.time() // 60)
@@ -393,6 +405,11 @@ def report(results: Results, pages: list[NavPage], args) -> None:
             f"| {cell(results.filter_first, name, hello)} "
             f"| {cell(results.filter_cached, name, hello)} | {runs:g} |"
         )
+    if results.floor:
+        print("\n| Streamlit floor (bench/floor_app.py), elements | warm |")
+        print("|---|---:|")
+        for elements in FLOORS:
+            print(f"| {elements} | {cell(results.floor, elements, hello)} |")
     if results.cpu_per_load:
         print(
             f"\nserver CPU per warm load: app {results.cpu_per_load['app'] * 1000:,.0f} ms, "
@@ -433,9 +450,10 @@ async def run(args) -> None:
         with (
             server("app.py", args.db_url, log, args.server_arg) as app,
             server("bench/hello_app.py", args.db_url, log, args.server_arg) as hello,
+            server("bench/floor_app.py", args.db_url, log, args.server_arg) as floor,
         ):
             print("warm, new minute:", flush=True)
-            await warm(browser, state, args, pages, results, app, hello)
+            await warm(browser, state, args, pages, results, app, hello, args.floor and floor)
             print("filter changes:", flush=True)
             await filter_changes(browser, state, args, pages, results, app)
             print("concurrent:", flush=True)
@@ -455,6 +473,12 @@ def main() -> None:
     )
     parser.add_argument("--cold", choices=("each", "first"), default="each")
     parser.add_argument("--new-minute", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure bench/floor_app.py's plain-Streamlit pages in the warm rounds",
+    )
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 5, 10])
     parser.add_argument("--waves", type=int, default=3)
     parser.add_argument("--pages", nargs="*", help="url paths (default: every page)")

@@ -477,6 +477,21 @@ def _actor(user: User) -> Actor:
 def active_actor(engine: Engine, username: str) -> Actor | None:
     """The acting identity of an active user with a password; None otherwise (checked on every
     run, so a deactivation or role change takes effect at once)."""
+    check = login_check(engine, username)
+    return check.actor if check else None
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """A returning user as stored now: what the login library shows, and who acts."""
+
+    account: LoginAccount
+    actor: Actor
+
+
+def login_check(engine: Engine, username: str) -> LoginCheck | None:
+    """The per-run login check of a returning user: one indexed row (by username), None when
+    no active user with a password has that name."""
     with read_session(engine) as session:
         user = session.scalars(
             select(User).where(
@@ -485,7 +500,10 @@ def active_actor(engine: Engine, username: str) -> Actor | None:
                 User.password_hash.is_not(None),
             )
         ).first()
-        return _actor(user) if user is not None else None
+        if user is None:
+            return None
+        account = LoginAccount(user.username, user.display_name, user.email, user.role)
+        return LoginCheck(account, _actor(user))
 
 
 def verify_login(

@@ -66,4 +66,8 @@ def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
     for path in ["hello", *navigation_paths()]:
         assert path in rows, f"{path} was not measured:\n{stdout}"
         assert " ms (" in rows[path], f"no warm time for {path}: {rows[path]}"
+    for elements in ("shell", "shell,filters,cards,charts,table"):
+        assert " ms (" in rows.get(elements, ""), (
+            f"the floor {elements} was not measured:\n{stdout}"
+        )
     assert "1" in rows, f"one user loading the Overview was not measured:\n{stdout}"

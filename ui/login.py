@@ -108,6 +108,20 @@ def _decide_passwords_here(authenticator: stauth.Authenticate, known: set[str]) 
     return outcome
 
 
+def _known_users(authenticator: stauth.Authenticate) -> dict[str, dict[str, Any]]:
+    """The library's credentials by username (filled after construction, see ``gate``)."""
+    return authenticator.authentication_controller.authentication_model.credentials["usernames"]
+
+
+def _returning_username(authenticator: stauth.Authenticate) -> str | None:
+    """Who this run is for without the login form: the session's logged-in user, or the
+    user named by a valid login cookie; None when the form decides."""
+    if st.session_state.get(_STATUS):
+        return str(st.session_state[_USERNAME])
+    token = authenticator.cookie_controller.get_cookie()
+    return str(token["username"]) if token else None
+
+
 def _ignore_malformed_cookies(authenticator: stauth.Authenticate) -> None:
     """A login cookie the library cannot decode means "not logged in", not an error page."""
     read_cookie = authenticator.cookie_controller.get_cookie
@@ -135,36 +149,45 @@ def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     problems = security.startup_problems(current, engine)
     if problems:
         _startup_refusal(problems)
-    accounts = users.login_accounts(engine)
-    credentials = _credentials(accounts)
     use_request_cookies()
     # The library's cookie reader is an invisible component that still takes a row of space:
     # in the sidebar, not above every page's title.
     with st.sidebar:
         authenticator = stauth.Authenticate(
-            {"usernames": credentials},
+            {"usernames": {}},
             current.cookie_name,
             security.cookie_key(current),
             current.cookie_expiry_days,
             auto_hash=False,
             login_sleep_time=0,
         )
-    outcome = _decide_passwords_here(authenticator, set(credentials))
     _ignore_malformed_cookies(authenticator)
+    known = _known_users(authenticator)
+    returning = _returning_username(authenticator)
+    if returning:  # one indexed row; the form needs every name, the rare case
+        login = users.login_check(engine, returning)
+        accounts = [login.account] if login else []
+    else:
+        login, accounts = None, users.login_accounts(engine)
+    known.update(_credentials(accounts))
+    outcome = _decide_passwords_here(authenticator, set(known))
     was_logged_in = bool(st.session_state.get(_STATUS))
     form_column = st.columns([1, 2, 1])[1] if not was_logged_in else st.container()
     try:
         with form_column:
             authenticator.login(location="main", fields=_fields(), key=LOGIN_FORM_KEY)
     except LoginError:
-        # a valid cookie for a user this database does not know
+        # a valid cookie for a user this database does not know (or no longer lets in)
         authenticator.cookie_controller.delete_cookie()
         st.session_state.pop(ACTOR_KEY, None)
         st.warning(t("login.session_ended"))
         st.stop()
 
     if st.session_state.get(_STATUS):
-        actor = users.active_actor(engine, st.session_state[_USERNAME])
+        if returning:  # checked above: None when no longer an active user
+            actor = login.actor if login else None
+        else:  # logged in through the form in this run
+            actor = users.active_actor(engine, st.session_state[_USERNAME])
         if actor is None:
             authenticator.logout(location="unrendered")
             st.session_state.pop(ACTOR_KEY, None)
