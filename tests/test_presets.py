@@ -101,22 +101,34 @@ def test_freshdesk_tickets_export_with_bom_and_durations_in_hours(engine):
     assert waiting.first_response_at == utc(2025, 2, 11, 22, 25)
 
 
-def test_intercom_conversations_report_a_reply_before_the_start(engine):
+def test_intercom_conversations_in_the_zone_their_headers_name_and_a_reply_before_the_start(
+    engine,
+):
     accounts(engine, "acme-corp", "globex")
 
     refused = run(engine, "intercom_conversations", "intercom_conversations.csv")
     assert not refused.committed and count(engine, Ticket) == 0
     assert [(p.row, p.code) for p in refused.problems] == [(4, "finding:response_before_created")]
-    assert refused.problems[0].column == "first_response_at (Conversation first replied at)"
+    assert refused.problems[0].column == (
+        "first_response_at (Conversation first replied at (America/New_York))"
+    )
 
     report = run(
         engine, "intercom_conversations", "intercom_conversations.csv", exclude_rejected=True
     )
 
     assert report.committed and (report.to_insert, report.rejected_rows) == (2, [4])
-    chat = stored(engine, Ticket, "215468901234567")
-    assert chat.first_response_at == utc(2025, 1, 20, 10, 4, 30)
+    chat = stored(engine, Ticket, "215468901234567")  # 10:00 in New York (EST) is 15:00 UTC
+    assert (chat.created_at, chat.first_response_at) == (
+        utc(2025, 1, 20, 15, 0),
+        utc(2025, 1, 20, 15, 4, 30),
+    )
+    assert chat.resolved_at == utc(2025, 1, 20, 16, 30)
     assert (chat.status, chat.channel, chat.tags) == ("closed", "chat", "sso;onboarding")
+    assert (chat.subject, stored(engine, User, chat.assignee_id).username) == (
+        "SSO setup question",
+        "jane.doe",
+    )
     assert stored(engine, Ticket, "215468901234569") is None
 
 
