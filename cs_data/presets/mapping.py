@@ -30,7 +30,15 @@ _ISO_FORMATS = frozenset(
 )
 """strptime formats that ``datetime.fromisoformat`` reads alike (and much faster)."""
 _TIMESTAMP_COLUMNS = frozenset(
-    {"created_at", "first_response_at", "resolved_at", "responded_at", "closed_at", "occurred_at"}
+    {
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "responded_at",
+        "closed_at",
+        "occurred_at",
+        "changed_at",
+    }
 )
 _DATE_COLUMNS = frozenset(
     {"start_date", "end_date", "renewal_date", "next_step_date", "month", "changed_on"}
