@@ -164,7 +164,33 @@ MESSAGES: dict[str, str] = {
     "import.col_row": "Row",
     "import.col_column": "Column",
     "import.col_reason": "Reason",
-    "import.col_code": "Finding",
+    "import.col_finding": "Finding",
+    "import.col_code": "Code",
+    "import.finding_count": "{finding}: {count}",
+    "import.finding.no_created_at": "No creation time (first response time cannot be computed)",
+    "import.finding.no_created_at.reason": (
+        "The ticket has no creation time, so its first response and resolution times cannot "
+        "be computed."
+    ),
+    "import.finding.response_before_created": "First response before creation",
+    "import.finding.response_before_created.reason": (
+        "The first response ({value}) is earlier than the creation time ({created})."
+    ),
+    "import.finding.resolved_before_created": "Resolved before creation",
+    "import.finding.resolved_before_created.reason": (
+        "The resolution ({value}) is earlier than the creation time ({created})."
+    ),
+    "import.finding.resolved_before_first_response": "Resolved before the first response",
+    "import.finding.resolved_before_first_response.reason": (
+        "The resolution ({resolved}) is earlier than the first response ({first})."
+    ),
+    "import.finding.duplicate_id": "Duplicate id",
+    "import.finding.unknown_account": "Unknown account id (import the accounts first)",
+    "import.finding.unknown_ticket": "Unknown ticket id (import the tickets first)",
+    "import.finding.unknown_renewal": "Unknown renewal id (import the renewals first)",
+    "import.finding.score_off_scale": "Score off the survey's scale",
+    "import.finding.mapping": "Value the preset cannot convert",
+    "import.finding.import": "Value the import refuses",
     "import.validate": "Validate",
     "import.working": "Working…",
     "import.phase": "{phase}",

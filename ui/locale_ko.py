@@ -152,7 +152,32 @@ MESSAGES: dict[str, str] = {
     "import.col_row": "행",
     "import.col_column": "열",
     "import.col_reason": "사유",
-    "import.col_code": "발견 사항",
+    "import.col_finding": "발견 사항",
+    "import.col_code": "코드",
+    "import.finding_count": "{finding}: {count}",
+    "import.finding.no_created_at": "생성 시각 없음(첫 응답 시간을 계산할 수 없음)",
+    "import.finding.no_created_at.reason": (
+        "티켓에 생성 시각이 없어 첫 응답 시간과 해결 시간을 계산할 수 없습니다."
+    ),
+    "import.finding.response_before_created": "첫 응답이 생성보다 이름",
+    "import.finding.response_before_created.reason": (
+        "첫 응답({value})이 생성 시각({created})보다 이릅니다."
+    ),
+    "import.finding.resolved_before_created": "해결이 생성보다 이름",
+    "import.finding.resolved_before_created.reason": (
+        "해결 시각({value})이 생성 시각({created})보다 이릅니다."
+    ),
+    "import.finding.resolved_before_first_response": "해결이 첫 응답보다 이름",
+    "import.finding.resolved_before_first_response.reason": (
+        "해결 시각({resolved})이 첫 응답({first})보다 이릅니다."
+    ),
+    "import.finding.duplicate_id": "중복된 ID",
+    "import.finding.unknown_account": "알 수 없는 계정 ID(계정을 먼저 가져오세요)",
+    "import.finding.unknown_ticket": "알 수 없는 티켓 ID(티켓을 먼저 가져오세요)",
+    "import.finding.unknown_renewal": "알 수 없는 갱신 ID(갱신을 먼저 가져오세요)",
+    "import.finding.score_off_scale": "설문 척도를 벗어난 점수",
+    "import.finding.mapping": "프리셋이 변환할 수 없는 값",
+    "import.finding.import": "가져오기에서 거부된 값",
     "import.validate": "검증",
     "import.working": "처리 중…",
     "import.phase": "{phase}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -72,6 +72,8 @@ class Problem:
     column: str | None
     reason: str
     code: str
+    params: dict[str, str] = field(default_factory=dict)
+    """The values a translated reason names (finding codes only), e.g. ``{"created": ...}``."""
 
 
 class _Bad(ValueError):
@@ -365,6 +367,7 @@ def findings(kind: str, row: int, record: dict[str, Any], label) -> list[Problem
                     f"{column} {value.isoformat()} is earlier than {label('created_at')} "
                     f"{created.isoformat()}",
                     code,
+                    {"value": _shown(value), "created": _shown(created)},
                 )
             )
     if first is not None and resolved is not None and resolved < first:
@@ -375,6 +378,12 @@ def findings(kind: str, row: int, record: dict[str, Any], label) -> list[Problem
                 f"resolved at {resolved.isoformat()} is earlier than the first response at "
                 f"{first.isoformat()}",
                 "finding:resolved_before_first_response",
+                {"resolved": _shown(resolved), "first": _shown(first)},
             )
         )
     return problems
+
+
+def _shown(moment: datetime) -> str:
+    """An instant as a finding names it: ``2025-03-01 09:00 UTC``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
