@@ -138,13 +138,11 @@ def test_findings_are_shown_as_readable_text_with_row_and_column(two_accounts):
         2,
         "created_at (submitted_at)",
         "No creation time (first response time cannot be computed)",
-        "The ticket has no creation time, so its first response and resolution times cannot "
-        "be computed.",
+        "The row gives no creation time.",
     ]
     assert frame.iloc[1, 2:].tolist() == [
         "First response before creation",
-        "The first response (2025-02-28 23:30 UTC) is earlier than the creation time "
-        "(2025-03-01 00:00 UTC).",
+        "First response 2025-02-28 23:30 UTC, created 2025-03-01 00:00 UTC.",
     ]
     summary = [x.value for x in at.text]
     assert "No creation time (first response time cannot be computed): 1" in "\n".join(summary)
@@ -171,12 +169,10 @@ def test_findings_read_in_korean_and_the_download_keeps_the_code():
     assert list(frame.columns) == ["행", "열", "발견 사항", "사유", "코드"]
     assert frame.iloc[0, 2:].tolist() == [
         "생성 시각 없음(첫 응답 시간을 계산할 수 없음)",
-        "티켓에 생성 시각이 없어 첫 응답 시간과 해결 시간을 계산할 수 없습니다.",
+        "생성 시각이 없습니다.",
         "finding:no_created_at",
     ]
-    assert frame.iloc[1, 3] == (
-        "해결 시각(2025-03-01 09:00 UTC)이 생성 시각(2025-03-01 10:00 UTC)보다 이릅니다."
-    )
+    assert frame.iloc[1, 3] == "해결 2025-03-01 09:00 UTC, 생성 2025-03-01 10:00 UTC."
 
 
 @pytest.mark.parametrize("role", ["csm", "exec", "viewer"])
@@ -186,3 +182,15 @@ def test_roles_without_the_page_are_refused(shared_mode, role):
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_builtin_preset_notes_are_translated_and_the_english_ones_are_the_presets_own():
+    from cs_data.presets.builtin import DEFINITIONS
+    from ui.locale_en import MESSAGES as ENGLISH
+    from ui.locale_ko import MESSAGES as KOREAN
+
+    for definition in DEFINITIONS:
+        for index, note in enumerate(definition.get("notes", [])):
+            key = f"import.note.{definition['name']}.{index}"
+            assert ENGLISH[key] == note
+            assert KOREAN[key] and KOREAN[key] != note

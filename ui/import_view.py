@@ -108,6 +108,12 @@ def preview_table(shown: presets.Preview) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def note_text(preset: str, index: int, note: str) -> str:
+    """A built-in preset's note in the page's language (a saved preset's notes as written)."""
+    key = f"import.note.{preset}.{index}"
+    return t(key) if has_key(key) else note
+
+
 def finding_label(code: str) -> str:
     """A problem code as a short readable name: ``finding:no_created_at`` → "No creation
     time (first response time cannot be computed)"."""
@@ -146,8 +152,8 @@ def report_view(report: presets.Report) -> None:
     counts[2].metric(t("import.to_update"), format_count(report.to_update))
     counts[3].metric(t("import.rejected"), format_count(len(report.rejected_rows)))
     counts[4].metric(t("import.skipped"), format_count(report.skipped))
-    for note in report.notes:
-        st.text(note)
+    for index, note in enumerate(report.notes):
+        st.text(note_text(report.preset, index, note))
     if report.missing_columns:
         st.error(t("import.missing_columns"), icon=":material/error:")
         st.text(", ".join(report.missing_columns))
@@ -165,7 +171,15 @@ def report_view(report: presets.Report) -> None:
             for code, count in report.counts_by_code().items()
         )
     )
-    st.dataframe(problems_frame(report.problems), hide_index=True, width="stretch")
+    st.dataframe(
+        problems_frame(report.problems),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("import.col_row"): st.column_config.NumberColumn(width="small"),
+            t("import.col_reason"): st.column_config.TextColumn(width="large"),
+        },
+    )
     st.download_button(
         t("import.download"),
         problems_frame(report.problems, with_code=True).to_csv(index=False),
