@@ -1388,10 +1388,15 @@ def import_file(
     if kind == "renewal_history":
         from cs_data.renewals.history_import import import_renewal_history
 
-        if dry_run:
-            message = "a renewal history file cannot be checked without importing it yet"
-            raise InvalidInput([FieldError("dry_run", "unsupported", message)])
-        return import_renewal_history(engine, actor, Path(path), progress=progress)
+        return import_renewal_history(
+            engine,
+            actor,
+            Path(path),
+            progress=progress,
+            dry_run=dry_run,
+            label=label,
+            audit_details=audit_details,
+        )
     spec = _KINDS.get(kind)
     if spec is None:
         message = f"unknown import kind {kind!r} (use {', '.join(IMPORT_KINDS)})"

@@ -6,22 +6,18 @@ from __future__ import annotations
 import streamlit as st
 
 from cs_data import presets
-from cs_data.auth import can
 from cs_data.db import get_engine
-from cs_data.errors import CockpitError, InvalidInput
-from cs_data.importers import IMPORT_KINDS
+from cs_data.errors import CockpitError
 from ui import shell
-from ui.errors import show_error
 from ui.forms import show_notice
 from ui.i18n import choice_key, format_count, t
 from ui.import_view import (
     ProgressBar,
-    column_mapping,
+    choose_preset,
     failed,
     kept_upload,
     preview_table,
     report_view,
-    save_as,
 )
 from ui.text import literal
 
@@ -33,45 +29,6 @@ def ask(action: str) -> None:
     """Remember a button's action for this run's body (a button's return value would be lost
     if the run started over)."""
     st.session_state[ACTION_KEY] = action
-
-
-def choose_preset(header: list[str]) -> presets.Preset | None:
-    """Kind and preset (guessed from the header), or a mapping made by hand."""
-    available = presets.list_presets(engine, actor)
-    guess = presets.guess_preset(header, available)
-    left, right = st.columns(2)
-    kinds = list(IMPORT_KINDS)
-    kind = left.selectbox(
-        t("import.kind"),
-        kinds,
-        index=kinds.index(guess.kind) if guess else 0,
-        format_func=lambda k: t(f"import.kind.{k}"),
-        key=choice_key(f"import_kind_{upload.file_id}"),
-    )
-    of_kind = [p for p in available if p.kind == kind]
-    options = [p.name for p in of_kind] + [presets.MANUAL]
-    fitting = presets.guess_preset(header, of_kind)
-    titles = {p.name: p.title for p in of_kind} | {presets.MANUAL: t("import.manual")}
-    name = right.selectbox(
-        t("import.preset"),
-        options,
-        index=options.index(fitting.name) if fitting else len(options) - 1,
-        format_func=titles.get,
-        key=choice_key(f"import_preset_{upload.file_id}_{kind}"),
-    )
-    if name != presets.MANUAL:
-        return next(p for p in of_kind if p.name == name)
-    with st.container(border=True):
-        st.caption(t("import.mapping_help"))
-        mapping = column_mapping(kind, header)
-        try:
-            preset = presets.manual_preset(kind, mapping)
-        except InvalidInput as error:
-            show_error(error)
-            return None
-        if can(actor, "preset.save"):
-            save_as(engine, actor, kind, mapping)
-    return preset
 
 
 settings = shell.page_setup()
@@ -87,7 +44,7 @@ if upload is None:
 path = kept_upload(upload)
 try:
     header = presets.SourceTable(path).header
-    preset = choose_preset(header)
+    preset = choose_preset(engine, actor, upload, header)
     if preset is None:
         st.stop()
     st.subheader(t("import.preview"), anchor=False)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from cs_data.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from cs_data.db import create_engine_for, read_session
-from cs_data.models import SurveyResponse
+from cs_data.models import RenewalChange, SurveyResponse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "presets"
 SURVEYS = str(FIXTURES / "survey_export.csv")
@@ -103,3 +103,55 @@ def test_saving_an_invalid_mapping_names_every_problem(db_url, tmp_path, capsys)
 
     err = capsys.readouterr().err
     assert "error: columns.created_at: the required column created_at is unmapped" in err
+
+
+def test_renewal_history_dry_run_reports_and_writes_nothing(db_url, capsys):
+    for preset, kind, fixture in (
+        ("salesforce_accounts", "accounts", "salesforce_accounts.csv"),
+        ("salesforce_renewals", "renewals", "salesforce_opportunities.csv"),
+    ):
+        assert cli(db_url, "import", "--preset", preset, kind, str(FIXTURES / fixture)) == EXIT_OK
+    history = str(FIXTURES / "salesforce_opportunity_history.csv")
+    capsys.readouterr()
+
+    code = cli(
+        db_url,
+        "import",
+        "--preset",
+        "salesforce_opportunity_history",
+        "--dry-run",
+        "renewal_history",
+        history,
+    )
+
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "2 rows, 2 to insert, 0 to update, 0 rejected" in out
+    assert out.rstrip().endswith("dry run: nothing written")
+    assert history_changes(db_url) == 0
+    assert (
+        cli(
+            db_url,
+            "import",
+            "--preset",
+            "salesforce_opportunity_history",
+            "renewal_history",
+            history,
+        )
+        == EXIT_OK
+    )
+    assert history_changes(db_url) == 2
+
+
+def history_changes(db_url: str) -> int:
+    """Imported history rows (they carry no version)."""
+    engine = create_engine_for(db_url)
+    try:
+        with read_session(engine) as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(RenewalChange)
+                .where(RenewalChange.version.is_(None))
+            )
+    finally:
+        engine.dispose()

@@ -11,6 +11,7 @@ import pytest
 from cs_data.cli import build_parser
 from cs_data.importers import IMPORT_KINDS, file_columns
 from cs_data.kpi.registry import KPIS
+from cs_data.presets.builtin import DEFINITIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -86,3 +87,15 @@ def test_the_readme_and_the_docs_link_to_pages_that_exist():
     for link in links:
         assert (ROOT / link).is_file(), f"README links to a missing {link}"
     assert "KPI_DEFINITIONS.md" not in README, "the README points only to files it carries"
+
+
+def test_every_builtin_preset_names_the_source_its_header_layout_was_checked_against():
+    text = (DOCS / "import-formats.md").read_text(encoding="utf-8")
+    section = text.split("\n## Where the presets' header layouts come from\n", 1)[1]
+    listed = set(re.findall(r"`([a-z_]+)`", "\n".join(r[0] for r in _table_rows(section))))
+    assert {definition["name"] for definition in DEFINITIONS} <= listed
+
+
+def _table_rows(section: str) -> list[list[str]]:
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[1:]]

@@ -66,7 +66,9 @@ def test_manager_previews_validates_and_imports_with_the_rejected_row_left_out(t
     assert (metrics["To insert"], metrics["Rejected"]) == ("2", "1")
     rejected = at.dataframe[1].value
     assert list(rejected["Row"]) == [4]
-    assert list(rejected["Finding"]) == ["finding:score_off_scale"]
+    assert list(rejected["Finding"]) == ["Score off the survey's scale"]
+    assert list(rejected["Reason"]) == ["score 11 is off the nps scale 0..10"]
+    assert "Score off the survey's scale: 1" in [x.value for x in at.text]
     assert count(SurveyResponse) == 0
     assert not [b for b in at.main.button if b.label == "Import"], "rejecting is the default"
 
@@ -115,6 +117,64 @@ def test_korean_labels(two_accounts):
     assert [b.label for b in at.main.button] == ["검증"]
 
 
+TICKETS_WITH_FINDINGS = (  # RavenStack's layout, so the preset is guessed (no choice to click)
+    b"ticket_id,account_id,submitted_at,closed_at,first_response_time_minutes,priority\n"
+    b"T-1,ACC-1,,,,low\n"
+    b"T-2,ACC-1,2025-03-01,,-30,low\n"
+    b"T-3,ACC-1,2025-03-01,,30,low\n"
+)
+
+
+def test_findings_are_shown_as_readable_text_with_row_and_column(two_accounts):
+    at = upload(open_page("max", "manager"), "tickets.csv", TICKETS_WITH_FINDINGS)
+    assert at.selectbox[1].value == "ravenstack_tickets"
+
+    button(at, "Validate").click().run()
+
+    assert not at.exception
+    frame = at.dataframe[1].value
+    assert list(frame.columns) == ["Row", "Column", "Finding", "Reason"]
+    assert frame.iloc[0].tolist() == [
+        2,
+        "created_at (submitted_at)",
+        "No creation time (first response time cannot be computed)",
+        "The row gives no creation time.",
+    ]
+    assert frame.iloc[1, 2:].tolist() == [
+        "First response before creation",
+        "First response 2025-02-28 23:30 UTC, created 2025-03-01 00:00 UTC.",
+    ]
+    summary = [x.value for x in at.text]
+    assert "No creation time (first response time cannot be computed): 1" in "\n".join(summary)
+    shown = " ".join(map(str, frame.to_numpy().ravel())) + " ".join(summary)
+    assert "finding:" not in shown, "no raw codes on the page"
+
+
+def _korean_findings() -> None:
+    import streamlit as st
+
+    from cs_data.presets.mapping import findings
+    from ui.import_view import problems_frame
+
+    st.session_state["language"] = "ko"
+    record = {"created_at": "2025-03-01T10:00:00Z", "resolved_at": "2025-03-01T09:00:00Z"}
+    problems = findings("tickets", 7, {}, str) + findings("tickets", 8, record, str)
+    st.dataframe(problems_frame(problems, with_code=True))
+
+
+def test_findings_read_in_korean_and_the_download_keeps_the_code():
+    at = AppTest.from_function(_korean_findings).run()
+
+    frame = at.dataframe[0].value
+    assert list(frame.columns) == ["행", "열", "발견 사항", "사유", "코드"]
+    assert frame.iloc[0, 2:].tolist() == [
+        "생성 시각 없음(첫 응답 시간을 계산할 수 없음)",
+        "생성 시각이 없습니다.",
+        "finding:no_created_at",
+    ]
+    assert frame.iloc[1, 3] == "해결 2025-03-01 09:00 UTC, 생성 2025-03-01 10:00 UTC."
+
+
 @pytest.mark.parametrize("role", ["csm", "exec", "viewer"])
 def test_roles_without_the_page_are_refused(shared_mode, role):
     add_user(f"as_{role}", role)
@@ -122,3 +182,15 @@ def test_roles_without_the_page_are_refused(shared_mode, role):
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_builtin_preset_notes_are_translated_and_the_english_ones_are_the_presets_own():
+    from cs_data.presets.builtin import DEFINITIONS
+    from ui.locale_en import MESSAGES as ENGLISH
+    from ui.locale_ko import MESSAGES as KOREAN
+
+    for definition in DEFINITIONS:
+        for index, note in enumerate(definition.get("notes", [])):
+            key = f"import.note.{definition['name']}.{index}"
+            assert ENGLISH[key] == note
+            assert KOREAN[key] and KOREAN[key] != note

@@ -15,9 +15,17 @@ from cs_data import importers, presets
 from cs_data.auth import Actor
 from cs_data.db import read_session, transaction
 from cs_data.errors import InvalidInput, NotFound, PermissionDenied
-from cs_data.models import Account, AuditEntry, Renewal, Subscription, SurveyResponse, Ticket, User
+from cs_data.models import (
+    Account,
+    AuditEntry,
+    Renewal,
+    RenewalChange,
+    Subscription,
+    SurveyResponse,
+    Ticket,
+    User,
+)
 from cs_data.presets import BUILTIN, check_file, import_with_preset, preview
-from cs_data.presets.builtin import DEFINITIONS
 from cs_data.presets.reading import detect_encoding
 from tests.factories import make_account, make_user
 
@@ -101,22 +109,34 @@ def test_freshdesk_tickets_export_with_bom_and_durations_in_hours(engine):
     assert waiting.first_response_at == utc(2025, 2, 11, 22, 25)
 
 
-def test_intercom_conversations_report_a_reply_before_the_start(engine):
+def test_intercom_conversations_in_the_zone_their_headers_name_and_a_reply_before_the_start(
+    engine,
+):
     accounts(engine, "acme-corp", "globex")
 
     refused = run(engine, "intercom_conversations", "intercom_conversations.csv")
     assert not refused.committed and count(engine, Ticket) == 0
     assert [(p.row, p.code) for p in refused.problems] == [(4, "finding:response_before_created")]
-    assert refused.problems[0].column == "first_response_at (Conversation first replied at)"
+    assert refused.problems[0].column == (
+        "first_response_at (Conversation first replied at (America/New_York))"
+    )
 
     report = run(
         engine, "intercom_conversations", "intercom_conversations.csv", exclude_rejected=True
     )
 
     assert report.committed and (report.to_insert, report.rejected_rows) == (2, [4])
-    chat = stored(engine, Ticket, "215468901234567")
-    assert chat.first_response_at == utc(2025, 1, 20, 10, 4, 30)
+    chat = stored(engine, Ticket, "215468901234567")  # 10:00 in New York (EST) is 15:00 UTC
+    assert (chat.created_at, chat.first_response_at) == (
+        utc(2025, 1, 20, 15, 0),
+        utc(2025, 1, 20, 15, 4, 30),
+    )
+    assert chat.resolved_at == utc(2025, 1, 20, 16, 30)
     assert (chat.status, chat.channel, chat.tags) == ("closed", "chat", "sso;onboarding")
+    assert (chat.subject, stored(engine, User, chat.assignee_id).username) == (
+        "SSO setup question",
+        "jane.doe",
+    )
     assert stored(engine, Ticket, "215468901234569") is None
 
 
@@ -144,15 +164,55 @@ def test_salesforce_accounts_and_renewal_opportunities(engine):
     assert (won.stage, won.outcome, won.renewed_arr_cents) == ("closed_won", "won", 1_250_050)
 
 
-def test_salesforce_opportunity_history_waits_for_the_renewal_history_kind():
-    definition = next(d for d in DEFINITIONS if d["name"] == "salesforce_opportunity_history")
+def history_rows(engine: Engine, renewal_id: str) -> list[tuple[str, str | None]]:
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(RenewalChange.field, RenewalChange.new_value)
+            .where(RenewalChange.renewal_id == renewal_id, RenewalChange.version.is_(None))
+            .order_by(RenewalChange.changed_at)
+        )
+        return [(field, value) for field, value in rows]
 
-    if "renewal_history" in importers.IMPORT_KINDS:
-        assert "salesforce_opportunity_history" in BUILTIN
-    else:
-        assert "salesforce_opportunity_history" not in BUILTIN
-        assert definition["kind"] == "renewal_history"
-    assert (FIXTURES / "salesforce_opportunity_history.csv").is_file()
+
+def test_salesforce_opportunity_history_is_checked_without_writing_then_imported(engine, tmp_path):
+    run(engine, "salesforce_accounts", "salesforce_accounts.csv")
+    run(engine, "salesforce_renewals", "salesforce_opportunities.csv")
+    history = BUILTIN["salesforce_opportunity_history"]
+    source = FIXTURES / "salesforce_opportunity_history.csv"
+    audited = count(engine, AuditEntry)
+
+    checked = check_file(engine, OPERATOR, source, history)
+
+    assert (checked.committed, checked.to_insert, checked.rejected_rows) == (False, 2, [])
+    assert history_rows(engine, "0065g00000XyZ01AAB") == []
+    assert count(engine, AuditEntry) == audited  # the dry run's audit entry is rolled back
+
+    done = import_with_preset(engine, OPERATOR, source, history)
+
+    assert done.committed and done.to_insert == 2
+    assert history_rows(engine, "0065g00000XyZ01AAB") == [
+        ("stage", "engaged"),
+        ("stage", "negotiation"),
+    ]
+    with read_session(engine) as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.entity_type, entry.entity_id) == (
+        "renewal_history",
+        "salesforce_opportunity_history.csv",
+    )
+    assert entry.after["preset"] == "salesforce_opportunity_history"
+    again = check_file(engine, OPERATOR, source, history)
+    assert (again.to_insert, again.rejected_rows) == (0, [])  # already stored
+
+    unknown = tmp_path / "history.csv"
+    unknown.write_text(
+        source.read_text(encoding="utf-8")
+        + "0065g00000NoSuchAAB,Gone,Prospecting,Qualification,0,1/1/2025,1/2/2025 9:00 AM,X\n",
+        encoding="utf-8",
+    )
+    refused = check_file(engine, OPERATOR, unknown, history)
+    assert [(p.row, p.column) for p in refused.problems] == [(4, "renewal_id (Opportunity ID)")]
+    assert refused.to_insert == 0  # the two known rows are stored already
 
 
 def test_hubspot_companies_and_deals(engine):

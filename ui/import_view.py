@@ -14,13 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from cs_data import presets
-from cs_data.auth import Actor
+from cs_data.auth import Actor, can
 from cs_data.errors import CockpitError, InvalidInput, PermissionDenied
-from cs_data.importers import file_columns
+from cs_data.importers import IMPORT_KINDS, file_columns
 from ui.errors import show_error
 from ui.forms import form_error, submit
-from ui.i18n import format_count, t
-from ui.text import literal
+from ui.i18n import choice_key, format_count, has_key, t
+from ui.text import literal, plain
 
 _UPLOADS = "_import_uploads"
 
@@ -62,21 +62,86 @@ def column_mapping(kind: str, header: list[str]) -> dict[str, str | None]:
     return mapping
 
 
+def choose_preset(engine, actor: Actor, upload, header: list[str]) -> presets.Preset | None:
+    """Kind and preset (guessed from the header), or a mapping made by hand (None while a
+    required column is unmapped)."""
+    available = presets.list_presets(engine, actor)
+    guess = presets.guess_preset(header, available)
+    left, right = st.columns(2)
+    kinds = list(IMPORT_KINDS)
+    kind = left.selectbox(
+        t("import.kind"),
+        kinds,
+        index=kinds.index(guess.kind) if guess else 0,
+        format_func=lambda k: t(f"import.kind.{k}"),
+        key=choice_key(f"import_kind_{upload.file_id}"),
+    )
+    of_kind = [p for p in available if p.kind == kind]
+    options = [p.name for p in of_kind] + [presets.MANUAL]
+    fitting = presets.guess_preset(header, of_kind)
+    titles = {p.name: p.title for p in of_kind} | {presets.MANUAL: t("import.manual")}
+    name = right.selectbox(
+        t("import.preset"),
+        options,
+        index=options.index(fitting.name) if fitting else len(options) - 1,
+        format_func=titles.get,
+        key=choice_key(f"import_preset_{upload.file_id}_{kind}"),
+    )
+    if name != presets.MANUAL:
+        return next(p for p in of_kind if p.name == name)
+    with st.container(border=True):
+        st.caption(t("import.mapping_help"))
+        mapping = column_mapping(kind, header)
+        try:
+            preset = presets.manual_preset(kind, mapping)
+        except InvalidInput as error:
+            show_error(error)
+            return None
+        if can(actor, "preset.save"):
+            save_as(engine, actor, kind, mapping)
+    return preset
+
+
 def preview_table(shown: presets.Preview) -> None:
     frame = pd.DataFrame(shown.rows, columns=shown.columns, dtype="string")
     frame.insert(0, t("import.col_row"), shown.row_numbers)
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def problems_frame(problems: list[presets.Problem]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            t("import.col_row"): [p.row for p in problems],
-            t("import.col_column"): pd.Series([p.column or "" for p in problems], dtype="string"),
-            t("import.col_reason"): pd.Series([p.reason for p in problems], dtype="string"),
-            t("import.col_code"): pd.Series([p.code for p in problems], dtype="string"),
-        }
-    )
+def note_text(preset: str, index: int, note: str) -> str:
+    """A built-in preset's note in the page's language (a saved preset's notes as written)."""
+    key = f"import.note.{preset}.{index}"
+    return t(key) if has_key(key) else note
+
+
+def finding_label(code: str) -> str:
+    """A problem code as a short readable name: ``finding:no_created_at`` → "No creation
+    time (first response time cannot be computed)"."""
+    key = "import.finding." + code.removeprefix("finding:")
+    return t(key) if has_key(key) else code
+
+
+def finding_reason(problem: presets.Problem) -> str:
+    """Why the row is rejected, translated where the finding names its values; else the
+    reason cs_data wrote (it quotes the cell that could not be read). For table cells and the
+    CSV only (plain text)."""
+    key = "import.finding." + problem.code.removeprefix("finding:") + ".reason"
+    return plain(t(key, **problem.params)) if has_key(key) else problem.reason
+
+
+def problems_frame(problems: list[presets.Problem], *, with_code: bool = False) -> pd.DataFrame:
+    """Every rejected row: row, column, finding and reason (and the machine-readable code)."""
+    columns = {
+        t("import.col_row"): [p.row for p in problems],
+        t("import.col_column"): pd.Series([p.column or "" for p in problems], dtype="string"),
+        t("import.col_finding"): pd.Series(
+            [finding_label(p.code) for p in problems], dtype="string"
+        ),
+        t("import.col_reason"): pd.Series([finding_reason(p) for p in problems], dtype="string"),
+    }
+    if with_code:
+        columns[t("import.col_code")] = pd.Series([p.code for p in problems], dtype="string")
+    return pd.DataFrame(columns)
 
 
 def report_view(report: presets.Report) -> None:
@@ -87,8 +152,8 @@ def report_view(report: presets.Report) -> None:
     counts[2].metric(t("import.to_update"), format_count(report.to_update))
     counts[3].metric(t("import.rejected"), format_count(len(report.rejected_rows)))
     counts[4].metric(t("import.skipped"), format_count(report.skipped))
-    for note in report.notes:
-        st.text(note)
+    for index, note in enumerate(report.notes):
+        st.text(note_text(report.preset, index, note))
     if report.missing_columns:
         st.error(t("import.missing_columns"), icon=":material/error:")
         st.text(", ".join(report.missing_columns))
@@ -96,16 +161,28 @@ def report_view(report: presets.Report) -> None:
     if not report.problems:
         st.success(t("import.no_problems"), icon=":material/check_circle:")
         return
-    by_code = ", ".join(f"{code} {count:,}" for code, count in report.counts_by_code().items())
     st.warning(
         t("import.findings", count=format_count(len(report.rejected_rows))),
         icon=":material/warning:",
     )
-    st.text(by_code)
-    st.dataframe(problems_frame(report.problems), hide_index=True, width="stretch")
+    st.text(
+        "\n".join(
+            t("import.finding_count", finding=finding_label(code), count=format_count(count))
+            for code, count in report.counts_by_code().items()
+        )
+    )
+    st.dataframe(
+        problems_frame(report.problems),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("import.col_row"): st.column_config.NumberColumn(width="small"),
+            t("import.col_reason"): st.column_config.TextColumn(width="large"),
+        },
+    )
     st.download_button(
         t("import.download"),
-        report.problems_csv(),
+        problems_frame(report.problems, with_code=True).to_csv(index=False),
         file_name=f"{Path(report.file).stem}-rejected-rows.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -164,7 +164,76 @@ MESSAGES: dict[str, str] = {
     "import.col_row": "Row",
     "import.col_column": "Column",
     "import.col_reason": "Reason",
-    "import.col_code": "Finding",
+    "import.col_finding": "Finding",
+    "import.col_code": "Code",
+    "import.finding_count": "{finding}: {count}",
+    "import.note.zendesk_tickets.0": (
+        "Zendesk writes the CSV export's times in the account's time zone: save a copy of "
+        "this preset with that zone in 'zone' unless the account runs on UTC."
+    ),
+    "import.note.zendesk_tickets.1": (
+        "account_id is the Zendesk organization name; import accounts with those ids."
+    ),
+    "import.note.freshdesk_tickets.0": (
+        "account_id is the Freshdesk company name; import accounts with those ids."
+    ),
+    "import.note.intercom_conversations.0": (
+        "Intercom names the time zone of its times in the header, e.g. 'Conversation started "
+        "at (Europe/Berlin)': they are read in that zone."
+    ),
+    "import.note.salesforce_renewals.0": (
+        "Only opportunities of type Renewal are imported; the others are skipped."
+    ),
+    "import.note.salesforce_renewals.1": (
+        "Amount is taken as the current ARR and, for won renewals, as the renewed ARR; save "
+        "your own preset when the prior ARR lives in a custom field."
+    ),
+    "import.note.hubspot_deals.0": (
+        "Deal amount is taken as the current ARR and, for won deals, the renewed ARR."
+    ),
+    "import.note.ravenstack_accounts.0": (
+        "plan_tier becomes the segment: Basic smb, Pro mid_market, Enterprise."
+    ),
+    "import.note.ravenstack_subscriptions.0": "ARR is 12 x mrr_amount; trials have an MRR of 0.",
+    "import.note.ravenstack_subscriptions.1": (
+        "Accounts hold about 9 concurrent subscriptions each: their ARR adds up."
+    ),
+    "import.note.ravenstack_tickets.0": (
+        "submitted_at is a date only: tickets are created at 00:00 UTC that day, and the "
+        "first response is first_response_time_minutes after that."
+    ),
+    "import.note.ravenstack_tickets.1": "The file has no channel column.",
+    "import.note.ravenstack_csat.0": (
+        "Tickets without a satisfaction_score are skipped (no response)."
+    ),
+    "import.note.customer_support_tickets.0": (
+        "The file has no ticket creation time: created_at is the first response time, or the "
+        "resolution time when there was no response, so first-response time cannot be "
+        "computed and is left empty."
+    ),
+    "import.note.customer_support_tickets.1": (
+        "Tickets with neither time cannot be placed in time and are rejected."
+    ),
+    "import.note.customer_support_csat.0": (
+        "Only closed tickets carry a rating; the others are skipped."
+    ),
+    "import.finding.no_created_at": "No creation time (first response time cannot be computed)",
+    "import.finding.no_created_at.reason": ("The row gives no creation time."),
+    "import.finding.response_before_created": "First response before creation",
+    "import.finding.response_before_created.reason": ("First response {value}, created {created}."),
+    "import.finding.resolved_before_created": "Resolved before creation",
+    "import.finding.resolved_before_created.reason": ("Resolved {value}, created {created}."),
+    "import.finding.resolved_before_first_response": "Resolved before the first response",
+    "import.finding.resolved_before_first_response.reason": (
+        "Resolved {resolved}, first response {first}."
+    ),
+    "import.finding.duplicate_id": "Duplicate id",
+    "import.finding.unknown_account": "Unknown account id (import the accounts first)",
+    "import.finding.unknown_ticket": "Unknown ticket id (import the tickets first)",
+    "import.finding.unknown_renewal": "Unknown renewal id (import the renewals first)",
+    "import.finding.score_off_scale": "Score off the survey's scale",
+    "import.finding.mapping": "Value the preset cannot convert",
+    "import.finding.import": "Value the import refuses",
     "import.validate": "Validate",
     "import.working": "Working…",
     "import.phase": "{phase}",

@@ -152,7 +152,68 @@ MESSAGES: dict[str, str] = {
     "import.col_row": "행",
     "import.col_column": "열",
     "import.col_reason": "사유",
-    "import.col_code": "발견 사항",
+    "import.col_finding": "발견 사항",
+    "import.col_code": "코드",
+    "import.finding_count": "{finding}: {count}",
+    "import.note.zendesk_tickets.0": (
+        "Zendesk는 CSV 내보내기의 시각을 계정 시간대로 씁니다. "
+        "계정이 UTC가 아니면 이 프리셋을 복사해 "
+        "'zone'에 그 시간대를 넣어 저장하세요."
+    ),
+    "import.note.zendesk_tickets.1": (
+        "account_id는 Zendesk 조직 이름입니다. 같은 ID로 계정을 가져오세요."
+    ),
+    "import.note.freshdesk_tickets.0": (
+        "account_id는 Freshdesk 회사 이름입니다. 같은 ID로 계정을 가져오세요."
+    ),
+    "import.note.intercom_conversations.0": (
+        "Intercom은 시각의 시간대를 헤더에 적습니다(예: 'Conversation started at "
+        "(Europe/Berlin)'). 그 시간대로 읽습니다."
+    ),
+    "import.note.salesforce_renewals.0": (
+        "유형이 Renewal인 영업 기회만 가져오고 나머지는 건너뜁니다."
+    ),
+    "import.note.salesforce_renewals.1": (
+        "Amount를 현재 ARR로, 성사된 갱신에서는 갱신 ARR로도 씁니다. 이전 ARR이 사용자 정의 필드에 "
+        "있으면 프리셋을 따로 저장하세요."
+    ),
+    "import.note.hubspot_deals.0": "거래 금액을 현재 ARR로, 성사된 거래에서는 갱신 ARR로도 씁니다.",
+    "import.note.ravenstack_accounts.0": (
+        "plan_tier가 세그먼트가 됩니다: Basic은 smb, Pro는 mid_market, Enterprise는 enterprise."
+    ),
+    "import.note.ravenstack_subscriptions.0": "ARR은 12 × mrr_amount이며, 체험판의 MRR은 0입니다.",
+    "import.note.ravenstack_subscriptions.1": (
+        "계정마다 동시에 약 9개의 구독이 있으며, 그 ARR을 합산합니다."
+    ),
+    "import.note.ravenstack_tickets.0": (
+        "submitted_at은 날짜뿐입니다. 티켓은 그날 00:00 UTC에 생성된 것으로 보고, 첫 응답은 "
+        "그로부터 first_response_time_minutes 뒤입니다."
+    ),
+    "import.note.ravenstack_tickets.1": "이 파일에는 채널 열이 없습니다.",
+    "import.note.ravenstack_csat.0": "satisfaction_score가 없는 티켓은 건너뜁니다(응답 없음).",
+    "import.note.customer_support_tickets.0": (
+        "이 파일에는 티켓 생성 시각이 없습니다. created_at은 첫 응답 시각이며, 응답이 없으면 해결 "
+        "시각입니다. 그래서 첫 응답 시간은 계산할 수 없어 비워 둡니다."
+    ),
+    "import.note.customer_support_tickets.1": (
+        "두 시각이 모두 없는 티켓은 시점을 정할 수 없어 거부됩니다."
+    ),
+    "import.note.customer_support_csat.0": "평점은 종료된 티켓에만 있으며, 나머지는 건너뜁니다.",
+    "import.finding.no_created_at": "생성 시각 없음(첫 응답 시간을 계산할 수 없음)",
+    "import.finding.no_created_at.reason": ("생성 시각이 없습니다."),
+    "import.finding.response_before_created": "첫 응답이 생성보다 이름",
+    "import.finding.response_before_created.reason": ("첫 응답 {value}, 생성 {created}."),
+    "import.finding.resolved_before_created": "해결이 생성보다 이름",
+    "import.finding.resolved_before_created.reason": ("해결 {value}, 생성 {created}."),
+    "import.finding.resolved_before_first_response": "해결이 첫 응답보다 이름",
+    "import.finding.resolved_before_first_response.reason": ("해결 {resolved}, 첫 응답 {first}."),
+    "import.finding.duplicate_id": "중복된 ID",
+    "import.finding.unknown_account": "알 수 없는 계정 ID(계정을 먼저 가져오세요)",
+    "import.finding.unknown_ticket": "알 수 없는 티켓 ID(티켓을 먼저 가져오세요)",
+    "import.finding.unknown_renewal": "알 수 없는 갱신 ID(갱신을 먼저 가져오세요)",
+    "import.finding.score_off_scale": "설문 척도를 벗어난 점수",
+    "import.finding.mapping": "프리셋이 변환할 수 없는 값",
+    "import.finding.import": "가져오기에서 거부된 값",
     "import.validate": "검증",
     "import.working": "처리 중…",
     "import.phase": "{phase}",

@@ -11,9 +11,13 @@ from typing import Any
 from cs_data.importers import IMPORT_KINDS
 from cs_data.presets.spec import Preset, preset_from_dict
 
-_PRIORITIES = {"Low": "low", "Normal": "normal", "Medium": "normal", "High": "high"}
 _US_DATE = "%m/%d/%Y"
 _SQL_TIME = "%Y-%m-%d %H:%M:%S"
+_HUBSPOT_TIME = "%Y-%m-%d %H:%M"
+
+# --- value maps and column rules that several exports share (plain data) --------------------
+_PRIORITIES = {"Low": "low", "Normal": "normal", "Medium": "normal", "High": "high"}
+_HELP_DESK_PRIORITIES = _PRIORITIES | {"Urgent": "urgent"}
 _STATUSES = {
     "New": "new",
     "Open": "open",
@@ -25,6 +29,38 @@ _STATUSES = {
     "Closed": "closed",
     "Snoozed": "on_hold",
 }
+_SALESFORCE_STAGES = {
+    "Prospecting": "outreach",
+    "Qualification": "engaged",
+    "Needs Analysis": "engaged",
+    "Value Proposition": "proposal",
+    "Id. Decision Makers": "engaged",
+    "Perception Analysis": "proposal",
+    "Proposal/Price Quote": "proposal",
+    "Negotiation/Review": "negotiation",
+}
+"""The stages of Salesforce's default sales process (closed ones pass through)."""
+
+
+def _person(source: str) -> dict[str, Any]:
+    """A display name read as a username (an agent, an owner)."""
+    return {"from": source, "username": True}
+
+
+def _sql_time(source: str) -> dict[str, Any]:
+    """A timestamp written ``2025-03-03 09:15:00`` (help desk exports)."""
+    return {"from": source, "format": _SQL_TIME}
+
+
+def _after_creation(source: str, unit: str) -> dict[str, Any]:
+    """A duration after the ticket's creation (a first reply time in minutes or hours)."""
+    return {"from": source, "after": "created_at", "unit": unit}
+
+
+def _amount_as_arr(source: str) -> dict[str, Any]:
+    """A CRM amount read as both the current and (for won renewals) the renewed ARR."""
+    return {"current_arr": {"from": source}, "renewed_arr": {"from": source}}
+
 
 DEFINITIONS: list[dict[str, Any]] = [
     {
@@ -33,16 +69,16 @@ DEFINITIONS: list[dict[str, Any]] = [
         "title": "Zendesk tickets export",
         "description": "Zendesk Admin Center, Account, Tools, Reports: export tickets as CSV.",
         "notes": [
-            "Timestamps are read as UTC: save a copy of this preset with your Zendesk "
-            "account's time zone in 'zone' when the export is in local time.",
+            "Zendesk writes the CSV export's times in the account's time zone: save a copy of "
+            "this preset with that zone in 'zone' unless the account runs on UTC.",
             "account_id is the Zendesk organization name; import accounts with those ids.",
         ],
         "columns": {
             "ticket_id": {"from": "Id"},
-            "created_at": {"from": "Created at", "format": _SQL_TIME},
+            "created_at": _sql_time("Created at"),
             "account_id": {"from": "Organization"},
             "subject": {"from": "Subject"},
-            "priority": {"from": "Priority", "map": _PRIORITIES | {"Urgent": "urgent"}},
+            "priority": {"from": "Priority", "map": _HELP_DESK_PRIORITIES},
             "channel": {
                 "from": "Via",
                 "map": {
@@ -62,17 +98,10 @@ DEFINITIONS: list[dict[str, Any]] = [
                     "Twitter": "social",
                 },
             },
-            "status": {
-                "from": "Status",
-                "map": _STATUSES,
-            },
-            "assignee": {"from": "Assignee", "username": True},
-            "first_response_at": {
-                "from": "First reply time in minutes",
-                "after": "created_at",
-                "unit": "minutes",
-            },
-            "resolved_at": {"from": "Solved at", "format": _SQL_TIME},
+            "status": {"from": "Status", "map": _STATUSES},
+            "assignee": _person("Assignee"),
+            "first_response_at": _after_creation("First reply time in minutes", "minutes"),
+            "resolved_at": _sql_time("Solved at"),
             "tags": {"from": "Tags", "split": " "},
         },
     },
@@ -84,10 +113,10 @@ DEFINITIONS: list[dict[str, Any]] = [
         "notes": ["account_id is the Freshdesk company name; import accounts with those ids."],
         "columns": {
             "ticket_id": {"from": "Ticket ID"},
-            "created_at": {"from": "Created time", "format": _SQL_TIME},
+            "created_at": _sql_time("Created time"),
             "account_id": {"from": "Company Name"},
             "subject": {"from": "Subject"},
-            "priority": {"from": "Priority", "map": _PRIORITIES | {"Urgent": "urgent"}},
+            "priority": {"from": "Priority", "map": _HELP_DESK_PRIORITIES},
             "channel": {
                 "from": "Source",
                 "map": {
@@ -105,18 +134,11 @@ DEFINITIONS: list[dict[str, Any]] = [
             "status": {
                 "from": "Status",
                 "map": _STATUSES
-                | {
-                    "Waiting on Customer": "pending",
-                    "Waiting on Third Party": "on_hold",
-                },
+                | {"Waiting on Customer": "pending", "Waiting on Third Party": "on_hold"},
             },
-            "assignee": {"from": "Agent", "username": True},
-            "first_response_at": {
-                "from": "First response time (in hrs)",
-                "after": "created_at",
-                "unit": "hours",
-            },
-            "resolved_at": {"from": "Resolved time", "format": _SQL_TIME},
+            "assignee": _person("Agent"),
+            "first_response_at": _after_creation("First response time (in hrs)", "hours"),
+            "resolved_at": _sql_time("Resolved time"),
             "tags": {"from": "Tags", "split": ","},
         },
     },
@@ -124,21 +146,25 @@ DEFINITIONS: list[dict[str, Any]] = [
         "name": "intercom_conversations",
         "kind": "tickets",
         "title": "Intercom conversations",
-        "description": "Intercom Reports, Conversations dataset, Export CSV (times in UTC).",
+        "description": "Intercom Reports, Conversations dataset, Export CSV.",
+        "notes": [
+            "Intercom names the time zone of its times in the header, e.g. 'Conversation "
+            "started at (Europe/Berlin)': they are read in that zone.",
+        ],
         "columns": {
             "ticket_id": {"from": "Conversation ID"},
-            "created_at": {"from": "Conversation started at", "format": _SQL_TIME},
+            "created_at": _sql_time("Conversation started at"),
             "account_id": {"from": "Company ID"},
-            "subject": {"from": "Conversation title"},
+            "subject": {"from": "Title"},
             "channel": {
                 "from": "Channel",
                 "map": {"Chat": "chat", "Conversation": "chat", "Email": "email", "Phone": "phone"},
             },
-            "status": {"from": "Conversation state", "map": _STATUSES},
-            "assignee": {"from": "Teammate assigned", "username": True},
-            "first_response_at": {"from": "Conversation first replied at", "format": _SQL_TIME},
-            "resolved_at": {"from": "Conversation last closed at", "format": _SQL_TIME},
-            "tags": {"from": "Conversation tags", "split": ","},
+            "status": {"from": "Current conversation state", "map": _STATUSES},
+            "assignee": _person("Teammate currently assigned"),
+            "first_response_at": _sql_time("Conversation first replied at"),
+            "resolved_at": _sql_time("Conversation last closed at"),
+            "tags": {"from": "Conversation tag", "split": ","},
         },
     },
     {
@@ -156,24 +182,11 @@ DEFINITIONS: list[dict[str, Any]] = [
             "renewal_id": {"from": "Opportunity ID"},
             "account_id": {"from": "Account ID"},
             "renewal_date": {"from": "Close Date", "format": _US_DATE},
-            "current_arr": {"from": "Amount"},
-            "renewed_arr": {"from": "Amount"},
-            "stage": {
-                "from": "Stage",
-                "map": {
-                    "Prospecting": "outreach",
-                    "Qualification": "engaged",
-                    "Needs Analysis": "engaged",
-                    "Value Proposition": "proposal",
-                    "Id. Decision Makers": "engaged",
-                    "Perception Analysis": "proposal",
-                    "Proposal/Price Quote": "proposal",
-                    "Negotiation/Review": "negotiation",
-                },
-            },
+            **_amount_as_arr("Amount"),
+            "stage": {"from": "Stage", "map": _SALESFORCE_STAGES},
             "forecast_category": {"from": "Forecast Category", "map": {"Omitted": "omitted"}},
             "probability": {"from": "Probability (%)", "multiply": "0.01"},
-            "owner": {"from": "Opportunity Owner", "username": True},
+            "owner": _person("Opportunity Owner"),
             "next_step": {"from": "Next Step"},
         },
     },
@@ -187,7 +200,7 @@ DEFINITIONS: list[dict[str, Any]] = [
             "name": {"from": "Account Name"},
             "industry": {"from": "Industry"},
             "region": {"from": "Billing Country"},
-            "csm": {"from": "Account Owner", "username": True},
+            "csm": _person("Account Owner"),
             "created_at": {"from": "Created Date", "format": _US_DATE},
         },
     },
@@ -200,17 +213,7 @@ DEFINITIONS: list[dict[str, Any]] = [
             "renewal_id": {"from": "Opportunity ID"},
             "changed_at": {"from": "Last Modified", "format": "%m/%d/%Y %I:%M %p"},
             "field": {"value": "stage"},
-            "new_value": {
-                "from": "To Stage",
-                "map": {
-                    "Prospecting": "outreach",
-                    "Qualification": "engaged",
-                    "Needs Analysis": "engaged",
-                    "Value Proposition": "proposal",
-                    "Proposal/Price Quote": "proposal",
-                    "Negotiation/Review": "negotiation",
-                },
-            },
+            "new_value": {"from": "To Stage", "map": _SALESFORCE_STAGES},
             "actor": {"from": "Last Modified By"},
         },
     },
@@ -223,9 +226,8 @@ DEFINITIONS: list[dict[str, Any]] = [
         "columns": {
             "renewal_id": {"from": "Record ID"},
             "account_id": {"from": "Associated Company IDs (Primary)"},
-            "renewal_date": {"from": "Close Date", "format": "%Y-%m-%d %H:%M"},
-            "current_arr": {"from": "Amount"},
-            "renewed_arr": {"from": "Amount"},
+            "renewal_date": {"from": "Close Date", "format": _HUBSPOT_TIME},
+            **_amount_as_arr("Amount"),
             "stage": {
                 "from": "Deal Stage",
                 "map": {
@@ -241,7 +243,7 @@ DEFINITIONS: list[dict[str, Any]] = [
                 "map": {"Omit": "omitted", "Closed won": "closed"},
             },
             "probability": {"from": "Deal probability"},
-            "owner": {"from": "Deal owner", "username": True},
+            "owner": _person("Deal owner"),
             "next_step": {"from": "Next step"},
         },
     },
@@ -255,8 +257,8 @@ DEFINITIONS: list[dict[str, Any]] = [
             "name": {"from": "Company name"},
             "industry": {"from": "Industry"},
             "region": {"from": "Country/Region"},
-            "csm": {"from": "Company owner", "username": True},
-            "created_at": {"from": "Create Date", "format": "%Y-%m-%d %H:%M"},
+            "csm": _person("Company owner"),
+            "created_at": {"from": "Create Date", "format": _HUBSPOT_TIME},
         },
     },
     {
@@ -335,11 +337,7 @@ DEFINITIONS: list[dict[str, Any]] = [
             "created_at": {"from": "submitted_at"},
             "account_id": {"from": "account_id"},
             "priority": {"from": "priority", "map": {"medium": "normal"}},
-            "first_response_at": {
-                "from": "first_response_time_minutes",
-                "after": "created_at",
-                "unit": "minutes",
-            },
+            "first_response_at": _after_creation("first_response_time_minutes", "minutes"),
             "resolved_at": {"from": "closed_at"},
         },
     },

@@ -7,6 +7,7 @@ import re
 
 from cs_data.importers import file_columns
 from cs_data.presets.builtin import BUILTIN
+from cs_data.presets.mapping import split_zone
 from cs_data.presets.spec import Preset, preset_from_dict
 
 MANUAL = "manual"
@@ -20,7 +21,8 @@ def _key(name: str) -> str:
 def guess_preset(header: list[str], candidates: list[Preset]) -> Preset | None:
     """The candidate that reads the most of the header's columns (then the largest share of
     its own), among those whose required columns the header holds."""
-    present = {name.strip().lower() for name in header}
+    present = {split_zone(name)[0].lower() for name in header}
+    present |= {name.strip().lower() for name in header}
     best: tuple[tuple[int, float], Preset] | None = None
     for preset in candidates:
         sources = [rule.sources for rule in preset.columns.values() if rule.sources] + [
@@ -48,6 +50,8 @@ def guess_columns(kind: str, header: list[str]) -> dict[str, str | None]:
     by_key = {}
     for name in header:
         by_key.setdefault(_key(name), name)
+    for name in header:  # "Created at (Europe/Berlin)" also answers to "Created at"
+        by_key.setdefault(_key(split_zone(name)[0]), name)
     guesses: dict[str, str | None] = {}
     taken: set[str] = set()
     for column, _ in file_columns(kind):

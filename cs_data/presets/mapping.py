@@ -13,11 +13,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cs_data.importers import file_columns
 from cs_data.money import parse_plain_decimal
@@ -30,11 +30,36 @@ _ISO_FORMATS = frozenset(
 )
 """strptime formats that ``datetime.fromisoformat`` reads alike (and much faster)."""
 _TIMESTAMP_COLUMNS = frozenset(
-    {"created_at", "first_response_at", "resolved_at", "responded_at", "closed_at", "occurred_at"}
+    {
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "responded_at",
+        "closed_at",
+        "occurred_at",
+        "changed_at",
+    }
 )
 _DATE_COLUMNS = frozenset(
     {"start_date", "end_date", "renewal_date", "next_step_date", "month", "changed_on"}
 )
+
+
+_ZONED_HEADER = re.compile(r"(.*\S)\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\)\s*")
+
+
+def split_zone(name: str) -> tuple[str, str | None]:
+    """A header that names the time zone of its times, as Intercom writes them:
+    ``Conversation started at (Europe/Berlin)`` → ``("Conversation started at",
+    "Europe/Berlin")``; any other header → ``(name, None)``."""
+    match = _ZONED_HEADER.fullmatch(name.strip())
+    if match is None or ("/" not in match.group(2) and match.group(2) != "UTC"):
+        return name.strip(), None
+    try:
+        ZoneInfo(match.group(2))
+    except (ZoneInfoNotFoundError, ValueError):
+        return name.strip(), None
+    return match.group(1), match.group(2)
 
 
 @dataclass(frozen=True)
@@ -47,6 +72,8 @@ class Problem:
     column: str | None
     reason: str
     code: str
+    params: dict[str, str] = field(default_factory=dict)
+    """The values a translated reason names (finding codes only), e.g. ``{"created": ...}``."""
 
 
 class _Bad(ValueError):
@@ -88,6 +115,12 @@ class Mapper:
         positions: dict[str, int] = {}
         for index, name in enumerate(header):
             positions.setdefault(name.strip().lower(), index)
+        header_zones: dict[int, str] = {}
+        for index, name in enumerate(header):  # "Created at (Europe/Berlin)" is "Created at"
+            bare, zone = split_zone(name)
+            if zone is not None:
+                positions.setdefault(bare.lower(), index)
+                header_zones[index] = zone
         self.positions = positions
         required = dict(file_columns(preset.kind))
         self.missing: list[str] = []
@@ -114,11 +147,13 @@ class Mapper:
         """The canonical header written, in canonical order."""
         # columns computed from another (durations) come after it
         self.plan = sorted(self.columns, key=lambda name: preset.columns[name].after is not None)
-        self.zones = {
-            name: ZoneInfo(rule.zone)
-            for name, rule in preset.columns.items()
-            if rule.zone and rule.zone != "UTC"
-        }
+        zones = {name: rule.zone for name, rule in preset.columns.items() if rule.zone}
+        for name, rule in preset.columns.items():  # else the zone its header names
+            found = [header_zones[i] for i in self._sources(rule) if i in header_zones]
+            if name not in zones and found:
+                zones[name] = found[0]
+        self.zones = {name: ZoneInfo(zone) for name, zone in zones.items() if zone != "UTC"}
+        """Time zone of each timestamp column written without an offset (UTC when absent)."""
         self.only_if = {
             source: {value.lower() for value in values} for source, values in preset.only_if.items()
         }
@@ -147,7 +182,11 @@ class Mapper:
         rule = self.preset.columns.get(column)
         if rule is None or not rule.sources:
             return column
-        present = [s for s in rule.sources if s.lower() in self.positions]
+        present = [
+            self.header[self.positions[s.lower()]]
+            for s in rule.sources
+            if s.lower() in self.positions
+        ]
         return f"{column} ({present[0] if present else rule.sources[0]})"
 
     def _cell(self, cells: list[str], source: str) -> str:
@@ -164,7 +203,7 @@ class Mapper:
             or rule.decimal_comma
             or rule.split is not None
             or rule.username
-            or (column in _TIMESTAMP_COLUMNS and (rule.date_format or rule.zone))
+            or (column in _TIMESTAMP_COLUMNS and (rule.date_format or column in self.zones))
             or (column in _DATE_COLUMNS and rule.date_format)
         )
 
@@ -328,6 +367,7 @@ def findings(kind: str, row: int, record: dict[str, Any], label) -> list[Problem
                     f"{column} {value.isoformat()} is earlier than {label('created_at')} "
                     f"{created.isoformat()}",
                     code,
+                    {"value": _shown(value), "created": _shown(created)},
                 )
             )
     if first is not None and resolved is not None and resolved < first:
@@ -338,6 +378,12 @@ def findings(kind: str, row: int, record: dict[str, Any], label) -> list[Problem
                 f"resolved at {resolved.isoformat()} is earlier than the first response at "
                 f"{first.isoformat()}",
                 "finding:resolved_before_first_response",
+                {"resolved": _shown(resolved), "first": _shown(first)},
             )
         )
     return problems
+
+
+def _shown(moment: datetime) -> str:
+    """An instant as a finding names it: ``2025-03-01 09:00 UTC``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

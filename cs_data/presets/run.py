@@ -214,6 +214,7 @@ _IMPORT_CODES = (
     ("duplicate ", "finding:duplicate_id"),
     ("unknown account_id", "finding:unknown_account"),
     ("unknown ticket_id", "finding:unknown_ticket"),
+    ("unknown renewal_id", "finding:unknown_renewal"),
 )
 
 

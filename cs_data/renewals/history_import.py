@@ -79,10 +79,45 @@ def _value(field: str, text: str, users: dict[str, int]) -> str | None:
     return text
 
 
+class _RolledBack(Exception):
+    """Carries a dry run's result out of its transaction, which is then rolled back."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
 def import_renewal_history(
-    engine: Engine, actor: Actor, path: Path, *, progress: ProgressCallback | None = None
+    engine: Engine,
+    actor: Actor,
+    path: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    dry_run: bool = False,
+    label: Path | None = None,
+    audit_details: dict[str, Any] | None = None,
 ) -> ImportResult:
-    """Import one history file in one transaction: every row or none (``ImportRejected``)."""
+    """Import one history file in one transaction: every row or none (``ImportRejected``).
+
+    ``dry_run`` runs the very same import (validation, the rows already stored, the insert
+    and the audit entry) and rolls its transaction back: the result counts what would be
+    written, and nothing is. ``label`` names the file in the audit entry instead of ``path``
+    (the user's file when ``path`` is its conversion); ``audit_details`` are added to it.
+    """
+    try:
+        return _import(engine, actor, path, progress, dry_run, label, audit_details or {})
+    except _RolledBack as rolled_back:
+        return rolled_back.result
+
+
+def _import(
+    engine: Engine,
+    actor: Actor,
+    path: Path,
+    progress: ProgressCallback | None,
+    dry_run: bool,
+    label: Path | None,
+    audit_details: dict[str, Any],
+) -> ImportResult:
     report = progress or no_progress
     try:
         handle = path.open("r", encoding="utf-8-sig", newline="")
@@ -194,7 +229,9 @@ def import_renewal_history(
             actor,
             action="import",
             entity_type="renewal_history",
-            entity_id=path.name[:64],
-            after={"rows": result.rows, "inserted": result.inserted},
+            entity_id=(label or path).name[:64],
+            after={"rows": result.rows, "inserted": result.inserted} | audit_details,
         )
+        if dry_run:
+            raise _RolledBack(result)
         return result
