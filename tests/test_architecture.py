@@ -89,6 +89,7 @@ SAFE_CALLS = {
     "format_money",
     "format_amount",
     "currency_symbol",
+    "unit_text",
     "format_percent",
     "format_number",
     "format_date",
@@ -101,7 +102,8 @@ SAFE_CALLS = {
 }
 """Calls whose result may go into Markdown: escapes, translations (their own parameters are
 checked in turn), vocabulary labels (``label``: a translation of a fixed value) and the
-formatters of numbers, dates and lists (ui.i18n, KPI values)."""
+formatters of numbers, dates and lists (ui.i18n, KPI values; ``unit_text``: a target's unit,
+a translation or the currency's symbol)."""
 TRANSLATING = {"t", "plural"}
 MARKDOWN_ELEMENTS = {"markdown", "caption", "success", "info", "warning", "error", "toast"}
 PLAIN_TEXT_CALLS = {

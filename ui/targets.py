@@ -77,7 +77,7 @@ def to_stored(key: str, shown: float | None) -> float | None:
 def allowed_range(key: str) -> str:
     """The values ``key``'s target may take, in the display unit."""
     low, high = targets.value_range(key)
-    unit = literal(unit_text(display_unit(key)))
+    unit = unit_text(display_unit(key))
     shown_low = to_display(key, low)
     if high is None:
         return t("targets.range_min", low=f"{shown_low:,g}", unit=unit)
@@ -197,7 +197,7 @@ def target_fields(prefix: str, error: InvalidInput | None, *, today: date) -> No
     with left:
         unit = display_unit(key)
         st.number_input(
-            t("targets.value", unit=literal(unit_text(unit))),
+            t("targets.value", unit=unit_text(unit)),
             value=None,
             step=STEPS[unit],
             key=keys["value"],
