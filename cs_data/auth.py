@@ -135,6 +135,7 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     # account health and the interactions log
     Permission("health.recompute", "recompute health snapshots", frozenset({"admin", "manager"})),
     Permission("health.set_weights", "change the health score weights", frozenset({"admin"})),
+    Permission("settings.set_currency", "change the currency of amounts", frozenset({"admin"})),
     Permission(
         "interaction.add",
         "log interactions with the account",

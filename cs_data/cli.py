@@ -20,7 +20,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine, exc
 
-from cs_data import boards, demo, health, importers, kpi, presets, schema, users
+from cs_data import app_settings, boards, demo, health, importers, kpi, presets, schema, users
 from cs_data.auth import operator
 from cs_data.config import ConfigError, get_settings
 from cs_data.db import create_engine_for, database_problem
@@ -175,6 +175,24 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+def _cmd_settings_currency(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.code is None:
+        currency = app_settings.get_currency(engine)
+    else:
+        try:
+            currency = app_settings.set_currency(engine, operator(), args.code)
+        except InvalidInput as error:
+            for problem in error.errors:
+                print(f"error: {problem.field}: {problem.message}", file=sys.stderr)
+            return EXIT_REJECTED
+    if args.json:
+        print(json.dumps({"currency": currency}))
+    else:
+        print(f"currency of amounts: {currency}")
+    return EXIT_OK
 
 
 def _cmd_health_recompute(args: argparse.Namespace) -> int:
@@ -991,6 +1009,19 @@ def build_parser() -> argparse.ArgumentParser:
         "contribution}} (present components, full precision)",
     )
     show.set_defaults(handler=_cmd_health_show)
+
+    settings_cmd = commands.add_parser("settings", help="settings stored in the database")
+    settings_commands = settings_cmd.add_subparsers(
+        dest="settings_command", required=True, metavar="SETTING"
+    )
+    currency = settings_commands.add_parser(
+        "currency",
+        help="show the currency of amounts, or set it to an ISO 4217 code (relabels stored "
+        "amounts, converts nothing)",
+    )
+    currency.add_argument("code", nargs="?", help="e.g. USD, KRW, EUR (omit to show)")
+    currency.add_argument("--json", action="store_true", help='{"currency": CODE}')
+    currency.set_defaults(handler=_cmd_settings_currency)
 
     user = commands.add_parser("user", help="manage the users who log in to the app")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")

@@ -73,6 +73,8 @@ DISENGAGED_DAYS = 90
 USAGE_MONTHS = 3
 """Adoption reads the latest usage row of the three months ending with ``D``'s month."""
 CENTS_PER_DOLLAR = 100
+SUPPORT_LOAD_PER_CENTS = 1000 * CENTS_PER_DOLLAR
+"""Support load counts tickets per this much ARR (1,000 units of the currency)."""
 WRITE_BATCH = 5_000
 
 SYSTEM_ACTOR = Actor(name="system:health", user_id=None, role="admin")
@@ -439,7 +441,7 @@ def compute(
     by_segment: dict[str | None, list[float]] = {}
     for customer in customers:
         count = tickets.get(customer.account_id, (0, 0, 0))[0]
-        ratio = count / (customer.arr_cents / CENTS_PER_DOLLAR / 1000)
+        ratio = count / (customer.arr_cents / SUPPORT_LOAD_PER_CENTS)
         ratios[customer.account_id] = ratio
         by_segment.setdefault(customer.segment, []).append(ratio)
     medians = {segment: float(median(values)) for segment, values in by_segment.items()}

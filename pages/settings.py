@@ -1,4 +1,5 @@
-"""Settings (admins): the health score weights, and recomputing today's health snapshots."""
+"""Settings (admins): the health score weights, recomputing today's health snapshots, and the
+currency of amounts."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import streamlit as st
 
 from cs_data import health
 from cs_data.db import get_engine
-from ui import account_view, accounts_view, shell
+from ui import account_view, accounts_view, currency_settings, shell
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
-from ui.i18n import format_count, label, t
+from ui.i18n import current_currency, format_count, label, t
 
 settings = shell.page_setup()
 actor = shell.require("page.settings")
@@ -81,3 +82,5 @@ st.button(
     on_click=submit,
     args=("recompute", recompute_today),
 )
+
+currency_settings.currency_section(current_currency())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,9 @@ SAFE_CALLS = {
     "plural",
     "format_count",
     "format_money",
+    "format_amount",
+    "currency_symbol",
+    "unit_text",
     "format_percent",
     "format_number",
     "format_date",
@@ -98,7 +102,8 @@ SAFE_CALLS = {
 }
 """Calls whose result may go into Markdown: escapes, translations (their own parameters are
 checked in turn), vocabulary labels (``label``: a translation of a fixed value) and the
-formatters of numbers, dates and lists (ui.i18n, KPI values)."""
+formatters of numbers, dates and lists (ui.i18n, KPI values; ``unit_text``: a target's unit,
+a translation or the currency's symbol)."""
 TRANSLATING = {"t", "plural"}
 MARKDOWN_ELEMENTS = {"markdown", "caption", "success", "info", "warning", "error", "toast"}
 PLAIN_TEXT_CALLS = {
@@ -253,3 +258,53 @@ def test_the_markdown_check_finds_unescaped_data():
         assert found == ["line 1", "line 2", "line 3"]
     finally:
         path.unlink()
+
+
+# --- money is shown in the configured currency, never with a hard-coded symbol --------------
+
+HARD_CODED_CURRENCY = re.compile(r"\$[\d{,.]|\(\$\)|^\s*\$\s*$|\$\s*1K")
+"""A dollar sign as a currency: before a number or placeholder (``$1K``, ``${value}``,
+``$,.0f``), in parentheses (``ARR ($)``), or alone (a unit label ``$``)."""
+HARD_CODED_FORMATS = {"dollar", "euro", "yen"}
+"""Streamlit's fixed-currency column formats."""
+
+
+def hard_coded_currency(source: str) -> list[str]:
+    """String constants (not docstrings) that show a currency by hand."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    return [
+        f"line {node.lineno}: {node.value!r}"
+        for node in sorted(
+            (n for n in ast.walk(tree) if isinstance(n, ast.Constant)), key=lambda n: n.lineno
+        )
+        if isinstance(node.value, str)
+        and id(node) not in docstrings
+        and (HARD_CODED_CURRENCY.search(node.value) or node.value in HARD_CODED_FORMATS)
+    ]
+
+
+@pytest.mark.parametrize("path", UI_LAYER, ids=name)
+def test_no_currency_is_hard_coded_in_the_ui(path):
+    """Amounts go through ui.i18n (format_money, currency_symbol, money_column_format, the
+    charts' MONEY format), which use the configured currency (issue 15, item 10)."""
+    assert hard_coded_currency(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_currency_check_finds_hard_coded_dollars():
+    source = (
+        '"""Docstrings may say $12,345."""\n'
+        'a = "${value}"\n'
+        'b = "ARR ($)"\n'
+        'c = "$,.0f"\n'
+        'd = st.column_config.NumberColumn(format="dollar")\n'
+        'e = "$"\n'
+        'f = r"account=(.*)$"\n'
+        'g = "per $1K"\n'
+    )
+    found = [line.split(":")[0] for line in hard_coded_currency(source)]
+    assert found == ["line 2", "line 3", "line 4", "line 5", "line 6", "line 8"]

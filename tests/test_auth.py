@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from cs_data import audit, boards, demo, domain, importers, presets, targets, users
+from cs_data import app_settings, audit, boards, demo, domain, importers, presets, targets, users
 from cs_data.auth import (
     PERMISSIONS,
     Actor,
@@ -208,6 +208,10 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
         lambda e, a: demo.generate(e, a, scale=TINY, replace=True),
     ),
     "import_file": ("data.import", _import_accounts),
+    "set_currency": (
+        "settings.set_currency",
+        lambda e, a: app_settings.set_currency(e, a, "KRW"),
+    ),
     "create_board": ("board.create", lambda e, a: boards.create_board(e, a, name="Matrix")),
     "save_preset": (
         "preset.save",

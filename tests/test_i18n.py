@@ -74,10 +74,6 @@ def test_every_key_used_in_the_app_exists():
     assert missing == []
 
 
-def test_every_month_has_a_name():
-    assert all(f"fmt.month.{month}" in ENGLISH for month in range(1, 13))
-
-
 def _formats_in_a_session() -> None:
     from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
@@ -85,15 +81,18 @@ def _formats_in_a_session() -> None:
     import streamlit as st
 
     from ui.i18n import (
+        CURRENCY_KEY,
         format_count,
         format_date,
         format_datetime,
         format_money,
+        format_month,
         format_number,
         format_percent,
         t,
     )
 
+    st.session_state.setdefault(CURRENCY_KEY, "USD")
     for text in (
         t("overview.title"),
         format_count(1234567),
@@ -102,20 +101,24 @@ def _formats_in_a_session() -> None:
         format_money(123_456_789),
         format_money(123_456_789, compact=True),
         format_money(250_00, compact=True),
+        format_money(1_234_500, compact=True),
+        format_money(12_345_678_900, compact=True),
         format_percent(0.875),
         format_number(-18.0, digits=0, signed=True),
         format_number(42.4, digits=0, signed=True),
         format_date(date(2025, 3, 1)),
+        format_month(date(2025, 3, 1)),
         format_datetime(datetime(2025, 3, 1, 23, 30, tzinfo=UTC), ZoneInfo("Asia/Seoul")),
     ):
         st.text(text)
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"),
+    ("language", "currency", "expected"),
     [
         (
             "en",
+            "USD",
             [
                 "Overview",
                 "1,234,567",
@@ -124,35 +127,91 @@ def _formats_in_a_session() -> None:
                 "$1,234,568",
                 "$1.2M",
                 "$250",
+                "$12.3K",
+                "$123.5M",
                 "87.5%",
                 "-18",
                 "+42",
                 "Mar 1, 2025",
-                "Mar 2, 2025 08:30",
+                "Mar 2025",
+                "Mar 2, 2025, 08:30",
             ],
         ),
         (
             "ko",
+            "USD",
             [
                 "개요",
                 "1,234,567",
-                "1M",
+                "100만",
                 "—",
-                "$1,234,568",
-                "$1.2M",
-                "$250",
+                "US$1,234,568",
+                "US$123.5만",
+                "US$250",
+                "US$1.2만",
+                "US$1.2억",
                 "87.5%",
                 "-18",
                 "+42",
                 "2025년 3월 1일",
+                "2025년 3월",
                 "2025년 3월 2일 08:30",
+            ],
+        ),
+        (
+            "ko",
+            "KRW",
+            [
+                "개요",
+                "1,234,567",
+                "100만",
+                "—",
+                "₩1,234,568",
+                "₩123.5만",
+                "₩250",
+                "₩1.2만",
+                "₩1.2억",
+                "87.5%",
+                "-18",
+                "+42",
+                "2025년 3월 1일",
+                "2025년 3월",
+                "2025년 3월 2일 08:30",
+            ],
+        ),
+        (
+            "en",
+            "EUR",
+            [
+                "Overview",
+                "1,234,567",
+                "1M",
+                "—",
+                "€1,234,568",
+                "€1.2M",
+                "€250",
+                "€12.3K",
+                "€123.5M",
+                "87.5%",
+                "-18",
+                "+42",
+                "Mar 1, 2025",
+                "Mar 2025",
+                "Mar 2, 2025, 08:30",
             ],
         ),
     ],
 )
-def test_numbers_money_and_dates_are_formatted_in_the_session_language(language, expected):
-    at = AppTest.from_function(_formats_in_a_session)
+def test_numbers_money_and_dates_are_formatted_in_the_session_language(
+    language, currency, expected
+):
+    """CLDR's formats (Babel): Korean compact amounts in 만/억, English in K/M; the configured
+    currency's symbol where CLDR puts it; amounts in whole units (KRW too)."""
+    from ui.i18n import CURRENCY_KEY
+
+    at = AppTest.from_function(_formats_in_a_session, default_timeout=30)
     at.session_state["language"] = language
+    at.session_state[CURRENCY_KEY] = currency
     at.run()
 
     assert not at.exception

@@ -11,12 +11,13 @@ MINUS = "\u2212"
 
 CASES = [
     # key, value, signed, English, Korean
-    ("at_risk_arr", 2_000_000, True, "+$20K", "+$20K"),
-    ("at_risk_arr", -2_000_000, True, f"{MINUS}$20K", f"{MINUS}$20K"),
-    ("at_risk_arr", -20_000, True, f"{MINUS}$200", f"{MINUS}$200"),
-    ("at_risk_arr", 0, True, "$0", "$0"),
-    ("at_risk_arr", 40, True, "$0", "$0"),
-    ("arr_total", 5_480_000_000, False, "$54.8M", "$54.8M"),
+    ("at_risk_arr", 2_000_000, True, "+$20K", "+US$2만"),
+    ("at_risk_arr", -2_000_000, True, f"{MINUS}$20K", f"{MINUS}US$2만"),
+    ("at_risk_arr", -20_000, True, f"{MINUS}$200", f"{MINUS}US$200"),
+    ("at_risk_arr", 0, True, "$0", "US$0"),
+    ("at_risk_arr", 40, True, "$0", "US$0"),
+    ("arr_total", 5_480_000_000, False, "$54.8M", "US$5480만"),
+    ("arr_total", 12_345_678_900, False, "$123.5M", "US$1.2억"),
     ("frt_median_min", 25, True, "+25 min", "+25분"),
     ("frt_median_min", -25, True, f"{MINUS}25 min", f"{MINUS}25분"),
     ("frt_median_min", 126, False, "2.1 h", "2.1시간"),
@@ -48,7 +49,7 @@ def _format_in_a_session() -> None:
 
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_values_and_changes_are_formatted_in_the_kpi_unit(language):
-    at = AppTest.from_function(_format_in_a_session)
+    at = AppTest.from_function(_format_in_a_session, default_timeout=30)
     at.session_state["language"] = language
     at.session_state["cases"] = [(key, value, signed) for key, value, signed, *_ in CASES]
     at.run()
@@ -78,7 +79,7 @@ def _cards_in_a_session() -> None:
 
 
 def test_cards_show_direction_and_whether_the_change_is_good():
-    at = AppTest.from_function(_cards_in_a_session)
+    at = AppTest.from_function(_cards_in_a_session, default_timeout=30)
     at.run()
 
     assert not at.exception

@@ -19,7 +19,7 @@ from cs_data.paging import Page
 from ui import accounts_view, charts
 from ui.errors import show_field_errors
 from ui.forms import form_error, show_notice, submit
-from ui.i18n import format_count, format_date, format_money, label, t
+from ui.i18n import currency_symbol, format_count, format_date, format_money, label, t
 from ui.paging import page_number, pager
 from ui.text import literal
 
@@ -113,6 +113,7 @@ def _words(part: health.Component) -> str:
             tickets=format_count(inputs["tickets"]),
             arr=format_money(inputs["arr_cents"]),
             ratio=f"{inputs['ratio']:.2f}",
+            per=format_money(health.SUPPORT_LOAD_PER_CENTS, compact=True),
             times=times,
             median=f"{median:.2f}",
         )
@@ -248,8 +249,8 @@ def trend_charts(trend: list[accounts.TrendPoint], arr: list[tuple[date, int]]) 
                 title=t("account.arr_title"),
                 subtitle=t("account.arr_subtitle"),
                 period_title=t("account.month"),
-                value_title=t("account.arr_axis"),
-                value_format="$,.0f",
+                value_title=t("account.arr_axis", currency=currency_symbol()),
+                value_format=charts.MONEY,
             )
         )
 

@@ -19,7 +19,7 @@ from cs_data.db import get_engine
 from cs_data.paging import Page
 from ui import shell
 from ui.filters import load_choices
-from ui.i18n import choice_key, format_count, label, t
+from ui.i18n import choice_key, format_count, label, money_column_format, t
 
 CACHE_TTL_SECONDS = 120
 PAGE_SIZE = 50
@@ -213,7 +213,7 @@ def accounts_table(page: Page[accounts.AccountRow]) -> None:
             t("accounts.col_change"): st.column_config.NumberColumn(
                 format="%+.1f", help=t("accounts.change_help")
             ),
-            t("accounts.col_arr"): st.column_config.NumberColumn(format="dollar"),
+            t("accounts.col_arr"): st.column_config.NumberColumn(format=money_column_format()),
             t("accounts.col_renewal"): st.column_config.DateColumn(format=t("fmt.date_column")),
             t("accounts.col_touch"): st.column_config.NumberColumn(
                 format="%d", help=t("accounts.touch_help")
@@ -245,7 +245,7 @@ def at_risk_table(page: Page[accounts.AtRiskRow]) -> None:
         placeholder=t("fmt.none"),
         column_config={
             t("accounts.col_link"): st.column_config.LinkColumn(display_text=LINK_PATTERN),
-            t("accounts.col_arr"): st.column_config.NumberColumn(format="dollar"),
+            t("accounts.col_arr"): st.column_config.NumberColumn(format=money_column_format()),
             t("accounts.col_health"): st.column_config.NumberColumn(format="%.0f"),
             t("accounts.col_renewal"): st.column_config.DateColumn(format=t("fmt.date_column")),
         },

@@ -2,6 +2,12 @@
 
 Every chart has a title, axis titles that carry the unit, and a tooltip. Data reaching a
 chart is already aggregated (Altair ships its whole dataset to the browser).
+
+Amounts (``value_format=MONEY``, values in whole currency units) read as on the rest of the
+page: the axis labels compact in the session's language (``$1.2M``, ``US$120만``, ``₩1.2억``,
+through a Vega expression built from CLDR, since d3-format knows no 만/억) and the tooltips
+the full amount, formatted by Babel into a text column. Counts (``,d``) and percents (``.0%``)
+keep d3 formats, which write them as CLDR does in English and Korean.
 """
 
 from __future__ import annotations
@@ -10,10 +16,31 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import format_amount, money_label_expr, t
 
 CHART_HEIGHT = 320
 FALLBACK_COLOR = "#2563EB"
+MONEY = "money"
+"""The ``value_format`` of amounts in whole units of the configured currency."""
+
+
+def _value_axis(value_format: str, **options: object) -> alt.Axis:
+    """The value axis: compact amounts for ``MONEY``, else the d3 ``value_format``."""
+    if value_format == MONEY:
+        return alt.Axis(labelExpr=money_label_expr(), **options)
+    return alt.Axis(format=value_format, **options)
+
+
+def _with_value_text(
+    data: pd.DataFrame, column: str, title: str, value_format: str
+) -> tuple[pd.DataFrame, alt.Tooltip]:
+    """``data`` and the tooltip of ``column``: for ``MONEY`` a text column with the full
+    amount (``$1,234,568`` / ``US$1,234,568``), else the number in ``value_format``."""
+    if value_format != MONEY:
+        return data, alt.Tooltip(f"{column}:Q", title=title, format=value_format)
+    text = f"{column}_text"
+    data = data.assign(**{text: [format_amount(value) for value in data[column]]})
+    return data, alt.Tooltip(f"{text}:N", title=title)
 
 
 def _primary_color() -> str:
@@ -32,6 +59,7 @@ def daily_bars(
     value_format: str = ",d",
 ) -> alt.Chart:
     """Bars per calendar day: ``day`` holds midnight timestamps, ``value`` the bar heights."""
+    data, value_tooltip = _with_value_text(data, value, value_title, value_format)
     return (
         alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_bar(color=_primary_color(), cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
@@ -45,7 +73,7 @@ def daily_bars(
             y=alt.Y(
                 f"{value}:Q",
                 title=value_title,
-                axis=alt.Axis(format=value_format, tickMinStep=1),
+                axis=_value_axis(value_format, tickMinStep=1),
             ),
             tooltip=[
                 alt.Tooltip(
@@ -54,7 +82,7 @@ def daily_bars(
                     title=day_title,
                     format=t("chart.tooltip_day"),
                 ),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+                value_tooltip,
             ],
         )
         .properties(height=CHART_HEIGHT)
@@ -83,6 +111,7 @@ def trend_lines(
     fits the value axis to the data instead of starting it at zero."""
     long = data[[period, *series]].melt(period, var_name="key", value_name="value")
     long["series"] = long["key"].map(series)
+    long, value_tooltip = _with_value_text(long, "value", value_title, value_format)
     return (
         alt.Chart(long, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_line(point=True)
@@ -96,7 +125,7 @@ def trend_lines(
             y=alt.Y(
                 "value:Q",
                 title=value_title,
-                axis=alt.Axis(format=value_format),
+                axis=_value_axis(value_format),
                 scale=alt.Scale(zero=zero),
             ),
             color=alt.Color("series:N", title=None, sort=list(series.values())),
@@ -108,7 +137,7 @@ def trend_lines(
                     format=t("chart.tooltip_day"),
                 ),
                 alt.Tooltip("series:N", title=t("chart.series")),
-                alt.Tooltip("value:Q", title=value_title, format=value_format),
+                value_tooltip,
             ],
         )
         .properties(height=CHART_HEIGHT)
@@ -133,13 +162,14 @@ def category_bars(
     bars, shown side by side within a category (full width when each category has one group),
     in ``palette`` colours (in order of first appearance) when given."""
     order = list(dict.fromkeys(data[category]))
+    data, value_tooltip = _with_value_text(data, value, value_title, value_format)
     encoding = {
         "x": alt.X(f"{category}:N", title=category_title, sort=order, axis=alt.Axis(labelAngle=0)),
-        "y": alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        "y": alt.Y(f"{value}:Q", title=value_title, axis=_value_axis(value_format)),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),
             *([alt.Tooltip(f"{color}:N", title=color_title)] if color else []),
-            alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+            value_tooltip,
         ],
     }
     mark = {"cornerRadiusTopLeft": 3, "cornerRadiusTopRight": 3}
@@ -203,7 +233,7 @@ def waterfall(
     step_title: str,
     value_title: str,
     color_title: str,
-    value_format: str = "$,.0f",
+    value_format: str = MONEY,
 ) -> alt.Chart:
     """Floating bars in the frame's order: a row whose ``total`` is true stands on the axis'
     base; each other row starts where the running total stands and moves it by ``amount``
@@ -224,6 +254,7 @@ def waterfall(
         _high=[max(pair) for pair in zip(starts, ends, strict=True)],
     )
     top = max([*bars["_high"], base])
+    bars, amount_tooltip = _with_value_text(bars, amount, value_title, value_format)
     return (
         alt.Chart(bars, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_bar(cornerRadius=2)
@@ -234,7 +265,7 @@ def waterfall(
             y=alt.Y(
                 "_low:Q",
                 title=value_title,
-                axis=alt.Axis(format=value_format),
+                axis=_value_axis(value_format),
                 scale=alt.Scale(domain=[base, top * 1.02 if top > base else base + 1], clamp=True),
             ),
             y2="_high:Q",
@@ -245,7 +276,7 @@ def waterfall(
             ),
             tooltip=[
                 alt.Tooltip(f"{step}:N", title=step_title),
-                alt.Tooltip(f"{amount}:Q", title=value_title, format=value_format),
+                amount_tooltip,
             ],
         )
         .properties(height=CHART_HEIGHT)

@@ -16,6 +16,7 @@ from cs_data.money import cents_to_decimal
 from cs_data.renewals import forecast, queries
 from ui import charts
 from ui.i18n import (
+    currency_symbol,
     format_count,
     format_date,
     format_money,
@@ -27,6 +28,7 @@ from ui.i18n import (
 
 CACHE_TTL_SECONDS = 120
 AT_RISK_ROWS = 25
+FIGURES_PER_ROW = 3
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -71,13 +73,16 @@ FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_
 
 
 def figure_cards(figures: forecast.Figures) -> None:
-    """The six figures, each with its definition as help."""
-    for cell, key in zip(st.columns(len(FIGURE_KEYS)), FIGURE_KEYS, strict=True):
-        cell.metric(
-            t(f"forecast.{key}"),
-            format_money(getattr(figures, key), compact=True),
-            help=t(f"forecast.{key}.help"),
-        )
+    """The six figures, each with its definition as help, three to a row (a compact amount
+    such as ``US$190.1만`` needs a third of the width)."""
+    for first in range(0, len(FIGURE_KEYS), FIGURES_PER_ROW):
+        row = FIGURE_KEYS[first : first + FIGURES_PER_ROW]
+        for cell, key in zip(st.columns(FIGURES_PER_ROW), row, strict=False):
+            cell.metric(
+                t(f"forecast.{key}"),
+                format_money(getattr(figures, key), compact=True),
+                help=t(f"forecast.{key}.help"),
+            )
     left, middle, right = st.columns(3)
     left.metric(
         t("forecast.rate_count"),
@@ -150,8 +155,8 @@ def month_chart(result: forecast.Forecast) -> Any:
         title=t("forecast.by_month"),
         subtitle=t("forecast.by_month.sub"),
         category_title=t("forecast.month"),
-        value_title=t("forecast.money_axis"),
-        value_format="$,.0f",
+        value_title=t("forecast.money_axis", currency=currency_symbol()),
+        value_format=charts.MONEY,
         color_title=t("forecast.figure"),
     )
 
@@ -199,8 +204,8 @@ def movement_chart(moved: forecast.Movement) -> Any:
         title=t("forecast.movement"),
         subtitle=t("forecast.movement.sub"),
         period_title=t("forecast.snapshot_day"),
-        value_title=t("forecast.money_axis"),
-        value_format="$,.0f",
+        value_title=t("forecast.money_axis", currency=currency_symbol()),
+        value_format=charts.MONEY,
     )
 
 

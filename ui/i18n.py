@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from cs_data.money import cents_to_decimal
+from cs_data.app_settings import DEFAULT_CURRENCY
+from ui import locale_format
 from ui.locale_en import MESSAGES as ENGLISH
 from ui.locale_ko import MESSAGES as KOREAN
 
@@ -27,6 +27,8 @@ LANGUAGE_KEY = "language"
 QUERY_PARAM = "lang"
 _SWITCH_KEY = "_language_switch"
 _CHOICE_KEYS = "_translated_choice_keys"
+CURRENCY_KEY = "_cockpit_currency"
+"""Where this run keeps the configured currency (set by ``shell.page_setup``)."""
 
 log = logging.getLogger(__name__)
 
@@ -120,53 +122,69 @@ def label(group: str, value: str) -> str:
     return t(key) if has_key(key) else value.replace("_", " ")
 
 
-# --- numbers, money, dates ----------------------------------------------------------------
-
-_COMPACT_STEPS = ((10**9, "fmt.billions"), (10**6, "fmt.millions"), (10**3, "fmt.thousands"))
+# --- numbers, money, dates (CLDR through Babel: ui/locale_format.py) ---------------------
 
 
-def _round(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def _compact(amount: Decimal) -> str:
-    if abs(amount) >= 1000:
-        for step, key in _COMPACT_STEPS:
-            scaled = _round(amount / step, 1)
-            if abs(scaled) >= 1:
-                return t(key, value=f"{scaled:,.1f}".removesuffix(".0"))
-    return f"{_round(amount, 0):,.0f}"
+def current_currency() -> str:
+    """The configured currency of amounts (ISO 4217), as ``shell.page_setup`` read it for this
+    run; ``USD`` before that."""
+    currency = st.session_state.get(CURRENCY_KEY)
+    return currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY
 
 
 def format_count(value: int | None, *, compact: bool = False) -> str:
-    """A whole number with thousands separators (or ``12.3K`` when compact); ``—`` for None."""
+    """A whole number with the language's separators (``1,234,567``; compact ``1.2M`` /
+    ``123.5만``); ``—`` for None."""
     if value is None:
         return t("fmt.none")
-    return _compact(Decimal(value)) if compact else f"{value:,}"
+    return locale_format.count_text(value, current_language(), compact=compact)
 
 
 def format_money(cents: int | None, *, compact: bool = False) -> str:
-    """An amount held in cents, in whole currency units (``$12,345`` or ``$12.3K``)."""
+    """An amount held in cents of the configured currency, in whole units (``$12,345``;
+    compact ``$12.3K`` / ``US$1.2만`` / ``₩1.2억``)."""
     if cents is None:
         return t("fmt.none")
-    amount = cents_to_decimal(cents)
-    text = _compact(amount) if compact else f"{_round(amount, 0):,.0f}"
-    return t("fmt.money", value=text)
+    return locale_format.money_text(cents, current_language(), current_currency(), compact=compact)
+
+
+def format_amount(amount: float | None, *, compact: bool = False) -> str:
+    """An amount already in whole currency units (charts hold units), as ``format_money``."""
+    if amount is None or amount != amount:
+        return t("fmt.none")
+    return locale_format.amount_text(
+        amount, current_language(), current_currency(), compact=compact
+    )
+
+
+def currency_symbol() -> str:
+    """The configured currency's symbol in the session's language (``$``, ``US$``, ``₩``)."""
+    return locale_format.currency_symbol(current_currency(), current_language())
+
+
+def money_label_expr() -> str:
+    """A Vega expression writing axis values (whole currency units) as compact amounts, as
+    ``format_money(..., compact=True)`` writes them (``$1.2M`` / ``US$120만``)."""
+    return locale_format.compact_label_expr(current_language(), current_currency())
+
+
+def money_column_format() -> str:
+    """The printf format of a table column of whole amounts (``$%,d``, ``US$%,d``, ``₩%,d``)."""
+    return locale_format.money_column_format(current_currency(), current_language())
 
 
 def format_percent(share: float | None, *, digits: int = 1) -> str:
     """A share 0..1 as a percentage (``87.5%``)."""
     if share is None:
         return t("fmt.none")
-    return t("fmt.percent", value=f"{share * 100:.{digits}f}")
+    return locale_format.percent_text(share, current_language(), digits=digits)
 
 
 def format_number(value: float | None, *, digits: int = 1, signed: bool = False) -> str:
     """A decimal number with ``digits`` places (``+`` in front of positives when signed)."""
     if value is None:
         return t("fmt.none")
-    sign = "+" if signed else ""
-    return f"{value:{sign},.{digits}f}"
+    return locale_format.number_text(value, current_language(), digits=digits, signed=signed)
 
 
 def format_list(items: Iterable[str]) -> str:
@@ -176,15 +194,14 @@ def format_list(items: Iterable[str]) -> str:
 
 def format_date(day: date) -> str:
     """A calendar date in the session's language (``Mar 1, 2025`` / ``2025년 3월 1일``)."""
-    return t("fmt.date", year=day.year, mon=t(f"fmt.month.{day.month}"), day=day.day)
+    return locale_format.date_text(day, current_language())
 
 
 def format_month(day: date) -> str:
     """The calendar month of ``day`` in the session's language (``Mar 2025`` / ``2025년 3월``)."""
-    return t("fmt.month_year", mon=t(f"fmt.month.{day.month}"), year=day.year)
+    return locale_format.month_text(day, current_language())
 
 
 def format_datetime(moment: datetime, zone: ZoneInfo) -> str:
     """An instant shown in ``zone``: date, then 24-hour time."""
-    local = moment.astimezone(zone)
-    return t("fmt.datetime", date=format_date(local.date()), time=local.strftime("%H:%M"))
+    return locale_format.datetime_text(moment, zone, current_language())

@@ -72,25 +72,6 @@ MESSAGES: dict[str, str] = {
     "outage.retrying": "Checking again every {seconds} seconds…",
     # formats
     "fmt.none": "—",
-    "fmt.money": "${value}",
-    "fmt.thousands": "{value}K",
-    "fmt.millions": "{value}M",
-    "fmt.billions": "{value}B",
-    "fmt.percent": "{value}%",
-    "fmt.date": "{mon} {day}, {year}",
-    "fmt.datetime": "{date} {time}",
-    "fmt.month.1": "Jan",
-    "fmt.month.2": "Feb",
-    "fmt.month.3": "Mar",
-    "fmt.month.4": "Apr",
-    "fmt.month.5": "May",
-    "fmt.month.6": "Jun",
-    "fmt.month.7": "Jul",
-    "fmt.month.8": "Aug",
-    "fmt.month.9": "Sep",
-    "fmt.month.10": "Oct",
-    "fmt.month.11": "Nov",
-    "fmt.month.12": "Dec",
     "chart.axis_day": "%b %-d",
     "chart.tooltip_day": "%a, %b %-d, %Y",
     # the Overview page
@@ -447,7 +428,6 @@ MESSAGES: dict[str, str] = {
     "targets.name": "Name",
     "targets.value": "Goal ({unit})",
     "targets.unit.percent": "%",
-    "targets.unit.money": "$",
     "targets.unit.nps": "NPS points",
     "targets.unit.minutes": "minutes",
     "targets.unit.count": "count",
@@ -728,7 +708,7 @@ MESSAGES: dict[str, str] = {
     "retention.trend_arr": "ARR",
     "retention.arr_subtitle": "At the end of each {grain}",
     "retention.share_axis": "Share (%)",
-    "retention.arr_axis": "ARR (USD)",
+    "retention.arr_axis": "ARR ({currency})",
     "retention.waterfall_title": "ARR waterfall",
     "retention.waterfall_subtitle": "From ARR on {start} to ARR on {end}",
     "retention.waterfall_help": "Starting: ARR of the cohort on the first day. Expansion: Σ "
@@ -812,7 +792,6 @@ MESSAGES: dict[str, str] = {
     # renewals and the forecast
     "nav.renewals": "Renewals",
     "nav.forecast": "Forecast",
-    "fmt.month_year": "{mon} {year}",
     "stage.not_started": "Not started",
     "stage.outreach": "Outreach",
     "stage.engaged": "Engaged",
@@ -944,10 +923,10 @@ MESSAGES: dict[str, str] = {
     "renewals.f_probability": "Probability (%)",
     "renewals.f_probability.help": "Win probability from 0 to 100 %, used only when the "
     "override is on.",
-    "renewals.f_expected_arr": "Expected ARR ($)",
-    "renewals.money.help": "Whole dollars; empty means the current ARR is expected.",
-    "renewals.f_upsell": "Upsell / cross-sell ($)",
-    "renewals.f_upsell.help": "Additional ARR expected with this renewal, in dollars.",
+    "renewals.f_expected_arr": "Expected ARR ({currency})",
+    "renewals.money.help": "Whole currency units; empty means the current ARR is expected.",
+    "renewals.f_upsell": "Upsell / cross-sell ({currency})",
+    "renewals.f_upsell.help": "Additional ARR expected with this renewal, in whole currency units.",
     "renewals.f_risk": "Risk",
     "renewals.f_risk_reason": "Risk reason",
     "renewals.f_next_step": "Next step",
@@ -957,7 +936,7 @@ MESSAGES: dict[str, str] = {
     "renewals.close_open": "Open",
     "renewals.close_won": "Close as won",
     "renewals.close_lost": "Close as lost",
-    "renewals.f_renewed_arr": "Renewed ARR ($)",
+    "renewals.f_renewed_arr": "Renewed ARR ({currency})",
     "renewals.f_renewed_arr.help": "Required to close as won.",
     "renewals.f_lost_reason": "Lost reason",
     "renewals.save": "Save renewal",
@@ -1012,7 +991,7 @@ MESSAGES: dict[str, str] = {
     "forecast.by_month.sub": "Renewals due in each month",
     "forecast.month": "Month",
     "forecast.figure": "Figure",
-    "forecast.money_axis": "ARR ($)",
+    "forecast.money_axis": "ARR ({currency})",
     "forecast.by_segment": "By segment",
     "forecast.at_risk_renewals": "The renewals behind the ARR at risk",
     "forecast.no_at_risk": "No open renewal of this quarter is at risk.",
@@ -1290,15 +1269,15 @@ MESSAGES: dict[str, str] = {
     "health_component.sentiment": "Sentiment",
     "health_component.engagement": "Engagement",
     "health_component.adoption": "Adoption",
-    "health_component_help.support_load": "Tickets in 90 days per $1K ARR against the segment "
-    "median: 100 × max(0, 1 − R / 2M).",
+    "health_component_help.support_load": "Tickets in 90 days per 1,000 units of ARR against the "
+    "segment median: 100 × max(0, 1 − R / 2M).",
     "health_component_help.sla": "First response SLA compliance of the account's tickets "
     "created in the last 90 days.",
     "health_component_help.sentiment": "Mean of NPS × 10 and (CSAT − 1) × 25 over 180 days.",
     "health_component_help.engagement": "100 within 14 days of the last touch, 0 from 90 days.",
     "health_component_help.adoption": "Active users ÷ licensed seats in the latest usage month "
     "of the last three.",
-    "health.input.support_load": "{tickets} tickets in 90 days on {arr} ARR: {ratio} per $1K, "
+    "health.input.support_load": "{tickets} tickets in 90 days on {arr} ARR: {ratio} per {per}, "
     "{times}× the segment median ({median})",
     "health.input.sla": "{met} of {judged} tickets answered within the first-response target",
     "health.input.sla_none": "No ticket to judge in the last 90 days",
@@ -1366,7 +1345,7 @@ MESSAGES: dict[str, str] = {
     "account.arr_title": "ARR history",
     "account.arr_subtitle": "ARR on the first day of each month, from subscriptions",
     "account.month": "Month",
-    "account.arr_axis": "ARR (USD)",
+    "account.arr_axis": "ARR ({currency})",
     "account.journey_title": "Customer journey",
     "account.journey_stage": "Stage",
     "account.journey_rule": "Renewal when a renewal is due within 90 days; onboarding in the "
@@ -1441,4 +1420,15 @@ MESSAGES: dict[str, str] = {
     "data as it is now.",
     "settings.recompute": "Recompute now",
     "settings.recomputed": "Health recomputed for {count} accounts.",
+    # currency of amounts (Settings)
+    "settings.currency_title": "Currency of amounts",
+    "settings.currency_help": "Amounts (ARR, renewals, forecasts) are stored in hundredths of "
+    "this currency and shown in it on every page. Changing it relabels the stored amounts; it "
+    "does not convert them.",
+    "settings.currency": "Currency",
+    "settings.currency_save": "Save currency",
+    "settings.currency_saved": "Amounts now show in {currency}.",
+    "settings.currency_example": "Amounts show like {full}, or {compact} where space is short.",
+    "error.code.unknown_currency": "{code} is not an ISO 4217 currency code "
+    "(for example USD, KRW, EUR).",
 }

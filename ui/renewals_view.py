@@ -31,7 +31,17 @@ from cs_data.renewals import queries
 from cs_data.renewals.history import Change
 from ui import forecast_view
 from ui.errors import show_field_errors
-from ui.i18n import choice_key, format_count, format_date, format_money, format_percent, label, t
+from ui.i18n import (
+    choice_key,
+    currency_symbol,
+    format_count,
+    format_date,
+    format_money,
+    format_percent,
+    label,
+    money_column_format,
+    t,
+)
 from ui.text import literal
 
 CACHE_TTL_SECONDS = 60
@@ -282,7 +292,7 @@ def pipeline_frame(rows: list[queries.RenewalRow]) -> pd.DataFrame:
 
 
 def column_config() -> dict[str, Any]:
-    money = {"format": "dollar"}
+    money = {"format": money_column_format()}
     return {
         "attention": st.column_config.TextColumn(
             "", help=t("renewals.col_attention.help"), width="small"
@@ -444,14 +454,17 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
         )
         show_field_errors(error, "probability")
         st.number_input(
-            t("renewals.f_expected_arr"),
+            t("renewals.f_expected_arr", currency=currency_symbol()),
             step=1000.0,
             key=key("expected_arr"),
             help=t("renewals.money.help"),
         )
         show_field_errors(error, "expected_arr_cents")
         st.number_input(
-            t("renewals.f_upsell"), step=1000.0, key=key("upsell"), help=t("renewals.f_upsell.help")
+            t("renewals.f_upsell", currency=currency_symbol()),
+            step=1000.0,
+            key=key("upsell"),
+            help=t("renewals.f_upsell.help"),
         )
         show_field_errors(error, "upsell_cents")
     with right:
@@ -480,7 +493,7 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
     show_field_errors(error, "outcome")
     won, lost = st.columns(2)
     won.number_input(
-        t("renewals.f_renewed_arr"),
+        t("renewals.f_renewed_arr", currency=currency_symbol()),
         step=1000.0,
         key=key("renewed_arr"),
         help=t("renewals.f_renewed_arr.help"),

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cs_data.kpi.retention_detail import ChurnedPage, Waterfall
 from ui import charts
-from ui.i18n import label, t
+from ui.i18n import currency_symbol, label, money_column_format, t
 
 CENTS_PER_DOLLAR = 100
 STEPS = ("starting", "expansion", "contraction", "churn", "new", "ending")
@@ -44,8 +44,8 @@ def retention_trends(trends: pd.DataFrame, grain: str) -> None:
         title=t("retention.trend_arr"),
         subtitle=t("retention.arr_subtitle", grain=t(f"filters.grain.{grain}")),
         period_title=t("chart.period_start"),
-        value_title=t("retention.arr_axis"),
-        value_format="$,.0f",
+        value_title=t("retention.arr_axis", currency=currency_symbol()),
+        value_format=charts.MONEY,
         zero=False,
     )
     with st.container(border=True):
@@ -78,7 +78,7 @@ def waterfall_chart(flow: Waterfall, subtitle: str) -> None:
         title=t("retention.waterfall_title"),
         subtitle=subtitle,
         step_title=t("retention.step"),
-        value_title=t("retention.arr_axis"),
+        value_title=t("retention.arr_axis", currency=currency_symbol()),
         color_title=t("retention.kind"),
     )
     with st.container(border=True):
@@ -108,7 +108,9 @@ def churned_table(result: ChurnedPage) -> None:
         width="stretch",
         placeholder=t("fmt.none"),
         column_config={
-            t("retention.col_arr"): st.column_config.NumberColumn(format="dollar", step=1),
+            t("retention.col_arr"): st.column_config.NumberColumn(
+                format=money_column_format(), step=1
+            ),
             t("retention.col_ended"): st.column_config.DateColumn(format=t("fmt.date_column")),
         },
     )

@@ -25,7 +25,7 @@ from cs_data.config import ConfigError, Settings, get_settings
 from cs_data.db import database_answers, database_problem, get_engine
 from cs_data.demo import DemoSummary
 from cs_data.errors import DatabaseBusy, DatabaseProblem
-from ui import login
+from ui import currency, login
 from ui.i18n import (
     format_count,
     format_list,
@@ -177,6 +177,7 @@ def page_setup() -> Settings:
     init_language()
     current = settings()
     ensure_database(current)
+    currency.init_currency(current)
     return current
 
 

@@ -17,7 +17,7 @@ from cs_data.kpi.registry import WHOLE_UNITS
 from cs_data.money import cents_to_decimal
 from ui.errors import show_field_errors
 from ui.forms import length_limit
-from ui.i18n import choice_key, format_date, label, t
+from ui.i18n import choice_key, currency_symbol, format_date, label, t
 from ui.kpi_cards import format_kpi
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
 from ui.text import literal
@@ -43,6 +43,11 @@ DISPLAY_UNITS = {
 def display_unit(key: str) -> str:
     """The unit people type ``key``'s target in (``percent``, ``money``, ``minutes`` …)."""
     return DISPLAY_UNITS[kpi.KPIS[key].unit]
+
+
+def unit_text(unit: str) -> str:
+    """A display unit as text: the configured currency's symbol for ``money``."""
+    return currency_symbol() if unit == "money" else t(f"targets.unit.{unit}")
 
 
 def to_display(key: str, value: float | None) -> float | None:
@@ -72,7 +77,7 @@ def to_stored(key: str, shown: float | None) -> float | None:
 def allowed_range(key: str) -> str:
     """The values ``key``'s target may take, in the display unit."""
     low, high = targets.value_range(key)
-    unit = t(f"targets.unit.{display_unit(key)}")
+    unit = unit_text(display_unit(key))
     shown_low = to_display(key, low)
     if high is None:
         return t("targets.range_min", low=f"{shown_low:,g}", unit=unit)
@@ -192,7 +197,7 @@ def target_fields(prefix: str, error: InvalidInput | None, *, today: date) -> No
     with left:
         unit = display_unit(key)
         st.number_input(
-            t("targets.value", unit=t(f"targets.unit.{unit}")),
+            t("targets.value", unit=unit_text(unit)),
             value=None,
             step=STEPS[unit],
             key=keys["value"],

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_data.kpi import team
-from ui.i18n import t
+from ui.i18n import money_column_format, t
 
 MINUTES_PER_HOUR = 60
 CENTS_PER_DOLLAR = 100
@@ -29,7 +29,8 @@ CSM_KINDS = {
     "renewal_rate": "share",
 }
 PERCENT = 100
-FORMATS = {"count": "%d", "hours": "%.1f", "share": "%.1f%%", "money": "dollar"}
+FORMATS = {"count": "%d", "hours": "%.1f", "share": "%.1f%%"}
+"""printf formats of the columns; amounts take the currency's (``money_column_format``)."""
 WIDTHS = {"name": 170, "count": 105, "hours": 165, "share": 120, "money": 150}
 """Column widths in pixels, the same in the median table and the table under it, so that
 their columns line up."""
@@ -54,7 +55,7 @@ def _config(kinds: Mapping[str, str], who: str) -> dict[str, object]:
     }
     for column, kind in kinds.items():
         config[t(f"team.col_{column}")] = st.column_config.NumberColumn(
-            format=FORMATS[kind],
+            format=money_column_format() if kind == "money" else FORMATS[kind],
             width=WIDTHS[kind],
             step=1 if kind == "money" else None,
             help=t(f"team.col_{column}.help"),
