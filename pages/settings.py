@@ -1,4 +1,5 @@
-"""Settings (admins): the health score weights, and recomputing today's health snapshots."""
+"""Settings (admins): the health score weights, the renewal stage probabilities, and
+recomputing today's health snapshots."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 
 from cs_data import health
 from cs_data.db import get_engine
-from ui import account_view, accounts_view, shell
+from ui import account_view, accounts_view, shell, stage_probabilities
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import format_count, label, t
@@ -70,6 +71,8 @@ st.dataframe(
     hide_index=True,
     column_config={t("settings.share"): st.column_config.NumberColumn(format="percent")},
 )
+
+stage_probabilities.section(actor)
 
 st.subheader(t("settings.recompute_title"), anchor=False)
 st.caption(t("settings.recompute_help"))

@@ -8,6 +8,7 @@ plain text: ``st.text`` or dataframe text columns, never Markdown.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ from cs_data import accounts, domain, health
 from cs_data.auth import Actor, Owned, can
 from cs_data.db import get_engine
 from cs_data.paging import Page
-from ui import accounts_view, charts
+from ui import accounts_view, charts, renewal_panel
 from ui.errors import show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import format_count, format_date, format_money, label, t
@@ -254,7 +255,11 @@ def trend_charts(trend: list[accounts.TrendPoint], arr: list[tuple[date, int]]) 
         )
 
 
-def journey_and_renewal(view: accounts.AccountView) -> None:
+def journey_and_renewal(
+    database_key: str, actor: Actor, view: accounts.AccountView, zone: Any
+) -> None:
+    """The customer journey and the next renewal in brief; below them the renewal form (the
+    Renewals page's, with its conflicts and timeline) and the "New renewal" form."""
     left, right = st.columns(2)
     with left.container(border=True):
         st.subheader(t("account.journey_title"), anchor=False)
@@ -281,22 +286,38 @@ def journey_and_renewal(view: accounts.AccountView) -> None:
         renewal = view.renewal
         if renewal is None:
             st.info(t("account.no_renewal"), icon=":material/event_busy:")
-            return
-        facts = {
-            t("account.renewal_date"): format_date(renewal.renewal_date),
-            t("account.renewal_stage"): label("renewal_stage", renewal.stage),
-            t("account.renewal_arr"): format_money(renewal.current_arr_cents),
-            t("account.renewal_expected"): format_money(renewal.expected_arr_cents),
-            t("account.renewal_owner"): renewal.owner_name or t("fmt.none"),
-            t("account.renewal_next_step"): renewal.next_step or t("fmt.none"),
-        }
-        st.dataframe(
-            pd.DataFrame(
-                {t("account.field"): list(facts), t("account.value"): list(facts.values())}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        else:
+            _renewal_facts(renewal)
+    show_notice()
+    if view.renewal is not None:
+        renewal_panel.renewal_panel(actor, view.renewal.id, zone=zone, after_save=_renewal_saved)
+    renewal_panel.new_renewal(
+        actor,
+        database_key,
+        account=(view.id, view.name, view.arr_cents, view.csm_id),
+        after_save=_renewal_saved,
+    )
+
+
+def _renewal_facts(renewal: accounts.RenewalView) -> None:
+    facts = {
+        t("account.renewal_date"): format_date(renewal.renewal_date),
+        t("account.renewal_stage"): label("renewal_stage", renewal.stage),
+        t("account.renewal_arr"): format_money(renewal.current_arr_cents),
+        t("account.renewal_expected"): format_money(renewal.expected_arr_cents),
+        t("account.renewal_owner"): renewal.owner_name or t("fmt.none"),
+        t("account.renewal_next_step"): renewal.next_step or t("fmt.none"),
+    }
+    st.dataframe(
+        pd.DataFrame({t("account.field"): list(facts), t("account.value"): list(facts.values())}),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _renewal_saved() -> None:
+    clear_caches()
+    accounts_view.clear_caches()
 
 
 def tickets_and_surveys(database_key: str, view: accounts.AccountView) -> None:
