@@ -20,7 +20,7 @@ from cs_data.paging import Page
 from ui import accounts_view, charts, renewal_panel
 from ui.errors import show_field_errors
 from ui.forms import form_error, show_notice, submit
-from ui.i18n import format_count, format_date, format_money, label, t
+from ui.i18n import format_count, format_date, format_money, format_number, label, t
 from ui.paging import page_number, pager
 from ui.text import literal
 
@@ -82,10 +82,12 @@ def header(view: accounts.AccountView) -> None:
     current, previous = view.health, view.previous
     if current is not None:
         delta = current.score - previous.score if previous is not None else None
+        shown = None if delta is None else format_number(delta, signed=True)
         columns[0].metric(
             t("account.health"),
             f"{current.score:.0f} · {label('health_band', current.band)}",
-            delta=None if delta is None else f"{delta:+.1f}",
+            delta=shown,
+            delta_arrow="off" if shown == format_number(0.0) else "auto",
             help=t("account.health_help", day=format_date(current.day)),
         )
     else:
@@ -195,7 +197,7 @@ def why_this_score(view: accounts.AccountView) -> None:
         }
     )
     st.dataframe(
-        table,
+        accounts_view.signed_changes(table, t("account.change")),
         hide_index=True,
         width="stretch",
         placeholder=t("account.missing"),
@@ -204,9 +206,7 @@ def why_this_score(view: accounts.AccountView) -> None:
                 format="%.0f", min_value=0, max_value=100
             ),
             t("account.contribution"): st.column_config.NumberColumn(format="%.1f"),
-            t("account.change"): st.column_config.NumberColumn(
-                format="%+.1f", help=t("account.change_help")
-            ),
+            t("account.change"): st.column_config.NumberColumn(help=t("account.change_help")),
         },
     )
 
