@@ -22,13 +22,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from cs_data import audit, domain
 from cs_data.auth import Actor, ensure
 from cs_data.db import transaction
 from cs_data.errors import FieldError, InvalidInput, StaleEdit
-from cs_data.kpi.sql import Bind, connect
 from cs_data.models import AppSetting
 
 SETTING_KEY = "renewals.stage_probabilities"
@@ -38,12 +37,15 @@ FIXED = {"closed_won": 1.0, "closed_lost": 0.0}
 CONFIGURABLE = tuple(stage for stage in domain.RENEWAL_STAGES if stage not in FIXED)
 
 
-def get_stage_probabilities(bind: Bind) -> dict[str, float]:
+def get_stage_probabilities(bind: Engine | Connection) -> dict[str, float]:
     """Every stage's probability as configured now (the defaults for stages never set)."""
-    with connect(bind) as connection:
-        stored = connection.execute(
-            select(AppSetting.value).where(AppSetting.key == SETTING_KEY)
-        ).scalar_one_or_none()
+    # read without cs_data.kpi's helpers: the KPI package imports this module
+    query = select(AppSetting.value).where(AppSetting.key == SETTING_KEY)
+    if isinstance(bind, Connection):
+        stored = bind.execute(query).scalar_one_or_none()
+    else:
+        with bind.connect() as connection:
+            stored = connection.execute(query).scalar_one_or_none()
     probabilities = dict(domain.DEFAULT_STAGE_PROBABILITIES)
     if isinstance(stored, dict):
         probabilities.update(
