@@ -174,8 +174,12 @@ def new_renewal(
             return
     elif actor.role not in ("admin", "manager", "csm"):  # the command decides per account
         return
-    if st.session_state.pop(f"{NEW}_reset", False) or f"{NEW}_stage" not in st.session_state:
+    started_for = account[0] if account else ""  # a form typed for one account stays there
+    reset = st.session_state.pop(f"{NEW}_reset", False)
+    if reset or st.session_state.get(f"{NEW}_started_for") != started_for:
         view.start_new_form(NEW, account[2] if account else None)
+        st.session_state[f"{NEW}_started_for"] = started_for
+        st.session_state.pop(f"{NEW}_for", None)
     error = form_error(NEW)
     with st.expander(t("renewals.new"), icon=":material/add_circle:", expanded=error is not None):
         if account is None:
