@@ -117,6 +117,15 @@ PERMISSIONS: Mapping[str, Permission] = _declare(
     Permission(
         "forecast.view", "read the renewal forecast", frozenset({"admin", "manager", "exec"})
     ),
+    Permission(
+        "renewal.create",
+        "create renewals",
+        frozenset({"admin", "manager"}),
+        own_roles=frozenset({"csm"}),
+    ),
+    Permission(
+        "renewal.set_probabilities", "change the default stage probabilities", frozenset({"admin"})
+    ),
     Permission("forecast.snapshot", "take forecast snapshots", frozenset({"admin", "manager"})),
     # Kanban boards: each also needs a board role (cs_data.boards.access), except for app
     # admins, who manage every board; viewers and execs can be board visitors at most

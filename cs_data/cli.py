@@ -28,6 +28,7 @@ from cs_data.domain import (
     BOARD_TEMPLATES,
     CARD_PRIORITIES,
     CARD_STATUSES,
+    DEFAULT_STAGE_PROBABILITIES,
     ROLES,
     SEGMENTS,
     WIP_MODES,
@@ -43,7 +44,7 @@ from cs_data.errors import (
 from cs_data.fiscal import Quarter, parse_quarter, quarter_of
 from cs_data.money import cents_to_decimal, parse_cents
 from cs_data.renewals import commands as renewal_commands
-from cs_data.renewals import forecast, queries
+from cs_data.renewals import forecast, probabilities, queries
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -573,6 +574,74 @@ def _cmd_renewals_update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_renewals_create(args: argparse.Namespace) -> int:
+    values = {
+        "renewal_date": args.renewal_date,
+        "current_arr_cents": args.current_arr,
+        "stage": args.stage,
+        "forecast_category": args.forecast_category,
+        "probability": args.probability,
+        "expected_arr_cents": args.expected_arr,
+        "upsell_cents": args.upsell,
+        "risk": args.risk,
+        "risk_reason": args.risk_reason,
+        "next_step": args.next_step,
+        "next_step_date": args.next_step_date,
+        "notes": args.notes,
+        "renewal_id": args.id,
+    }
+    engine = _engine(args)
+    if args.owner:
+        found = users.active_actor(engine, args.owner)
+        if found is None:
+            print(f"error: --owner: no active user {args.owner!r}", file=sys.stderr)
+            return EXIT_REJECTED
+        values["owner_id"] = found.user_id
+    try:
+        saved = renewal_commands.create_renewal(engine, operator(), args.account_id, **values)
+    except NotFound as error:
+        print(f"error: account_id: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    except InvalidInput as error:
+        for problem in error.errors:
+            flag = _FLAG_OF_FIELD.get(problem.field, problem.field.replace("_", "-"))
+            print(f"error: --{flag}: {problem.message}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"created renewal {saved.renewal_id} at version {saved.version}")
+    return EXIT_OK
+
+
+def _cmd_renewals_stages(args: argparse.Namespace) -> int:
+    configured = probabilities.get_stage_probabilities(_engine(args))
+    rows = [
+        {
+            "stage": stage,
+            "probability": configured[stage],
+            "default": DEFAULT_STAGE_PROBABILITIES[stage],
+            "fixed": stage in probabilities.FIXED,
+        }
+        for stage in configured
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return EXIT_OK
+    for row in rows:
+        note = "fixed" if row["fixed"] else f"default {row['default']:g}"
+        print(f"{row['stage']:<14} {row['probability']:>6.2f}  ({note})")
+    return EXIT_OK
+
+
+def _cmd_renewals_set_stage_probability(args: argparse.Namespace) -> int:
+    try:
+        after = probabilities.set_stage_probabilities(
+            _engine(args), operator(), {args.stage: args.probability}
+        )
+    except InvalidInput as error:
+        return _print_invalid(error)
+    print(f"stage {args.stage} probability {after[args.stage]:g}")
+    return EXIT_OK
+
+
 def _forecast_json(result: forecast.Forecast) -> dict[str, object]:
     def figures(values: forecast.Figures) -> dict[str, object]:
         return {
@@ -1093,6 +1162,35 @@ def _renewals_parser(commands: argparse._SubParsersAction) -> None:
     update.add_argument("--renewed-arr", type=_money_arg, **given, help="major units")
     update.add_argument("--reason", type=_text_arg, **given, help="why the renewal was lost")
     update.set_defaults(handler=_cmd_renewals_update)
+
+    create = actions.add_parser(
+        "create", help="create an open renewal of an account; prints its id (exit 1: invalid)"
+    )
+    create.add_argument("account_id")
+    create.add_argument("--renewal-date", type=_optional_date, required=True)
+    create.add_argument("--current-arr", type=_money_arg, required=True, help="major units")
+    create.add_argument("--id", help="the renewal's id (default: a new REN-… id)")
+    create.add_argument("--stage", default="not_started")
+    create.add_argument("--forecast-category", default="pipeline")
+    create.add_argument("--probability", type=_probability_arg, help="explicit 0..1")
+    create.add_argument("--expected-arr", type=_money_arg, help="major units")
+    create.add_argument("--upsell", type=_money_arg, help="major units")
+    create.add_argument("--risk", type=_text_arg, help="low, medium or high")
+    for flag in ("--risk-reason", "--next-step", "--notes"):
+        create.add_argument(flag, type=_text_arg, help="text")
+    create.add_argument("--next-step-date", type=_optional_date)
+    create.add_argument("--owner", help="username of the renewal's owner")
+    create.set_defaults(handler=_cmd_renewals_create)
+
+    stages = actions.add_parser("stages", help="each stage's default win probability")
+    stages.add_argument("--json", action="store_true", help="a JSON array, probabilities 0..1")
+    stages.set_defaults(handler=_cmd_renewals_stages)
+    set_stage = actions.add_parser(
+        "set-stage-probability", help="change an open stage's default probability (0..1)"
+    )
+    set_stage.add_argument("stage")
+    set_stage.add_argument("probability", type=_probability_arg)
+    set_stage.set_defaults(handler=_cmd_renewals_set_stage_probability)
 
 
 def _optional_date(text: str) -> date | str | None:

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cs_data.models import (
     Account,
+    AppSetting,
     Base,
     DataVersion,
     HealthSnapshot,
@@ -55,9 +56,11 @@ KPI_TABLES = tuple(
         HealthSnapshot,
         User,
         KpiTarget,
+        AppSetting,
     )
 )
-"""The tables the KPI pages read (figures, targets, CSM and agent names)."""
+"""The tables the KPI pages read (figures, targets, CSM and agent names, and the stage
+probabilities of the weighted forecast)."""
 
 _TABLE = DataVersion.__table__
 _TRACKED = frozenset(Base.metadata.tables) - {_TABLE.name}

@@ -30,7 +30,7 @@ if account_id:
     account_view.header(view)
     account_view.why_this_score(view)
     account_view.trend_charts(*account_view.load_trends(key, view.id, today))
-    account_view.journey_and_renewal(view)
+    account_view.journey_and_renewal(key, actor, view, settings.zone)
     account_view.interactions(key, actor, view)
     account_view.tickets_and_surveys(key, view)
     account_view.contacts(view)

@@ -1,5 +1,5 @@
-"""Settings (admins): the health score weights, recomputing today's health snapshots, and the
-currency of amounts."""
+"""Settings (admins): the health score weights, the renewal stage probabilities, recomputing
+today's health snapshots, and the currency of amounts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from cs_data import health
 from cs_data.db import get_engine
-from ui import account_view, accounts_view, currency_settings, shell
+from ui import account_view, accounts_view, currency_settings, shell, stage_probabilities
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import current_currency, format_count, label, t
@@ -71,6 +71,8 @@ st.dataframe(
     hide_index=True,
     column_config={t("settings.share"): st.column_config.NumberColumn(format="percent")},
 )
+
+stage_probabilities.section(actor)
 
 st.subheader(t("settings.recompute_title"), anchor=False)
 st.caption(t("settings.recompute_help"))

@@ -30,10 +30,14 @@ from cs_data.auth import (
 )
 from cs_data.db import transaction
 from cs_data.errors import PermissionDenied
-from cs_data.models import AuditEntry, Base, LoginFailure, User
+from cs_data.models import Account, AuditEntry, Base, LoginFailure, User
+from cs_data.renewals import commands as renewal_commands
+from cs_data.renewals import probabilities
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 PASSWORD = "Matrix-pass-1"
+MATRIX_ACCOUNT = "ACC-matrix"
+"""An account whose CSM is ``target`` (not an actor): CSMs may not create its renewals."""
 TINY = demo.DemoScale("matrix", accounts=3, tickets=10, csms=2, agents=1, cards_per_board=5)
 
 
@@ -71,6 +75,7 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "audit.view",
         "renewal.view",
         "renewal.update",
+        "renewal.create",
         "forecast.view",
         "forecast.snapshot",
         "page.import",
@@ -90,6 +95,7 @@ def test_admins_may_do_everything_and_viewers_only_read():
         *everyone_pages,
         "renewal.view",
         "renewal.update",
+        "renewal.create",
         *reads,
         "board.create",
         "board.manage",
@@ -97,6 +103,7 @@ def test_admins_may_do_everything_and_viewers_only_read():
         "interaction.add",
     }
     assert PERMISSIONS["renewal.update"].own_roles == {"csm"}
+    assert PERMISSIONS["renewal.create"].own_roles == {"csm"}
 
 
 def test_an_undeclared_action_is_a_programming_error():
@@ -178,6 +185,8 @@ def _people(engine: Engine) -> dict[str, Actor]:
             for user in session.scalars(select(User).where(User.username.like("as_%")))
         }
         session.add(AuditEntry(actor_name="seed", action="seed", entity_type="database"))
+        target = session.scalars(select(User).where(User.username == "target")).one()
+        session.add(Account(id=MATRIX_ACCOUNT, name="Matrix Ltd", csm_id=target.id))
     return actors
 
 
@@ -218,6 +227,16 @@ COMMANDS: dict[str, tuple[str, Callable[[Engine, Actor], Any]]] = {
         lambda e, a: presets.save_preset(
             e, a, {"name": "mine", "kind": "accounts", "columns": {"account_id": "Id", "name": "N"}}
         ),
+    ),
+    "create_renewal": (
+        "renewal.create",
+        lambda e, a: renewal_commands.create_renewal(
+            e, a, MATRIX_ACCOUNT, renewal_date=date(2026, 3, 31), current_arr_cents=1_000_000
+        ),
+    ),
+    "set_stage_probabilities": (
+        "renewal.set_probabilities",
+        lambda e, a: probabilities.set_stage_probabilities(e, a, {"engaged": 0.65}),
     ),
     "create_target": (
         "target.create",

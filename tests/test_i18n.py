@@ -272,3 +272,27 @@ def test_help_texts_speak_the_users_language_not_column_names(catalog):
         if key.endswith(".help") and re.search(r"\b[a-z]+_[a-z_]+\b", text)
     }
     assert named == {}
+
+
+def _changes_in_a_session() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from ui.accounts_view import signed_changes
+    from ui.i18n import format_number
+
+    for value in (-0.04, -0.0, 0.04, 0.05, -0.05, -3.26):
+        st.text(format_number(value, signed=True))
+    frame = pd.DataFrame({"change": [-0.04, 2.5, None, -1.25]})
+    st.text(signed_changes(frame, "change").to_string(delimiter="|"))
+
+
+def test_a_change_that_rounds_to_zero_is_0_0_never_minus_0_0():
+    at = AppTest.from_function(_changes_in_a_session, default_timeout=60)
+    at.run()
+
+    assert not at.exception
+    *numbers, table = [element.value for element in at.text]
+    assert numbers == ["0.0", "0.0", "0.0", "+0.1", "-0.1", "-3.3"]
+    cells = [line.split("|")[-1] for line in table.splitlines()[1:]]
+    assert cells == ["0.0", "+2.5", "—", "-1.3"]

@@ -52,7 +52,9 @@ def test_percents_numbers_and_dates_in_both_languages():
     assert lf.percent_text(0.875, "ko") == "87.5%"
     assert lf.percent_text(0.875, "en", digits=0) == "88%"
     assert lf.number_text(42.4, "en", digits=0, signed=True) == "+42"
-    assert lf.number_text(-1.25, "ko", digits=1) == "-1.2"
+    assert (
+        lf.number_text(-1.25, "ko", digits=1) == "-1.3"
+    )  # half away from zero, as every figure of the app
     assert lf.date_text(date(2025, 3, 1), "ko") == "2025년 3월 1일"
     assert lf.date_text(date(2025, 3, 1), "en") == "Mar 1, 2025"
     assert lf.month_text(date(2025, 12, 1), "ko") == "2025년 12월"

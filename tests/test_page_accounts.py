@@ -215,3 +215,38 @@ def test_the_overview_shows_the_accounts_at_risk(shared_mode):
     assert any(c.value == "1 accounts at risk; the largest by ARR:" for c in at.caption)
     risky = next(d.value for d in at.dataframe if "Why at risk" in d.value.columns)
     assert list(risky["Name"]) == ["Alpha <b>Co</b>"]
+
+
+def test_a_csm_who_logs_in_with_the_form_starts_on_their_accounts(shared_mode, monkeypatch):
+    """The first run after a form login (not a later reload) applies the CSM's default filter.
+    (In the browser this is checked by hand with Chromium; AppTest cannot keep cookies.)"""
+    from tests.apptest import PASSWORD
+    from ui import shell
+
+    monkeypatch.setattr(shell, "leave_pages_folder_mode", lambda: None)  # see test_login_lockout
+    schema.upgrade(get_engine())
+    add_user("ann", "csm")
+    add_user("bob", "csm")
+    with transaction(get_engine()) as session:
+        for name in ("ann", "bob"):
+            csm = session.query(User).filter_by(username=name).one()
+            session.add(Account(id=f"ACC-{name}", name=f"{name} Ltd", csm_id=csm.id))
+            session.flush()
+            session.add(
+                Subscription(
+                    id=f"SUB-{name}",
+                    account_id=f"ACC-{name}",
+                    start_date=datetime(2020, 1, 1).date(),
+                    arr_cents=100_000,
+                )
+            )
+    at = new_app()
+    at.run()
+    at.text_input[0].input("ann")
+    at.text_input[1].input(PASSWORD)
+    at.button(key="FormSubmitter:login-Log in").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Accounts"
+    with transaction(get_engine()) as session:
+        ann = session.query(User).filter_by(username="ann").one().id
+    assert at.selectbox(key="accounts_csm").value == ann

@@ -12,10 +12,12 @@ from streamlit.testing.v1 import AppTest
 from cs_data import schema
 from cs_data.auth import Actor
 from cs_data.db import get_engine, transaction
-from cs_data.models import Renewal, User
+from cs_data.models import Account, Renewal, User
+from cs_data.renewals import probabilities
 from cs_data.renewals.commands import update_renewal
 from tests.apptest import add_user, log_in, new_app
 from tests.factories import make_account, make_renewal
+from ui.text import literal
 
 RENEWALS_PAGE = "pages/renewals.py"
 FORECAST_PAGE = "pages/forecast.py"
@@ -160,3 +162,98 @@ def test_an_unknown_renewal_by_url_is_reported_not_raised(shared_mode):
     at = open_page("ann", renewal="REN-NOPE")
     assert at.warning, "a missing renewal is reported as not found"
     assert at.title[0].value == "Renewals"
+
+
+ACCOUNTS_PAGE = "pages/accounts.py"
+SETTINGS_PAGE = "pages/settings.py"
+CREATE = "FormSubmitter:new_renewal_form-Create renewal"
+
+
+def renewals_of(account_name: str) -> list[Renewal]:
+    with transaction(get_engine()) as session:
+        return (
+            session.query(Renewal)
+            .join(Renewal.account)
+            .filter_by(name=account_name)
+            .order_by(Renewal.renewal_date)
+            .all()
+        )
+
+
+def test_a_manager_creates_a_renewal_and_a_refused_one_keeps_what_was_typed(shared_mode):
+    schema.upgrade(get_engine())
+    seed()
+    at = open_page("meg")
+    at.text_input(key="nr_search").input("Bob").run()
+    at.selectbox(key="nr_account").select_index(0).run()
+    at.text_input(key="nr_next_step").input("Kick-off call")
+    at.button(key=CREATE).click().run()
+    assert not at.exception
+    # the renewal date and the next step's date, each under its field; the ARR is pre-filled
+    assert [e.value for e in at.error] == ["Enter a date.", "Enter a date."]
+    assert at.text_input(key="nr_next_step").value == "Kick-off call"
+    assert len(renewals_of("Bob Corp")) == 1
+
+    due = datetime.now(UTC).date() + timedelta(days=200)
+    at.date_input(key="nr_renewal_date").set_value(due)
+    at.date_input(key="nr_next_step_date").set_value(due - timedelta(days=30))
+    at.number_input(key="nr_current_arr").set_value(12_345.0)
+    at.button(key=CREATE).click().run()
+    assert not at.exception
+    created = renewals_of("Bob Corp")[-1]
+    assert (created.renewal_date, created.current_arr_cents, created.next_step) == (
+        due,
+        1_234_500,
+        "Kick-off call",
+    )
+    assert [s.value for s in at.success] == [f"Renewal {literal(created.id)} created."]
+
+
+def test_a_csm_is_offered_only_their_accounts_and_viewers_no_form(shared_mode):
+    schema.upgrade(get_engine())
+    seed()
+    at = open_page("ann")
+    assert at.selectbox(key="nr_account").options == [f"Ann Corp ({stored_account('ann')})"]
+    viewer = open_page("vic")
+    assert not [w for w in viewer.text_input if w.key == "nr_search"]
+
+
+def stored_account(csm: str) -> str:
+    with transaction(get_engine()) as session:
+        user = session.query(User).filter_by(username=csm).one()
+        return session.query(Account).filter_by(csm_id=user.id).one().id
+
+
+def test_the_account_360_edits_its_renewal_with_the_same_form(shared_mode):
+    schema.upgrade(get_engine())
+    ids = seed()
+    at = open_page("ann", ACCOUNTS_PAGE, account=stored_account("ann"))
+    at.selectbox(key="rf_stage").set_value("negotiation")
+    at.button(key="FormSubmitter:renewal_form-Save renewal").click().run()
+    assert not at.exception
+    assert (stored(ids["ann"]).stage, stored(ids["ann"]).version) == ("negotiation", 2)
+    timeline = at.dataframe[-1].value
+    assert "Negotiation" in list(timeline["to"])
+    # and a second renewal from the same page
+    at.date_input(key="nr_renewal_date").set_value(datetime.now(UTC).date() + timedelta(days=400))
+    at.button(key=CREATE).click().run()
+    assert not at.exception
+    assert len(renewals_of("Ann Corp")) == 2
+
+
+def test_an_admin_sets_a_stage_probability_on_settings(shared_mode):
+    schema.upgrade(get_engine())
+    add_user("ada", "admin")
+    at = open_page("ada", SETTINGS_PAGE)
+    at.number_input(key="stage_prob_proposal").set_value(150.0)
+    at.number_input(key="stage_prob_engaged").set_value(-5.0)
+    at.button(key="FormSubmitter:stage_probabilities_form-Save probabilities").click().run()
+    errors = [e.value for e in at.error]
+    assert errors.count("Enter a probability from 0 to 100 %.") == 2
+    assert probabilities.get_stage_probabilities(get_engine())["proposal"] == 0.7
+    at.number_input(key="stage_prob_proposal").set_value(45.0)
+    at.number_input(key="stage_prob_engaged").set_value(60.0)
+    at.button(key="FormSubmitter:stage_probabilities_form-Save probabilities").click().run()
+    assert not at.exception
+    assert probabilities.get_stage_probabilities(get_engine())["proposal"] == 0.45
+    assert "Stage probabilities saved." in [s.value for s in at.success]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from cs_data import importers
 from cs_data.auth import Actor, operator
@@ -14,7 +14,7 @@ from cs_data.db import transaction
 from cs_data.errors import InvalidInput, NotFound, PermissionDenied
 from cs_data.models import AuditEntry, Renewal, RenewalChange
 from cs_data.renewals import queries
-from cs_data.renewals.commands import RenewalChanged, update_renewal
+from cs_data.renewals.commands import RenewalChanged, create_renewal, update_renewal
 from cs_data.renewals.queries import RenewalFilter, get_renewal, list_renewals
 from tests.factories import make_account, make_renewal, make_user
 
@@ -528,3 +528,110 @@ def test_a_slipped_renewal_is_listed_in_the_window_it_was_due_in_then(engine, bo
     assert [r.id for r in list_renewals(engine, meg, july, today=TODAY).rows] == []
     then = list_renewals(engine, meg, july, as_of=before_slip, today=TODAY).rows
     assert [(r.id, r.renewal_date, r.version) for r in then] == [("REN-SLIP", date(2025, 7, 10), 1)]
+
+
+# --- creating a renewal ---------------------------------------------------------------------
+
+
+def account_of(engine: Engine, renewal_id: str) -> str:
+    return renewal_row(engine, renewal_id).account_id
+
+
+def test_a_created_renewal_starts_at_version_one_with_its_creation_recorded(engine, book):
+    ann = book["actors"]["ann"]
+    account = account_of(engine, book["ann_renewal"])
+    saved = create_renewal(
+        engine,
+        ann,
+        account,
+        renewal_date=date(2026, 1, 31),
+        current_arr_cents=2_400_000,
+        stage="outreach",
+        next_step="Call the champion",
+        next_step_date=date(2025, 6, 5),
+        probability=0.35,
+    )
+    row = renewal_row(engine, saved.renewal_id)
+    assert (saved.version, row.version, row.account_id) == (1, 1, account)
+    assert (row.stage, row.forecast_category, row.probability) == ("outreach", "pipeline", 0.35)
+    assert (row.current_arr_cents, row.outcome) == (2_400_000, None)
+    assert row.next_step == "Call the champion"
+    assert history(engine, saved.renewal_id) == [("created", None, None, 1, "Ann")]
+    with engine.connect() as connection:
+        entry = connection.execute(
+            select(AuditEntry).where(AuditEntry.action == "renewal.create")
+        ).one()
+    assert entry.entity_id == saved.renewal_id and entry.after["current_arr_cents"] == "2400000"
+    listed = list_renewals(engine, ann, RenewalFilter(account_id=account), today=TODAY).rows
+    assert saved.renewal_id in [r.id for r in listed]
+    before = list_renewals(engine, ann, as_of=datetime(2025, 1, 1, tzinfo=UTC), today=TODAY)
+    assert saved.renewal_id not in [r.id for r in before.rows]
+
+
+def test_creating_checks_every_field_at_once_and_writes_nothing(engine, book):
+    account = account_of(engine, book["ann_renewal"])
+    with pytest.raises(InvalidInput) as refused:
+        create_renewal(
+            engine,
+            operator(),
+            account,
+            renewal_date=None,
+            current_arr_cents=None,
+            stage="closed_won",
+            forecast_category="closed",
+            risk="extreme",
+            probability=2.0,
+            next_step="Send the quote",
+            upsell_cents=-5,
+        )
+    assert codes(refused.value) == {
+        "renewal_date": "date_required",
+        "current_arr_cents": "current_arr_required",
+        "stage": "open_stage_required",
+        "forecast_category": "closed_needs_outcome",
+        "risk": "unknown_risk",
+        "probability": "probability_range",
+        "next_step_date": "date_required",
+        "upsell_cents": "negative_money",
+    }
+    with pytest.raises(InvalidInput) as taken:
+        create_renewal(
+            engine,
+            operator(),
+            account,
+            renewal_id=book["bob_renewal"],
+            renewal_date=date(2026, 1, 1),
+            current_arr_cents=100,
+        )
+    assert codes(taken.value) == {"renewal_id": "id_taken"}
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Renewal)) == 3
+    with pytest.raises(NotFound):
+        create_renewal(
+            engine, operator(), "ACC-nope", renewal_date=date(2026, 1, 1), current_arr_cents=1
+        )
+
+
+@pytest.mark.parametrize(
+    ("who", "whose", "allowed"),
+    [
+        ("ann", "ann_renewal", True),
+        ("ann", "bob_renewal", False),  # the account of another CSM
+        ("meg", "bob_renewal", True),
+        ("ada", "ann_renewal", True),
+        ("eve", "ann_renewal", False),
+        ("val", "ann_renewal", False),
+    ],
+)
+def test_who_may_create_a_renewal_for_which_account(engine, book, who, whose, allowed):
+    account = account_of(engine, book[whose])
+    create = lambda: create_renewal(  # noqa: E731
+        engine, book["actors"][who], account, renewal_date=date(2026, 2, 1), current_arr_cents=1
+    )
+    if allowed:
+        assert create().version == 1
+        return
+    with pytest.raises(PermissionDenied):
+        create()
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Renewal)) == 3

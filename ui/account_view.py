@@ -8,6 +8,7 @@ plain text: ``st.text`` or dataframe text columns, never Markdown.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -16,10 +17,18 @@ from cs_data import accounts, domain, health
 from cs_data.auth import Actor, Owned, can
 from cs_data.db import get_engine
 from cs_data.paging import Page
-from ui import accounts_view, charts
+from ui import accounts_view, charts, renewal_panel
 from ui.errors import show_field_errors
 from ui.forms import form_error, show_notice, submit
-from ui.i18n import currency_symbol, format_count, format_date, format_money, label, t
+from ui.i18n import (
+    currency_symbol,
+    format_count,
+    format_date,
+    format_money,
+    format_number,
+    label,
+    t,
+)
 from ui.paging import page_number, pager
 from ui.text import literal
 
@@ -81,10 +90,12 @@ def header(view: accounts.AccountView) -> None:
     current, previous = view.health, view.previous
     if current is not None:
         delta = current.score - previous.score if previous is not None else None
+        shown = None if delta is None else format_number(delta, signed=True)
         columns[0].metric(
             t("account.health"),
             f"{current.score:.0f} · {label('health_band', current.band)}",
-            delta=None if delta is None else f"{delta:+.1f}",
+            delta=shown,
+            delta_arrow="off" if shown == format_number(0.0) else "auto",
             help=t("account.health_help", day=format_date(current.day)),
         )
     else:
@@ -195,7 +206,7 @@ def why_this_score(view: accounts.AccountView) -> None:
         }
     )
     st.dataframe(
-        table,
+        accounts_view.signed_changes(table, t("account.change")),
         hide_index=True,
         width="stretch",
         placeholder=t("account.missing"),
@@ -204,9 +215,7 @@ def why_this_score(view: accounts.AccountView) -> None:
                 format="%.0f", min_value=0, max_value=100
             ),
             t("account.contribution"): st.column_config.NumberColumn(format="%.1f"),
-            t("account.change"): st.column_config.NumberColumn(
-                format="%+.1f", help=t("account.change_help")
-            ),
+            t("account.change"): st.column_config.NumberColumn(help=t("account.change_help")),
         },
     )
 
@@ -255,7 +264,11 @@ def trend_charts(trend: list[accounts.TrendPoint], arr: list[tuple[date, int]]) 
         )
 
 
-def journey_and_renewal(view: accounts.AccountView) -> None:
+def journey_and_renewal(
+    database_key: str, actor: Actor, view: accounts.AccountView, zone: Any
+) -> None:
+    """The customer journey and the next renewal in brief; below them the renewal form (the
+    Renewals page's, with its conflicts and timeline) and the "New renewal" form."""
     left, right = st.columns(2)
     with left.container(border=True):
         st.subheader(t("account.journey_title"), anchor=False)
@@ -282,22 +295,38 @@ def journey_and_renewal(view: accounts.AccountView) -> None:
         renewal = view.renewal
         if renewal is None:
             st.info(t("account.no_renewal"), icon=":material/event_busy:")
-            return
-        facts = {
-            t("account.renewal_date"): format_date(renewal.renewal_date),
-            t("account.renewal_stage"): label("renewal_stage", renewal.stage),
-            t("account.renewal_arr"): format_money(renewal.current_arr_cents),
-            t("account.renewal_expected"): format_money(renewal.expected_arr_cents),
-            t("account.renewal_owner"): renewal.owner_name or t("fmt.none"),
-            t("account.renewal_next_step"): renewal.next_step or t("fmt.none"),
-        }
-        st.dataframe(
-            pd.DataFrame(
-                {t("account.field"): list(facts), t("account.value"): list(facts.values())}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        else:
+            _renewal_facts(renewal)
+    show_notice()
+    if view.renewal is not None:
+        renewal_panel.renewal_panel(actor, view.renewal.id, zone=zone, after_save=_renewal_saved)
+    renewal_panel.new_renewal(
+        actor,
+        database_key,
+        account=(view.id, view.name, view.arr_cents, view.csm_id),
+        after_save=_renewal_saved,
+    )
+
+
+def _renewal_facts(renewal: accounts.RenewalView) -> None:
+    facts = {
+        t("account.renewal_date"): format_date(renewal.renewal_date),
+        t("account.renewal_stage"): label("renewal_stage", renewal.stage),
+        t("account.renewal_arr"): format_money(renewal.current_arr_cents),
+        t("account.renewal_expected"): format_money(renewal.expected_arr_cents),
+        t("account.renewal_owner"): renewal.owner_name or t("fmt.none"),
+        t("account.renewal_next_step"): renewal.next_step or t("fmt.none"),
+    }
+    st.dataframe(
+        pd.DataFrame({t("account.field"): list(facts), t("account.value"): list(facts.values())}),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _renewal_saved() -> None:
+    clear_caches()
+    accounts_view.clear_caches()
 
 
 def tickets_and_surveys(database_key: str, view: accounts.AccountView) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -19,7 +20,7 @@ from cs_data.db import get_engine
 from cs_data.paging import Page
 from ui import shell
 from ui.filters import load_choices
-from ui.i18n import choice_key, format_count, label, money_column_format, t
+from ui.i18n import choice_key, format_count, format_number, label, money_column_format, t
 
 CACHE_TTL_SECONDS = 120
 PAGE_SIZE = 50
@@ -163,6 +164,15 @@ def filters(database_key: str, actor: Actor) -> tuple[accounts.AccountFilter, st
     return where, sort, descending
 
 
+def signed_changes(frame: pd.DataFrame, column: str) -> Any:
+    """``frame`` with ``column`` (a change in points) shown through ``format_number``: ``+1.2``,
+    ``-1.2``, and ``0.0`` for what rounds to zero (a printf format would show ``-0.0``); the
+    column stays numeric, so it still sorts by value."""
+    return frame.style.format(
+        {column: lambda value: format_number(value, signed=True)}, na_rep=t("fmt.none")
+    )
+
+
 def _money(cents: list[int]) -> list[float]:
     return [value / CENTS_PER_DOLLAR for value in cents]
 
@@ -199,7 +209,7 @@ def accounts_table(page: Page[accounts.AccountRow]) -> None:
         }
     )
     st.dataframe(
-        frame,
+        signed_changes(frame, t("accounts.col_change")),
         hide_index=True,
         width="stretch",
         placeholder=t("fmt.none"),
@@ -210,9 +220,7 @@ def accounts_table(page: Page[accounts.AccountRow]) -> None:
             t("accounts.col_health"): st.column_config.ProgressColumn(
                 format="%.0f", min_value=0, max_value=100, help=t("accounts.health_help")
             ),
-            t("accounts.col_change"): st.column_config.NumberColumn(
-                format="%+.1f", help=t("accounts.change_help")
-            ),
+            t("accounts.col_change"): st.column_config.NumberColumn(help=t("accounts.change_help")),
             t("accounts.col_arr"): st.column_config.NumberColumn(format=money_column_format()),
             t("accounts.col_renewal"): st.column_config.DateColumn(format=t("fmt.date_column")),
             t("accounts.col_touch"): st.column_config.NumberColumn(

@@ -8,6 +8,7 @@ formatted here too, so every page shows them the same way.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -181,8 +182,9 @@ def format_percent(share: float | None, *, digits: int = 1) -> str:
 
 
 def format_number(value: float | None, *, digits: int = 1, signed: bool = False) -> str:
-    """A decimal number with ``digits`` places (``+`` in front of positives when signed)."""
-    if value is None:
+    """A decimal number with ``digits`` places (``+`` in front of positives when signed). A
+    value that rounds to zero shows as ``0.0``, never ``-0.0`` or ``+0.0``."""
+    if value is None or not math.isfinite(value):
         return t("fmt.none")
     return locale_format.number_text(value, current_language(), digits=digits, signed=signed)
 

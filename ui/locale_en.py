@@ -1431,4 +1431,32 @@ MESSAGES: dict[str, str] = {
     "settings.currency_example": "Amounts show like {full}, or {compact} where space is short.",
     "error.code.unknown_currency": "{code} is not an ISO 4217 currency code "
     "(for example USD, KRW, EUR).",
+    "renewals.new": "New renewal",
+    "renewals.new_search": "Find the account (part of its name)",
+    "renewals.new_account": "Account",
+    "renewals.new_account_pick": "Choose an account",
+    "renewals.f_renewal_date": "Renewal date",
+    "renewals.f_current_arr": "Current ARR ({currency})",
+    "renewals.create": "Create renewal",
+    "renewals.created": "Renewal {id} created.",
+    "error.code.current_arr_required": "Enter the current ARR.",
+    "error.code.open_stage_required": "A new renewal starts in an open stage.",
+    "error.code.id_taken": "A renewal has this id already.",
+    "error.code.account_required": "Choose an account.",
+    "error.code.fixed_probability": "This stage's probability is always {value}.",
+    "settings.stages_title": "Renewal stage probabilities",
+    "settings.stages_help": (
+        "Each open stage's default win probability, in percent: the weighted forecast, the "
+        "pipeline's probability column, forecast snapshots and the calibration use it for every "
+        "renewal without a probability of its own. Changes apply to figures computed afterwards; "
+        "stored snapshots keep theirs."
+    ),
+    "settings.stage_help": "Default {default}; saved now {saved}.",
+    "settings.stage_fixed": "{stage}: always {value}",
+    "settings.stages_save": "Save probabilities",
+    "settings.stages_saved": "Stage probabilities saved.",
+    "settings.stages_conflict": (
+        "{who} changed these stages since you opened the page: {stages}. The form now compares "
+        "against their values; save again to apply yours."
+    ),
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -90,13 +90,16 @@ def percent_text(share: float, language: str, *, digits: int = 1) -> str:
 
 
 def number_text(value: float, language: str, *, digits: int = 1, signed: bool = False) -> str:
-    """A decimal number with ``digits`` places; with ``signed``, ``+`` before a number that
-    does not show as negative (``+42``, ``+0.0``)."""
+    """A decimal number with ``digits`` places, rounded half away from zero; with ``signed``,
+    ``+`` before a positive number. A value that rounds to zero shows as ``0.0``, never
+    ``-0.0`` or ``+0.0``."""
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    if rounded.is_zero():
+        rounded = abs(rounded)
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     locale = _locale(language)
-    text = babel_numbers.format_decimal(value, format=pattern, locale=locale)
-    minus = babel_numbers.get_minus_sign_symbol(locale)
-    if signed and not text.startswith(minus):
+    text = babel_numbers.format_decimal(rounded, format=pattern, locale=locale)
+    if signed and rounded > 0:
         return babel_numbers.get_plus_sign_symbol(locale) + text
     return text
 

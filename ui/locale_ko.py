@@ -1390,4 +1390,31 @@ MESSAGES: dict[str, str] = {
     "settings.currency_saved": "이제 금액을 {currency}(으)로 표시합니다.",
     "settings.currency_example": "금액은 {full}처럼, 좁은 곳에서는 {compact}처럼 표시됩니다.",
     "error.code.unknown_currency": "{code}은(는) ISO 4217 통화 코드가 아닙니다(예: USD, KRW, EUR).",
+    "renewals.new": "새 갱신",
+    "renewals.new_search": "고객사 찾기(이름 일부)",
+    "renewals.new_account": "고객사",
+    "renewals.new_account_pick": "고객사를 고르세요",
+    "renewals.f_renewal_date": "갱신일",
+    "renewals.f_current_arr": "현재 ARR ({currency})",
+    "renewals.create": "갱신 만들기",
+    "renewals.created": "갱신 {id}을(를) 만들었습니다.",
+    "error.code.current_arr_required": "현재 ARR을 입력하세요.",
+    "error.code.open_stage_required": "새 갱신은 진행 중인 단계에서 시작합니다.",
+    "error.code.id_taken": "이 ID의 갱신이 이미 있습니다.",
+    "error.code.account_required": "고객사를 고르세요.",
+    "error.code.fixed_probability": "이 단계의 확률은 항상 {value}입니다.",
+    "settings.stages_title": "갱신 단계별 확률",
+    "settings.stages_help": (
+        "진행 중인 각 단계의 기본 성사 확률(%)입니다. 자체 확률이 없는 갱신에 대해 "
+        "가중 예측, 파이프라인의 확률 열, 예측 스냅샷과 보정이 이 값을 씁니다. "
+        "변경은 이후 계산되는 수치부터 적용되며, 저장된 스냅샷은 그대로입니다."
+    ),
+    "settings.stage_help": "기본값 {default}, 현재 저장값 {saved}.",
+    "settings.stage_fixed": "{stage}: 항상 {value}",
+    "settings.stages_save": "확률 저장",
+    "settings.stages_saved": "단계별 확률을 저장했습니다.",
+    "settings.stages_conflict": (
+        "페이지를 연 뒤 {who}님이 이 단계들을 바꿨습니다: {stages}. "
+        "이제 그 값과 비교합니다. 다시 저장하면 입력한 값이 적용됩니다."
+    ),
 }

@@ -10,7 +10,7 @@ dataframe text columns and ``st.text``, never Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -338,7 +338,7 @@ def highlight(frame: pd.DataFrame, rows: list[queries.RenewalRow]) -> Any:
 # --- the form -----------------------------------------------------------------------------
 
 
-def _money_shown(cents: int | None) -> float | None:
+def money_shown(cents: int | None) -> float | None:
     return None if cents is None else float(cents_to_decimal(cents))
 
 
@@ -355,15 +355,15 @@ def form_values(row: queries.RenewalRow) -> dict[str, Any]:
         "forecast_category": row.forecast_category,
         "override": row.probability_is_override,
         "probability": round(row.probability * 100, 1),
-        "expected_arr": _money_shown(row.expected_arr_cents),
-        "upsell": _money_shown(row.upsell_cents),
+        "expected_arr": money_shown(row.expected_arr_cents),
+        "upsell": money_shown(row.upsell_cents),
         "risk": row.risk or "",
         "risk_reason": row.risk_reason or "",
         "next_step": row.next_step or "",
         "next_step_date": row.next_step_date,
         "notes": row.notes or "",
         "close": row.outcome or "open",
-        "renewed_arr": _money_shown(row.renewed_arr_cents),
+        "renewed_arr": money_shown(row.renewed_arr_cents),
         "lost_reason": row.lost_reason or "",
     }
 
@@ -420,9 +420,73 @@ def form_changes(loaded: queries.RenewalRow, values: dict[str, Any]) -> dict[str
     return changes
 
 
-def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | None) -> None:
-    """The form's fields, each error right under its field (inside an ``st.form``)."""
+def start_new_form(prefix: str, current_arr_cents: int | None) -> None:
+    """Empty the new-renewal form (current ARR pre-filled with the account's ARR today)."""
+    blank = {name: "" for name in ("risk", "risk_reason", "next_step", "notes")}
+    values = blank | {
+        "renewal_date": None,
+        "current_arr": money_shown(current_arr_cents),
+        "stage": OPEN_STAGES[0],
+        "forecast_category": "pipeline",
+        "override": False,
+        "probability": None,
+        "expected_arr": None,
+        "upsell": None,
+        "next_step_date": None,
+    }
+    for name, value in values.items():
+        st.session_state[f"{prefix}_{name}"] = value
+
+
+def creation_values(prefix: str) -> dict[str, Any]:
+    """``create_renewal`` keyword arguments for what the new-renewal form holds."""
+    value = lambda name: st.session_state.get(f"{prefix}_{name}")  # noqa: E731
+    shown = value("probability")
+    if not value("override"):
+        shown = None
+    elif isinstance(shown, int | float):
+        shown = shown / 100
+    return {
+        "renewal_date": value("renewal_date"),
+        "current_arr_cents": _cents(value("current_arr")),
+        "stage": value("stage"),
+        "forecast_category": value("forecast_category"),
+        "probability": shown,
+        "expected_arr_cents": _cents(value("expected_arr")),
+        "upsell_cents": _cents(value("upsell")),
+        "risk": value("risk") or None,
+        "risk_reason": value("risk_reason") or None,
+        "next_step": value("next_step") or None,
+        "next_step_date": value("next_step_date"),
+        "notes": value("notes") or None,
+    }
+
+
+def renewal_form(
+    prefix: str,
+    error: InvalidInput | None,
+    stage_probabilities: Mapping[str, float],
+    *,
+    creating: bool = False,
+) -> None:
+    """The form's fields, each error right under its field (inside an ``st.form``): a new
+    renewal's (``creating``: renewal date and current ARR, no outcome) or an existing one's.
+    The probability hint shows the chosen stage's configured probability."""
     key = lambda name: f"{prefix}_{name}"  # noqa: E731
+    if creating:
+        first, second = st.columns(2)
+        first.date_input(t("renewals.f_renewal_date"), key=key("renewal_date"))
+        with first:
+            show_field_errors(error, "renewal_date")
+        second.number_input(
+            t("renewals.f_current_arr", currency=currency_symbol()),
+            min_value=None,
+            step=1000.0,
+            key=key("current_arr"),
+            help=t("renewals.money.help"),
+        )
+        with second:
+            show_field_errors(error, "current_arr_cents")
     left, right = st.columns(2)
     with left:
         st.selectbox(
@@ -439,7 +503,7 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
             format_func=lambda c: label("category", c),
         )
         show_field_errors(error, "forecast_category")
-        stage_default = domain.DEFAULT_STAGE_PROBABILITIES[st.session_state[key("stage")]]
+        stage_default = stage_probabilities[st.session_state.get(key("stage")) or "not_started"]
         st.checkbox(
             t("renewals.f_override", default=format_percent(stage_default, digits=0)),
             key=key("override"),
@@ -483,6 +547,8 @@ def renewal_form(prefix: str, row: queries.RenewalRow, error: InvalidInput | Non
         show_field_errors(error, "next_step_date")
         st.text_area(t("renewals.f_notes"), key=key("notes"), height=80)
         show_field_errors(error, "notes")
+    if creating:
+        return
     st.radio(
         t("renewals.f_close"),
         CLOSE_CHOICES,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, FromClause, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from cs_data.domain import DEFAULT_STAGE_PROBABILITIES
 from cs_data.kpi.scope import NO_FILTER, KpiFilter, Window, make_window
 from cs_data.kpi.sql import Bind, account_conditions, as_int, bucket_index, connect, ratio
 from cs_data.models import HealthSnapshot, Renewal
+from cs_data.renewals.probabilities import get_stage_probabilities
 
 AT_RISK_LEVEL = "high"
 AT_RISK_BAND = "red"
@@ -42,10 +42,11 @@ def _columns(source: FromClause | None) -> Any:
     return (source if source is not None else Renewal.__table__).c
 
 
-def stage_probability(renewal: Any) -> ColumnElement[float]:
-    """The explicit probability of ``renewal`` (its columns), or its stage's default."""
+def stage_probability(renewal: Any, probabilities: Mapping[str, float]) -> ColumnElement[float]:
+    """The explicit probability of ``renewal`` (its columns), or its stage's configured one
+    (``probabilities``, from ``get_stage_probabilities``)."""
     by_stage = case(
-        *((renewal.stage == stage, p) for stage, p in DEFAULT_STAGE_PROBABILITIES.items()),
+        *((renewal.stage == stage, p) for stage, p in probabilities.items()),
         else_=0.0,
     )
     return func.coalesce(renewal.probability, by_stage)
@@ -93,14 +94,18 @@ def renewal_figures(
     filters: KpiFilter,
     *,
     source: FromClause | None = None,
+    probabilities: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Per window (renewals due in it, by ``renewal_date``): the renewal KPIs plus
     ``closed_won_arr`` (Σ renewed_arr of the won) and the counts ``renewals``, ``won``,
     ``lost``, ``open`` and ``at_risk``, from one query grouped by window, outcome, forecast
     category, probability and risk; the windows share ``as_of`` (the day of the health band
     that marks an account at risk). ``source``: renewals shaped like the table (default the
-    table itself), e.g. the pipeline as the system knew it at an earlier instant."""
+    table itself), e.g. the pipeline as the system knew it at an earlier instant.
+    ``probabilities``: the stage probabilities (default: as configured now)."""
     renewal = _columns(source)
+    if probabilities is None:
+        probabilities = get_stage_probabilities(connection)
     renewed = func.coalesce(renewal.renewed_arr_cents, 0)
     rows = (
         select(
@@ -109,7 +114,7 @@ def renewal_figures(
             ),
             renewal.outcome.label("outcome"),
             renewal.forecast_category.label("category"),
-            stage_probability(renewal).label("probability"),
+            stage_probability(renewal, probabilities).label("probability"),
             at_risk(renewal, windows[0].as_of_day).label("at_risk"),
             renewal.current_arr_cents.label("current"),
             func.coalesce(renewal.expected_arr_cents, renewal.current_arr_cents).label("expected"),

@@ -1,11 +1,17 @@
-"""The one command that changes a renewal: ``update_renewal``, used by every writer (the
-form, the stage board, the command line).
+"""The commands that write renewals: ``update_renewal``, used by every writer that changes one
+(the form, the stage board, the command line), and ``create_renewal`` (the "New renewal" form
+and ``cs-data renewals create``).
 
 One transaction: lock the renewal, authorise (managers and admins every renewal; CSMs the
 renewals they own or of accounts they are the CSM of), validate every field collecting all
 errors, compare-and-set on ``version`` (a stale save raises ``RenewalChanged`` naming who
 changed which fields since the version the editor saw, read from ``renewal_changes``), write,
 record each changed field in ``renewal_changes`` and audit.
+
+``create_renewal`` checks ``renewal.create`` on the account (managers and admins every
+account; CSMs the accounts they are the CSM of), validates every field with the same rules
+(a renewal date and current ARR are required, the stage is an open one), writes version 1 and
+records the creation as one ``created`` history row, as the import does, and audits it.
 
 Closing settles stage, outcome and category together: ``outcome="won"`` (or stage
 ``closed_won``) needs a renewed ARR, ``outcome="lost"`` (or ``closed_lost``) a reason; a
@@ -16,6 +22,7 @@ an open stage reopens it (outcome, close time, renewed ARR and reason are cleare
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,8 +34,8 @@ from cs_data import audit, domain
 from cs_data.auth import Actor, Owned, ensure
 from cs_data.db import transaction
 from cs_data.errors import FieldError, InvalidInput, NotFound, StaleEdit
-from cs_data.models import Account, Renewal, User
-from cs_data.renewals.history import Change, changes_of, record_changes, to_text
+from cs_data.models import Account, Renewal, RenewalChange, User
+from cs_data.renewals.history import CREATED, Change, changes_of, record_changes, to_text
 from cs_data.renewals.queries import CLOSED_STAGE_OUTCOMES, OPEN_STAGES
 
 TEXT_LIMITS = {"next_step": 500, "risk_reason": 500, "lost_reason": 500, "notes": 5000}
@@ -381,3 +388,124 @@ def _changed(session: Session, row: Renewal, seen_version: int) -> RenewalChange
 def _check_owner(session: Session, owner_id: int) -> None:
     if session.get(User, owner_id) is None:
         raise InvalidInput([_problem("owner_id", "unknown_user", "choose a user")])
+
+
+NEW_RENEWAL_DEFAULTS: dict[str, Any] = {name: None for name in (*EDITABLE, "closed_at")} | {
+    "stage": "not_started",
+    "forecast_category": "pipeline",
+}
+"""A new renewal's fields before the creator's values: open, not started, in the pipeline."""
+
+
+def new_renewal_id() -> str:
+    """An id for a renewal created in the app (imported ones keep their source ids)."""
+    return f"REN-{uuid.uuid4().hex[:12].upper()}"
+
+
+def create_renewal(
+    engine: Engine,
+    actor: Actor,
+    account_id: str,
+    *,
+    renewal_date: date | None,
+    current_arr_cents: int | None,
+    stage: str = "not_started",
+    forecast_category: str = "pipeline",
+    probability: float | None = None,
+    expected_arr_cents: int | None = None,
+    upsell_cents: int | None = None,
+    risk: str | None = None,
+    risk_reason: str | None = None,
+    next_step: str | None = None,
+    next_step_date: date | None = None,
+    notes: str | None = None,
+    owner_id: int | None = None,
+    renewal_id: str | None = None,
+) -> Saved:
+    """Create an open renewal of ``account_id`` (version 1). Raises ``NotFound`` (no such
+    account), ``PermissionDenied``, ``InvalidInput`` (every bad field at once; nothing is
+    written then)."""
+    with transaction(engine) as session:
+        account = session.get(Account, account_id)
+        owners = frozenset({account.csm_id}) if account and account.csm_id else frozenset()
+        actor = ensure(session, actor, "renewal.create", Owned("account", account_id, owners))
+        if account is None:
+            raise NotFound(f"no account {account_id}")
+        changes = {
+            "stage": stage,
+            "forecast_category": forecast_category,
+            "probability": probability,
+            "expected_arr_cents": expected_arr_cents,
+            "upsell_cents": upsell_cents,
+            "risk": risk,
+            "risk_reason": risk_reason,
+            "next_step": next_step,
+            "next_step_date": next_step_date,
+            "notes": notes,
+            "owner_id": owner_id,
+        }
+        problems: list[FieldError] = []
+        if renewal_date is None:
+            problems.append(_problem("renewal_date", "date_required", "enter the renewal date"))
+        elif not isinstance(renewal_date, date) or isinstance(renewal_date, datetime):
+            problems.append(_problem("renewal_date", "not_a_date", "enter a date"))
+        if current_arr_cents is None:
+            problems.append(
+                _problem("current_arr_cents", "current_arr_required", "enter the current ARR")
+            )
+        else:
+            _money(problems, "current_arr_cents", current_arr_cents)
+        if stage in CLOSED_STAGE_OUTCOMES:
+            problems.append(
+                _problem("stage", "open_stage_required", "a new renewal starts in an open stage")
+            )
+            changes.pop("stage")
+        new_id = (renewal_id or "").strip() or new_renewal_id()
+        if renewal_id is not None and len(new_id) > 64:
+            problems.append(_problem("renewal_id", "too_long", "use at most 64 characters", max=64))
+        elif renewal_id is not None and session.get(Renewal, new_id) is not None:
+            problems.append(_problem("renewal_id", "id_taken", "a renewal has this id already"))
+        try:
+            fields = _validate(NEW_RENEWAL_DEFAULTS, changes)
+        except InvalidInput as invalid:
+            problems.extend(invalid.errors)
+            fields = {}
+        known_owner = not isinstance(owner_id, int) or session.get(User, owner_id) is not None
+        if owner_id is not None and not known_owner:
+            problems.append(_problem("owner_id", "unknown_user", "choose a user"))
+        if problems:
+            raise InvalidInput(problems)
+        now = datetime.now(UTC)
+        values = {name: fields[name] for name in EDITABLE} | {
+            "id": new_id,
+            "account_id": account_id,
+            "renewal_date": renewal_date,
+            "current_arr_cents": current_arr_cents,
+            "version": 1,
+            "updated_at": now,
+        }
+        session.execute(Renewal.__table__.insert().values(**values))
+        session.add(
+            RenewalChange(
+                renewal_id=new_id,
+                changed_at=now,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                field=CREATED,
+                version=1,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            action="renewal.create",
+            entity_type="renewal",
+            entity_id=new_id,
+            before=None,
+            after={
+                name: to_text(value)
+                for name, value in values.items()
+                if value is not None and name not in ("id", "updated_at")
+            },
+        )
+        return Saved(new_id, 1, ["created"])

@@ -33,6 +33,7 @@ from cs_data.kpi.scope import KpiFilter, Window, end_of_day
 from cs_data.kpi.sql import connect
 from cs_data.models import ForecastSnapshot, KpiTarget, Renewal, RenewalChange, UTCDateTime
 from cs_data.renewals.history import CREATED, renewal_source
+from cs_data.renewals.probabilities import get_stage_probabilities
 
 FIGURES = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_risk")
 """The figures a snapshot stores, in the order the page shows them."""
@@ -149,10 +150,17 @@ def forecast(
     month_windows = [Window(bounds[i], bounds[i + 1] - timedelta(days=1), moment) for i in range(3)]
     with connect(engine) as connection:
         ensure(connection, actor, "forecast.view")
+        configured = get_stage_probabilities(connection)
         total = renewal_figures(
-            connection, [Window(quarter.start, quarter.end, moment)], filters, source=source
+            connection,
+            [Window(quarter.start, quarter.end, moment)],
+            filters,
+            source=source,
+            probabilities=configured,
         )[0]
-        by_month = renewal_figures(connection, month_windows, filters, source=source)
+        by_month = renewal_figures(
+            connection, month_windows, filters, source=source, probabilities=configured
+        )
         segments = [segment] if segment else [*domain.SEGMENTS]
         by_segment = [
             (
@@ -163,6 +171,7 @@ def forecast(
                         [Window(quarter.start, quarter.end, moment)],
                         KpiFilter(segment=name),
                         source=source,
+                        probabilities=configured,
                     )[0]
                 ),
             )
@@ -458,13 +467,14 @@ def calibration(
     with connect(engine) as connection:
         ensure(connection, actor, "forecast.view")
         counted = {stage: (int(n), int(w or 0)) for stage, n, w in connection.execute(stmt)}
+        configured = get_stage_probabilities(connection)
     rows = []
     for stage in domain.RENEWAL_STAGES[:6]:
         count, won = counted.get(stage, (0, 0))
         rows.append(
             CalibrationRow(
                 stage=stage,
-                configured=domain.DEFAULT_STAGE_PROBABILITIES[stage],
+                configured=configured[stage],
                 count=count,
                 won=won,
                 win_rate=won / count if count >= MIN_CALIBRATION_COUNT else None,

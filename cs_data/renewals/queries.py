@@ -26,6 +26,7 @@ from cs_data.kpi.sql import connect
 from cs_data.models import Account, Renewal, User
 from cs_data.paging import Page, paginate
 from cs_data.renewals.history import Change, changes_of, renewal_source, renewals_as_of
+from cs_data.renewals.probabilities import get_stage_probabilities
 
 OPEN_STAGES = domain.RENEWAL_STAGES[:6]
 CLOSED_STAGE_OUTCOMES = {"closed_won": "won", "closed_lost": "lost"}
@@ -156,16 +157,21 @@ def _day(as_of: datetime | None, today: date | None) -> date:
     return (as_of or datetime.now(UTC)).astimezone(UTC).date()
 
 
-def _pipeline(where: RenewalFilter | None, as_of: datetime | None, today: date | None) -> _Pipeline:
+def _pipeline(
+    bind: Engine | Connection,
+    where: RenewalFilter | None,
+    as_of: datetime | None,
+    today: date | None,
+) -> _Pipeline:
     chosen = where or RenewalFilter()
     source = renewal_source(as_of, due_from=chosen.due_from, due_to=chosen.due_to)
-    return _Pipeline(source, _day(as_of, today))
+    return _Pipeline(source, _day(as_of, today), get_stage_probabilities(bind))
 
 
 class _Pipeline:
     """The pipeline query's parts over one source (the table now, or a past state)."""
 
-    def __init__(self, source: FromClause, day: date) -> None:
+    def __init__(self, source: FromClause, day: date, probabilities: dict[str, float]) -> None:
         self.r = source.c
         self.day = day
         self.csm = aliased(User, name="csm_user")
@@ -173,7 +179,7 @@ class _Pipeline:
         r = self.r
         self.band = health_band(r.account_id, day)
         self.expected = func.coalesce(r.expected_arr_cents, r.current_arr_cents)
-        self.probability = stage_probability(r)
+        self.probability = stage_probability(r, probabilities)
         is_open = r.outcome.is_(None)
         self.overdue = and_(is_open, r.next_step_date.is_not(None), r.next_step_date < day)
         self.due_soon = and_(
@@ -331,7 +337,7 @@ def list_renewals(
     """One page of the renewals matching ``where``, open ones first, then by ``sort``; as
     the system knew them at ``as_of`` when given. ``today`` (default: the UTC day of
     ``as_of`` or now) is the day days-to-renewal and the attention flags count from."""
-    pipeline = _pipeline(where, as_of, today)
+    pipeline = _pipeline(engine, where, as_of, today)
     stmt = _select(pipeline, where or RenewalFilter(), sort, descending)
     with connect(engine) as connection:
         ensure(connection, actor, "renewal.view")
@@ -347,7 +353,7 @@ def pipeline_totals(
     today: date | None = None,
 ) -> PipelineTotals:
     """Count and sums of every renewal ``where`` selects (not just one page)."""
-    pipeline = _pipeline(where, as_of, today)
+    pipeline = _pipeline(engine, where, as_of, today)
     r = pipeline.r
     stmt = (
         select(
@@ -382,7 +388,7 @@ def stage_board(
 ) -> list[StageColumn]:
     """A column per open stage: count and Σ current ARR of the selected open renewals in it,
     and its first ``cards_per_stage`` cards by renewal date."""
-    pipeline = _pipeline(where, as_of, today)
+    pipeline = _pipeline(engine, where, as_of, today)
     r = pipeline.r
     conditions = pipeline.conditions(where or RenewalFilter())
     conditions.append(r.stage.in_(OPEN_STAGES))
@@ -446,7 +452,7 @@ def all_renewals(
 ) -> Iterator[RenewalRow]:
     """Every selected renewal (up to ``limit``) in pipeline order, streamed from one query:
     for exports and the command line, not for pages."""
-    pipeline = _pipeline(where, as_of, today)
+    pipeline = _pipeline(engine, where, as_of, today)
     stmt = _select(pipeline, where or RenewalFilter(), sort, descending)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -511,6 +517,8 @@ class RenewalDetail:
     row: RenewalRow
     stage_probability: float
     timeline: list[Change]
+    stage_probabilities: dict[str, float]
+    """Every stage's probability as configured (the form shows the chosen stage's)."""
 
 
 def get_renewal(
@@ -524,7 +532,8 @@ def get_renewal(
     """One renewal with its timeline (newest first); ``NotFound`` when there is none (or, with
     ``as_of``, when it did not exist yet)."""
     source = Renewal.__table__ if as_of is None else renewals_as_of(as_of, ids=[renewal_id])
-    pipeline = _Pipeline(source, _day(as_of, today))
+    probabilities = get_stage_probabilities(engine)
+    pipeline = _Pipeline(source, _day(as_of, today), probabilities)
     stmt = (
         select(*pipeline.columns())
         .select_from(pipeline.joined())
@@ -541,8 +550,9 @@ def get_renewal(
         timeline = [change for change in timeline if change.changed_at <= as_of]
     return RenewalDetail(
         row=row,
-        stage_probability=domain.DEFAULT_STAGE_PROBABILITIES[row.stage],
+        stage_probability=probabilities[row.stage],
         timeline=list(reversed(timeline)),
+        stage_probabilities=probabilities,
     )
 
 

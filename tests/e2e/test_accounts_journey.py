@@ -65,9 +65,10 @@ def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
     idle(page)
     login(page, "csm01")
     expect(page.locator("h1", has_text="Accounts")).to_be_visible()  # the CSM's landing page
+    csm_filter = page.get_by_test_id("stSelectbox").nth(2)  # segment, region, CSM, ...
+    expect(csm_filter.locator("input")).to_have_value(csm_name)  # "my accounts" at once
     page.goto(app_server)  # a CSM lands on Accounts, signed in by the cookie
     idle(page)
-    csm_filter = page.get_by_test_id("stSelectbox").nth(2)  # segment, region, CSM, ...
     expect(csm_filter.locator("input")).to_have_value(csm_name)  # "my accounts" by default
     page.get_by_text("Change in 7 days", exact=True).click()  # another sort, then health
     idle(page)
@@ -89,7 +90,7 @@ def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
     page.get_by_text("Log an interaction").click()
     page.get_by_text("Call", exact=True).click()
     page.get_by_role("textbox", name="Summary").fill(SUMMARY)
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()  # not "Save renewal"
     idle(page)
     expect(page.get_by_text("Interaction saved")).to_be_visible()
     engine = create_engine_for(demo_database_url)

@@ -67,9 +67,14 @@ def choose(page: Page, box, option: str) -> None:
     page.keyboard.press("Enter")
 
 
+def renewal_form(page: Page):
+    """The open renewal's form (the page also holds the "New renewal" form)."""
+    return page.locator(".st-key-renewal_panel").get_by_test_id("stForm")
+
+
 def form_select(page: Page, label: str, option: str) -> None:
     """Choose ``option`` in the renewal form's select box ``label``."""
-    choose(page, page.get_by_test_id("stForm").get_by_label(label, exact=True), option)
+    choose(page, renewal_form(page).get_by_label(label, exact=True), option)
 
 
 def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_conflict(
@@ -114,7 +119,7 @@ def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_confli
     idle(page)
     panel = page.get_by_test_id("stVerticalBlock").filter(has_text=f"Renewal {renewal_id}").last
     form_select(page, "Stage", stage)
-    form = page.get_by_test_id("stForm")
+    form = renewal_form(page)
     form.get_by_label("Next step", exact=True).fill(SCRIPT)
     page.get_by_role("button", name="Save renewal").click()
     idle(page)
