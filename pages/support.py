@@ -18,6 +18,7 @@ from ui.i18n import label, t
 from ui.kpi_cards import kpi_cards, load_changes, load_series
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
+from ui.tables import WRAPPED_ROW_HEIGHT, wrapped_height
 from ui.text import literal
 
 PAGE_SIZE = 50
@@ -72,7 +73,8 @@ BREACHED_WIDTHS = {
     "resolution": 95,
     "missed": 90,
 }
-"""Column widths in pixels: the table fits the page at 1440 px without scrolling sideways."""
+"""Column widths in pixels: the table fits the page at 1440 px without scrolling sideways;
+subjects and account names wrap (``ui.tables``)."""
 MINUTES_PER_HOUR = 60
 
 
@@ -115,6 +117,8 @@ def breached_table(result: support_detail.BreachedPage) -> None:
         width="stretch",
         column_config=config,
         placeholder=t("fmt.none"),
+        row_height=WRAPPED_ROW_HEIGHT,
+        height=wrapped_height(len(rows)),
     )
 
 

@@ -113,7 +113,7 @@ def test_cards_show_direction_and_whether_the_change_is_good():
     assert list(cards["CSAT"].chart_data) == [0.8, 0.9, 0.7], "3 responses: too few to draw"
     assert "the trailing 12 months at each month end" in cards["Gross retention"].help
     for card in (thin_tickets, thin_nps):
-        assert card.delta == "Previous period has too little data"
+        assert card.delta == "Too little data before"
         assert Metric.MetricColor.Name(card.color) == "GRAY"
         assert Metric.MetricDirection.Name(card.direction) == "NONE"
     assert "NPS responses: 60 now, 1 before." in thin_nps.help

@@ -188,7 +188,7 @@ def test_a_few_responses_give_a_monthly_trend_with_counts_and_faded_points(share
     at = open_page()
 
     nps = trend_specs(at)["NPS"]
-    assert nps["title"]["subtitle"] == "Per month · faded points: NPS responses under 20"
+    assert nps["title"]["subtitle"] == ["Per month", "Faded points: NPS responses under 20"]
     points = nps["layer"][1]
     assert points["encoding"]["opacity"]["condition"][0]["test"] == "(datum.n < 20)"
     tooltips = {tip["title"]: tip["field"] for tip in points["encoding"]["tooltip"]}

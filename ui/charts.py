@@ -94,6 +94,7 @@ def trend_lines(
     counts: dict[str, str] | None = None,
     count_title: str = "",
     minimum: int | None = None,
+    note: str | None = None,
 ) -> alt.LayerChart:
     """One line per column of ``series`` (column → legend name) over ``period`` (period start
     timestamps of ``grain``), with points and a tooltip per point; missing values leave gaps.
@@ -101,7 +102,7 @@ def trend_lines(
 
     ``counts`` (value column → column of the count behind each value) adds the count to the
     tooltip (titled ``count_title``) and fades the points standing on fewer than
-    ``minimum``."""
+    ``minimum``. ``note`` is a second subtitle line (e.g. what a faded point means)."""
     pieces = []
     for column, name in series.items():
         piece = pd.DataFrame({period: data[period], "series": name, "value": data[column]})
@@ -142,7 +143,11 @@ def trend_lines(
         x=x, y=y, color=color, opacity=opacity, tooltip=tooltip
     )
     return alt.layer(
-        lines, points, title=alt.TitleParams(title, subtitle=subtitle, anchor="start")
+        lines,
+        points,
+        title=alt.TitleParams(
+            title, subtitle=[subtitle, note] if note else subtitle, anchor="start"
+        ),
     ).properties(height=CHART_HEIGHT)
 
 

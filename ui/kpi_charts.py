@@ -59,8 +59,12 @@ def support_trends(trends: Mapping[str, pd.DataFrame], grains: Mapping[str, str]
             period="period_start",
             series={key: t(f"kpi_text.{key}") for key in keys},
             title=t(f"support.trend_{prefix}"),
-            subtitle=t("support.trend_subtitle", grain=t(f"filters.grain.{grains[prefix]}"))
-            + t("chart.thin_note", minimum=density.MINIMUM[basis], basis=t(f"chart.basis.{basis}")),
+            subtitle=t("support.trend_subtitle", grain=t(f"filters.grain.{grains[prefix]}")),
+            note=t(
+                "chart.thin_note",
+                minimum=format_count(density.MINIMUM[basis]),
+                basis=t(f"chart.basis.{basis}"),
+            ),
             period_title=t("chart.period_start"),
             value_title=t("chart.hours"),
             value_format=",.1f",
@@ -173,8 +177,10 @@ def feedback_trends(trends: Mapping[str, pd.DataFrame], grains: Mapping[str, str
             period="period_start",
             series={key: t(f"kpi_text.{key}")},
             title=title,
-            subtitle=t("feedback.trend_subtitle", grain=t(f"filters.grain.{grains[key]}"))
-            + t("chart.thin_note", minimum=minimum, basis=t(f"chart.basis.{basis}")),
+            subtitle=t("feedback.trend_subtitle", grain=t(f"filters.grain.{grains[key]}")),
+            note=t(
+                "chart.thin_note", minimum=format_count(minimum), basis=t(f"chart.basis.{basis}")
+            ),
             period_title=t("chart.period_start"),
             value_title=axis,
             value_format=number,

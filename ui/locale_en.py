@@ -1372,7 +1372,7 @@ MESSAGES: dict[str, str] = {
     "settings.recompute": "Recompute now",
     "settings.recomputed": "Health recomputed for {count} accounts.",
     "filters.window_span": "{start} – {end} ({days} days, UTC days)",
-    "kpi_text.thin_previous": "Previous period has too little data",
+    "kpi_text.thin_previous": "Too little data before",
     "kpi_text.thin_previous_help": "No change is shown: the period before has too little data "
     "to compare with (the data begins after its first day, or too few responses, tickets or "
     "accounts stand behind it).",
@@ -1387,7 +1387,7 @@ MESSAGES: dict[str, str] = {
     "chart.basis.sla_resolution_judged": "Tickets judged for resolution SLA",
     "chart.basis.cohort_accounts": "Accounts in the cohort",
     "chart.basis.renewals_closed": "Renewals closed",
-    "chart.thin_note": " · faded points: {basis} under {minimum}",
+    "chart.thin_note": "Faded points: {basis} under {minimum}",
     "chart.axis_day_year": "%b %-d, %Y",
     "chart.axis_month": "%b %Y",
     "chart.tooltip_month": "%B %Y",

@@ -1355,7 +1355,7 @@ MESSAGES: dict[str, str] = {
     "chart.basis.sla_resolution_judged": "해결 SLA 판정 티켓 수",
     "chart.basis.cohort_accounts": "코호트 계정 수",
     "chart.basis.renewals_closed": "종결된 갱신 수",
-    "chart.thin_note": " · 흐린 점: {basis} {minimum} 미만",
+    "chart.thin_note": "흐린 점: {basis} {minimum} 미만",
     "chart.axis_day_year": "%Y/%-m/%-d",
     "chart.axis_month": "%Y년 %-m월",
     "chart.tooltip_month": "%Y년 %-m월",

@@ -4,9 +4,9 @@ density, and the retention trend's month ends. Pure functions, no database."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from cs_data.kpi.scope import GRAINS, Grain, Window, split_window
+from cs_data.kpi.scope import GRAINS, Grain
 
 BASIS: dict[str, str] = {
     "frt_median_min": "tickets_responded",
@@ -46,8 +46,8 @@ MINIMUM: dict[str, int] = {
 ±20 points on 20 responses (NPS more), so surveys need 20; a median time, an SLA share, a
 retention rate and a renewal rate need 10 tickets, accounts or renewals."""
 
-_MIDNIGHT = datetime(1970, 1, 1, tzinfo=UTC)
-"""``as_of`` of the windows split only to count their periods (it plays no part in that)."""
+PERIOD_DAYS: dict[Grain, float] = {"day": 1, "week": 7, "month": 365.25 / 12}
+"""The days of a whole period of each grain (a month on average)."""
 
 RETENTION_TREND_DAYS = 365
 """The cohort of each point of a retention trend: the 365 days ending at a month end."""
@@ -78,14 +78,16 @@ def length_grain(days: int) -> Grain:
 
 def series_grain(start: date, end: date, events: int | None, minimum: int | None) -> Grain:
     """The grain of a trend over ``[start, end]``: the finest the window's length allows whose
-    periods hold at least ``minimum`` events on average (``events`` in the whole window);
-    months when even those are thinner. Without a minimum (counts), the length's grain."""
-    finest = length_grain((end - start).days + 1)
+    whole periods hold at least ``minimum`` events on average (``events`` in the whole window,
+    spread evenly over its days: a week holds 7 days' worth, a month 30.44); months when even
+    those are thinner. Periods clipped by the window hold less and show as thin. Without a
+    minimum (counts), the length's grain."""
+    days = (end - start).days + 1
+    finest = length_grain(days)
     if minimum is None:
         return finest
-    window = Window(start, end, as_of=_MIDNIGHT)
     for grain in GRAINS[GRAINS.index(finest) :]:
-        if (events or 0) >= minimum * len(split_window(window, grain)):
+        if (events or 0) * PERIOD_DAYS[grain] >= minimum * days:
             return grain
     return "month"
 
