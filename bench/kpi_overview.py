@@ -11,8 +11,11 @@ the demo data ends, 00:00 UTC), that is ``kpi.overview(engine, as_of=…)``:
 - each card KPI (``kpi.CARD_KEYS``: tickets created, backlog, first response median, first
   response SLA, CSAT, NPS, GRR, NRR, logo churn, renewal rate by ARR) over the 30 whole UTC days
   ending on the day of ``as_of`` (``<key>``), over the 30 days before with ``as_of`` moved
-  back 30 days (``<key>.previous``) and per day of the 30 (``<key>.daily``, the sparkline
-  and the ticket chart).
+  back 30 days (``<key>.previous``) and its trend (``<key>.series``: the sparkline, and the
+  ticket chart): per day, week or month of the 30 days, the finest grain whose periods hold
+  enough responses, tickets or renewals on average (``density.trend_grain``, judged on the
+  count each implementation finds itself), each with the count behind it; GRR, NRR and logo
+  churn over the trailing 365 days at each of the last 12 month ends.
 
 Three implementations compute them in one run, each timed as the median of ``--repeats``
 runs after a warm-up, and must give the same numbers:
@@ -44,7 +47,15 @@ from sqlalchemy import Engine, make_url
 from cs_data import demo, kpi
 from cs_data.config import get_settings
 from cs_data.domain import TICKET_PRIORITIES
-from cs_data.kpi.scope import end_of_day, leading_window, trailing_window
+from cs_data.kpi import density
+from cs_data.kpi.scope import (
+    GRAINS,
+    end_of_day,
+    leading_window,
+    make_window,
+    split_window,
+    trailing_window,
+)
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 90
@@ -124,7 +135,9 @@ class Span:
 
 class Windows:
     """The spans of one Overview computation (naive UTC): the recent window, the previous
-    one and each day of the recent window."""
+    one, each day, week and month of the recent window, and the trailing year at each of the
+    retention trend's month ends. Every implementation computes every card KPI over every
+    span; ``figures`` picks each KPI's trend from them."""
 
     def __init__(self, as_of: datetime) -> None:
         self.as_of = as_of
@@ -133,19 +146,37 @@ class Windows:
         naive = as_of.astimezone(UTC).replace(tzinfo=None)
         first, last = trailing_window(as_of, RECENT_DAYS)
         shift = timedelta(days=RECENT_DAYS)
+        self.recent = (first, last)
         self.current = Span("current", first, last, naive, naive)
         self.previous = Span("previous", first - shift, last - shift, naive - shift, naive - shift)
-        self.days = [
-            Span(
-                f"day {n}",
-                day,
-                day,
-                naive,
-                min(end_of_day(day).replace(tzinfo=None), naive),
-            )
-            for n, day in enumerate(first + timedelta(days=k) for k in range(RECENT_DAYS))
+        recent = make_window(first, last, as_of)
+        self.periods: dict[str, list[Span]] = {
+            grain: [
+                Span(
+                    f"{grain} {b.start}",
+                    b.start,
+                    b.end,
+                    naive,
+                    min(end_of_day(b.end).replace(tzinfo=None), naive),
+                )
+                for b in split_window(recent, grain)
+            ]
+            for grain in GRAINS
+        }
+        self.periods["trailing year"] = [
+            Span(f"year to {day}", *density.trend_window(day), naive, naive)
+            for day in density.retention_trend_days(first, last)
         ]
-        self.spans = [self.current, self.previous, *self.days]
+        self.spans = [self.current, self.previous, *(s for p in self.periods.values() for s in p)]
+
+    def series_spans(self, key: str, n_current: int | None) -> list[int]:
+        """The indexes in ``spans`` of ``key``'s trend, whose grain depends on the count the
+        current window's value stands on."""
+        if key in density.BASIS and density.BASIS[key] == "cohort_accounts":
+            chosen = self.periods["trailing year"]
+        else:
+            chosen = self.periods[density.trend_grain(key, *self.recent, n_current)]
+        return [self.spans.index(span) for span in chosen]
 
     def frame(self) -> pd.DataFrame:
         """The spans as rows: k, first, last, after, lower, upper, as_of, backlog_at."""
@@ -164,14 +195,23 @@ class Windows:
         )
 
 
-def figures(values: dict[str, list[Any]], headline: dict[str, int]) -> dict[str, Any]:
-    """The figures by name from each card KPI's value per span (current, previous, days)."""
+def figures(
+    windows: Windows,
+    values: dict[str, list[Any]],
+    counts: dict[str, list[int | None]],
+    headline: dict[str, int],
+) -> dict[str, Any]:
+    """The figures by name from each card KPI's value and the count behind it per span of
+    ``windows``: current, previous and its trend as (first day of the period or cohort,
+    value, count)."""
     result: dict[str, Any] = dict(headline)
     for key in kpi.CARD_KEYS:
-        current, previous, *daily = values[key]
-        result[key] = current
-        result[f"{key}.previous"] = previous
-        result[f"{key}.daily"] = tuple(daily)
+        result[key] = values[key][0]
+        result[f"{key}.previous"] = values[key][1]
+        result[f"{key}.series"] = tuple(
+            (windows.spans[k].first, values[key][k], counts[key][k])
+            for k in windows.series_spans(key, counts[key][0])
+        )
     return result
 
 
@@ -193,18 +233,25 @@ def cockpit(engine: Engine, windows: Windows) -> dict[str, Any]:
     summary = kpi.overview(
         engine, as_of=windows.as_of, recent_days=RECENT_DAYS, upcoming_days=UPCOMING_DAYS
     )
-    values = {}
+    result: dict[str, Any] = {}
     for key in kpi.CARD_KEYS:
         change = summary.changes[key]
-        daily = [None if pd.isna(v) else v for v in summary.daily[key].tolist()]
-        values[key] = [change.current, change.previous, *daily]
+        frame = summary.series[key]
+        result[key] = change.current
+        result[f"{key}.previous"] = change.previous
+        result[f"{key}.series"] = tuple(
+            (start.date(), None if pd.isna(value) else value, None if pd.isna(n) else int(n))
+            for start, value, n in zip(
+                frame["period_start"], frame["value"], frame["n"], strict=True
+            )
+        )
     headline = {
         "accounts": summary.accounts,
         "arr_cents": summary.arr_cents,
         "renewals_due_arr_cents": summary.renewals_due_arr_cents,
         "at_risk_arr_cents": summary.at_risk_arr_cents,
     }
-    return figures(values, headline)
+    return {**headline, **result}
 
 
 # --- 2. DuckDB ------------------------------------------------------------------------------
@@ -229,6 +276,7 @@ WITH timed AS (
 )
 SELECT w.k,
     count(*) AS tickets,
+    count(t.frt) AS responded,
     quantile_cont(t.frt, 0.5) AS frt_median,
     count(*) FILTER (WHERE t.frt <= t.target) AS met,
     count(*) FILTER (
@@ -294,7 +342,8 @@ DUCKDB_RENEWAL_RATE = """
 SELECT w.k,
     sum(CASE WHEN r.outcome = 'won'
         THEN least(coalesce(r.renewed_arr_cents, 0), r.current_arr_cents) ELSE 0 END) AS kept,
-    sum(r.current_arr_cents) AS closed
+    sum(r.current_arr_cents) AS closed,
+    count(*) AS renewals_closed
 FROM spans w JOIN renewals r ON r.renewal_date BETWEEN w.first_day AND w.last_day
 WHERE r.outcome IN ('won', 'lost')
 GROUP BY w.k
@@ -334,8 +383,9 @@ def with_duckdb(connection: duckdb.DuckDBPyConnection, windows: Windows) -> dict
     retention = by_span(DUCKDB_RETENTION)
     renewal_rate = by_span(DUCKDB_RENEWAL_RATE)
     values: dict[str, list[Any]] = {key: [] for key in kpi.CARD_KEYS}
+    counts: dict[str, list[Any]] = {key: [] for key in kpi.CARD_KEYS}
     for k in range(len(windows.spans)):
-        created, frt_median, met, breached = tickets.get(k, (0, None, 0, 0))
+        created, responded, frt_median, met, breached = tickets.get(k, (0, 0, None, 0, 0))
         csat_n, satisfied, nps_n, promoters, detractors = surveys.get(k, (0,) * 5)
         cohort, starting, ending, kept, churned = retention.get(k, (0, 0, 0, 0, 0))
         values["tickets_created"].append(created)
@@ -347,13 +397,28 @@ def with_duckdb(connection: duckdb.DuckDBPyConnection, windows: Windows) -> dict
         values["grr"].append(ratio(int(kept or 0), int(starting or 0)))
         values["nrr"].append(ratio(int(ending or 0), int(starting or 0)))
         values["logo_churn_rate"].append(ratio(churned, cohort) if starting else None)
-        kept_arr, closed_arr = renewal_rate.get(k, (0, 0))
+        kept_arr, closed_arr, closed = renewal_rate.get(k, (0, 0, 0))
         values["renewal_rate_arr"].append(ratio(int(kept_arr), int(closed_arr)))
+        for key, count in (
+            ("tickets_created", None),
+            ("backlog_open", None),
+            ("frt_median_min", responded),
+            ("sla_frt_compliance", met + breached),
+            ("csat", csat_n),
+            ("nps", nps_n),
+            ("grr", cohort),
+            ("nrr", cohort),
+            ("logo_churn_rate", cohort),
+            ("renewal_rate_arr", closed),
+        ):
+            counts[key].append(count)
     due = {"day": windows.day, "due_first": windows.upcoming[0], "due_last": windows.upcoming[1]}
     ((at_risk,),) = connection.execute(DUCKDB_AT_RISK, due).fetchall()
     names = ("accounts", "arr_cents", "renewals_due_arr_cents")
     return figures(
+        windows,
         values,
+        counts,
         {
             **{n: int(v) for n, v in zip(names, headline, strict=True)},
             "at_risk_arr_cents": int(at_risk),
@@ -387,6 +452,7 @@ def naive(engine: Engine, windows: Windows) -> dict[str, Any]:
         return set(latest[latest == "red"].index)
 
     values: dict[str, list[Any]] = {key: [] for key in kpi.CARD_KEYS}
+    counts: dict[str, list[Any]] = {key: [] for key in kpi.CARD_KEYS}
     for span in windows.spans:
         created = tickets["created_at"]
         in_span = (created >= span.lower) & (created < span.upper)
@@ -426,6 +492,19 @@ def naive(engine: Engine, windows: Windows) -> dict[str, Any]:
         values["renewal_rate_arr"].append(
             ratio(int(kept.sum()), int(closed["current_arr_cents"].sum()))
         )
+        for key, count in (
+            ("tickets_created", None),
+            ("backlog_open", None),
+            ("frt_median_min", len(frt)),
+            ("sla_frt_compliance", met + breached),
+            ("csat", len(csat)),
+            ("nps", len(nps)),
+            ("grr", len(starting)),
+            ("nrr", len(starting)),
+            ("logo_churn_rate", len(starting)),
+            ("renewal_rate_arr", len(closed)),
+        ):
+            counts[key].append(count)
 
     due = renewals[
         renewals["outcome"].isna()
@@ -441,7 +520,7 @@ def naive(engine: Engine, windows: Windows) -> dict[str, Any]:
         "renewals_due_arr_cents": int(due["current_arr_cents"].sum()),
         "at_risk_arr_cents": int(due.loc[risky, "current_arr_cents"].sum()),
     }
-    return figures(values, headline)
+    return figures(windows, values, counts, headline)
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -449,6 +528,8 @@ def naive(engine: Engine, windows: Windows) -> dict[str, Any]:
 
 def close(value: Any, other: Any) -> bool:
     """Equal, floats to 1e-12 relative (and 1e-12 absolute, for values that should be 0)."""
+    if isinstance(value, float) and isinstance(other, float) and math.isnan(value):
+        return math.isnan(other)
     if isinstance(value, tuple) and isinstance(other, tuple):
         return len(value) == len(other) and all(map(close, value, other))
     if isinstance(value, float) and isinstance(other, float | int):

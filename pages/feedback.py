@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +15,7 @@ from ui import kpi_charts, shell
 from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import choice_key, label, t
-from ui.kpi_cards import kpi_cards, load_changes
+from ui.kpi_cards import kpi_cards, load_changes, load_series
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
 from ui.text import literal
@@ -25,16 +25,6 @@ COMMENTS_PAGE = "feedback_comments_page"
 DETRACTORS_PAGE = "feedback_detractors_page"
 CARDS = ("csat", "csat_avg", "csat_responses", "nps", "nps_responses")
 SURVEY_CHOICES = (None, "csat", "nps", "ces")
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def load_trends(
-    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
-) -> pd.DataFrame:
-    """CSAT and NPS per period."""
-    return kpi.series_frame(
-        get_engine(), ("csat", "nps"), start=start, end=end, grain=grain, as_of=as_of, filters=where
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
@@ -139,7 +129,11 @@ try:
     chosen = filter_bar("feedback", data, show=("period", "segment", "region", "csm"))
     window = (data.key, chosen.start, chosen.end)
     changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
-    trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
+    grains = kpi_charts.feedback_grains(changes, chosen.start, chosen.end)
+    trends = {
+        key: load_series(*window[:1], (key,), *window[1:], chosen.as_of, grain, chosen.kpi_filter)
+        for key, grain in grains.items()
+    }
     nps, csat = load_distributions(*window, chosen.kpi_filter)
 except Exception as error:
     show_error(error)
@@ -149,7 +143,7 @@ if not any(changes[key].current for key in ("csat_responses", "nps_responses")):
     st.info(t("feedback.empty"), icon=":material/inbox:")
     st.stop()
 kpi_cards(changes, CARDS)
-kpi_charts.feedback_trends(trends, chosen.grain)
+kpi_charts.feedback_trends(trends, grains)
 kpi_charts.score_distributions(nps, csat)
 
 st.subheader(t("feedback.detractors_title"), anchor=False)

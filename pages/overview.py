@@ -88,13 +88,14 @@ def target_section(progress: list[Progress]) -> None:
 
 
 def ticket_trend(daily: pd.DataFrame) -> None:
-    if not daily["tickets_created"].any():
+    """Tickets created per day (``daily``: the card's trend, ``period_start`` and ``value``)."""
+    if not daily["value"].any():
         st.info(t("overview.chart_empty", days=RECENT_DAYS), icon=":material/inbox:")
         return
     chart = charts.daily_bars(
         daily,
         day="period_start",
-        value="tickets_created",
+        value="value",
         title=t("overview.chart_title"),
         subtitle=t("overview.chart_subtitle", days=RECENT_DAYS),
         day_title=t("overview.chart_day"),
@@ -127,10 +128,10 @@ st.caption(
 if summary.has_data:
     customer_cards(summary)
     st.subheader(t("overview.indicators", days=RECENT_DAYS), anchor=False)
-    kpi_cards(summary.changes, kpi.CARD_KEYS, series=summary.daily)
+    kpi_cards(summary.changes, kpi.CARD_KEYS, series=summary.series)
     target_section(progress)
     accounts_view.at_risk_card(settings.database_url)
-    ticket_trend(summary.daily)
+    ticket_trend(summary.series["tickets_created"])
 else:
     with st.container(border=True):
         st.subheader(t("overview.empty_title"), anchor=False)

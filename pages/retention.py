@@ -3,9 +3,8 @@ of the window and the accounts that churned in it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
@@ -16,7 +15,7 @@ from ui import retention_view, shell
 from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import format_date, t
-from ui.kpi_cards import kpi_cards, load_changes
+from ui.kpi_cards import kpi_cards, load_changes, load_retention_trend, load_series
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
 
@@ -24,16 +23,6 @@ PAGE_SIZE = 50
 PAGE_KEY = "retention_churned_page"
 SHOW = ("period", "segment", "region", "csm")
 CARDS = ("arr_total", "grr", "nrr", "logo_churn_rate", "revenue_churn_rate")
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def load_trends(
-    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
-) -> pd.DataFrame:
-    """Retention, churn and ARR per period."""
-    return kpi.series_frame(
-        get_engine(), CARDS, start=start, end=end, grain=grain, as_of=as_of, filters=where
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
@@ -63,7 +52,10 @@ try:
     chosen = filter_bar("retention", data, show=SHOW)
     window = (data.key, chosen.start, chosen.end)
     changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
-    trends = load_trends(*window, chosen.as_of, chosen.grain, chosen.kpi_filter)
+    cohorts = load_retention_trend(*window, chosen.kpi_filter)
+    arr = load_series(
+        *window[:1], ("arr_total",), *window[1:], chosen.as_of, chosen.grain, chosen.kpi_filter
+    )
     flow = load_waterfall(*window, chosen.kpi_filter)
     number = page_number(PAGE_KEY, chosen.start, chosen.end, chosen.kpi_filter)
     churned = load_churned(*window, chosen.kpi_filter, number)
@@ -75,7 +67,7 @@ if not flow.starting and not flow.ending and not changes["arr_total"].current:
     st.info(t("retention.empty"), icon=":material/inbox:")
     st.stop()
 kpi_cards(changes, CARDS)
-retention_view.retention_trends(trends, chosen.grain)
+retention_view.retention_trends(cohorts, arr, chosen.grain)
 ending_day = chosen.end + timedelta(days=1)
 retention_view.waterfall_chart(
     flow,

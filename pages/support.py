@@ -15,9 +15,10 @@ from ui import kpi_charts, shell
 from ui.errors import show_error
 from ui.filters import filter_bar
 from ui.i18n import label, t
-from ui.kpi_cards import kpi_cards, load_changes
+from ui.kpi_cards import kpi_cards, load_changes, load_series
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
 from ui.paging import page_number, pager
+from ui.tables import WRAPPED_ROW_HEIGHT, wrapped_height
 from ui.text import literal
 
 PAGE_SIZE = 50
@@ -30,17 +31,6 @@ CARDS = (
     "sla_frt_compliance",
     "sla_resolution_compliance",
 )
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def load_trends(
-    data_key: DataKey, start: date, end: date, as_of: datetime, grain: str, where: kpi.KpiFilter
-) -> pd.DataFrame:
-    """Response and resolution times and the backlog per period."""
-    keys = (*kpi_charts.TIME_TRENDS, "backlog_open")
-    return kpi.series_frame(
-        get_engine(), keys, start=start, end=end, grain=grain, as_of=as_of, filters=where
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
@@ -83,7 +73,8 @@ BREACHED_WIDTHS = {
     "resolution": 95,
     "missed": 90,
 }
-"""Column widths in pixels: the table fits the page at 1440 px without scrolling sideways."""
+"""Column widths in pixels: the table fits the page at 1440 px without scrolling sideways;
+subjects and account names wrap (``ui.tables``)."""
 MINUTES_PER_HOUR = 60
 
 
@@ -126,6 +117,8 @@ def breached_table(result: support_detail.BreachedPage) -> None:
         width="stretch",
         column_config=config,
         placeholder=t("fmt.none"),
+        row_height=WRAPPED_ROW_HEIGHT,
+        height=wrapped_height(len(rows)),
     )
 
 
@@ -138,7 +131,11 @@ try:
     chosen = filter_bar("support", data)
     window = (data.key, chosen.start, chosen.end, chosen.as_of)
     changes = load_changes(*window, chosen.kpi_filter, CARDS)
-    trends = load_trends(*window, chosen.grain, chosen.kpi_filter)
+    grains = kpi_charts.support_grains(changes, chosen.start, chosen.end)
+    trends = {
+        name: load_series(data.key, keys, *window[1:], grains[name], chosen.kpi_filter)
+        for name, keys in kpi_charts.SUPPORT_TRENDS.items()
+    }
     sla, channels, cells = load_breakdowns(*window, chosen.kpi_filter, settings.time_zone)
     number = page_number(PAGE_KEY, chosen.start, chosen.end, chosen.kpi_filter)
     breached = load_breached(*window, chosen.kpi_filter, number)
@@ -150,7 +147,7 @@ if not changes["tickets_created"].current and not changes["backlog_open"].curren
     st.info(t("support.empty"), icon=":material/inbox:")
     st.stop()
 kpi_cards(changes, CARDS, per_row=3)
-kpi_charts.support_trends(trends, chosen.grain)
+kpi_charts.support_trends(trends, grains)
 kpi_charts.support_breakdowns(sla, channels, cells, zone=settings.time_zone)
 st.subheader(t("support.breached_title"), anchor=False)
 if not breached.rows:

@@ -72,10 +72,16 @@ def _cards_in_a_session() -> None:
         "csat": Change(0.8, 0.8, 0.0),
         "grr": Change(0.9, None, None),
         "at_risk_arr": Change(1_000_000, 3_000_000, -2_000_000),
+        # the data begins inside the window before: +19,997 tickets would mislead
+        "backlog_open_thin": Change(20_000, 3, 19_997, comparable=False),
+        "nps": Change(40.0, -100.0, 140.0, n=60, previous_n=1, comparable=False),
     }
-    series = pd.DataFrame({key: [1.0, None, 3.0] for key in changes})
+    series = {key: pd.DataFrame({"value": [1.0, None, 3.0], "n": [None] * 3}) for key in changes}
+    series["csat"] = pd.DataFrame({"value": [0.5, 0.8, 0.9, 0.7], "n": [3, 40, 25, 30]})
     kpi_cards(changes, list(changes)[:3], per_row=2)
-    kpi_cards(changes, list(changes)[3:], series=series)
+    kpi_cards(changes, ["csat", "grr", "at_risk_arr"], series=series)
+    kpi_cards({"tickets_created": changes["backlog_open_thin"]}, ["tickets_created"], per_row=1)
+    kpi_cards(changes, ["nps"])
 
 
 def test_cards_show_direction_and_whether_the_change_is_good():
@@ -83,7 +89,8 @@ def test_cards_show_direction_and_whether_the_change_is_good():
     at.run()
 
     assert not at.exception
-    cards = {card.label: card.proto for card in at.metric}
+    thin_tickets, thin_nps = (card.proto for card in at.metric[-2:])
+    cards = {card.label: card.proto for card in at.metric[:-2]}
     shown = {
         label: (
             card.body,
@@ -104,6 +111,13 @@ def test_cards_show_direction_and_whether_the_change_is_good():
     assert "Previous window of the same length: —." in cards["Gross retention"].help
     assert not cards["Tickets created"].chart_data, "no series, no sparkline"
     assert list(cards["ARR at risk"].chart_data) == [1.0, 3.0], "undefined periods left out"
+    assert list(cards["CSAT"].chart_data) == [0.8, 0.9, 0.7], "3 responses: too few to draw"
+    assert "the trailing 12 months at each month end" in cards["Gross retention"].help
+    for card in (thin_tickets, thin_nps):
+        assert card.delta == "Too little data before"
+        assert Metric.MetricColor.Name(card.color) == "GRAY"
+        assert Metric.MetricDirection.Name(card.direction) == "NONE"
+    assert "NPS responses: 60 now, 1 before." in thin_nps.help
 
 
 @pytest.mark.parametrize(("language", "limit"), [("en", 21), ("ko", 13)])
@@ -120,3 +134,15 @@ def test_every_kpi_label_fits_on_a_card(language, limit):
         if len(CATALOGS[language][f"kpi_text.{key}"]) > limit
     }
     assert long == {}
+
+
+def test_dates_on_trend_axes_carry_the_year_when_it_matters():
+    import pandas as pd
+
+    from ui.charts import period_formats
+
+    one_year = pd.Series(pd.to_datetime(["2026-10-01", "2026-11-30"]))
+    across = pd.Series(pd.to_datetime(["2025-12-01", "2026-11-30"]))
+    assert period_formats(one_year, "day")[0] == "%b %-d"
+    assert period_formats(across, "week")[0] == "%b %-d, %Y", "a window crossing a new year"
+    assert period_formats(one_year, "month")[0] == "%b %Y", "months always with their year"

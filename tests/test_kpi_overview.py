@@ -255,9 +255,11 @@ def test_overview_windows_and_figures(engine):
     assert summary.accounts == 1
     assert summary.arr_cents == 12_00
     assert summary.changes["backlog_open"].current == 2
-    assert summary.changes["tickets_created"] == (2, 1, 1)  # Jan 30 – Feb 28: one ticket
+    assert summary.changes["tickets_created"][:3] == (2, 1, 1)  # Jan 30 – Feb 28: one ticket
+    # the tickets begin on Feb 28, inside the window before (Jan 30 – Feb 28)
+    assert not summary.changes["tickets_created"].comparable
     assert summary.changes["csat"].current == 1.0
     assert summary.changes["nps"].current == -100.0
     assert summary.renewals_due_arr_cents == 12_00
-    assert list(summary.daily["tickets_created"]) == [1] + [0] * 28 + [1]
+    assert list(summary.series["tickets_created"]["value"]) == [1] + [0] * 28 + [1]
     assert summary.has_data

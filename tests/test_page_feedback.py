@@ -173,3 +173,24 @@ def test_a_changed_filter_sends_each_list_back_to_page_1(shared_mode):
     at.number_input(key="feedback_comments_page").set_value(2).run()
     at.selectbox(key="feedback_type").select("nps").run()
     assert shown() == [2, 1]
+
+
+def trend_specs(at: AppTest) -> dict[str, dict]:
+    import json
+
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    return {spec["title"]["text"]: spec for spec in specs if "layer" in spec}
+
+
+def test_a_few_responses_give_a_monthly_trend_with_counts_and_faded_points(shared_mode):
+    """Three NPS responses in 30 days: not a daily line that jumps between −100 and +100."""
+    add_responses(datetime.now(UTC))
+    at = open_page()
+
+    nps = trend_specs(at)["NPS"]
+    assert nps["title"]["subtitle"] == ["Per month", "Faded points: NPS responses under 20"]
+    points = nps["layer"][1]
+    assert points["encoding"]["opacity"]["condition"][0]["test"] == "(datum.n < 20)"
+    tooltips = {tip["title"]: tip["field"] for tip in points["encoding"]["tooltip"]}
+    assert tooltips["NPS responses"] == "n"
+    assert nps["layer"][0]["encoding"]["x"]["axis"]["format"] == "%b %Y", "months with a year"

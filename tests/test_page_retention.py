@@ -141,3 +141,24 @@ def test_a_changed_filter_sends_the_churned_list_back_to_page_1(shared_mode):
     assert not at.exception
     assert at.number_input(key="retention_churned_page").value == 1
     assert any("60 accounts · page 1 of 2" in c.value for c in at.caption)
+
+
+def test_the_retention_trend_is_one_trailing_year_per_month_end(shared_mode):
+    """Not one flat line with spikes of daily cohorts: a point per month end, each over the
+    365 days up to it, with the cohort's accounts behind it."""
+    import json
+
+    add_book()
+    at = open_page()
+
+    import pyarrow as pa
+
+    charts = {json.loads(c.proto.spec)["title"]["text"]: c for c in at.get("vega_lite_chart")}
+    retention = charts["Gross and net revenue retention"]
+    spec = json.loads(retention.proto.spec)
+    assert spec["title"]["subtitle"].startswith("Each point: the 12 months up to")
+    data = b"".join(d.data.data for d in retention.proto.datasets) or retention.proto.data.data
+    rows = pa.ipc.open_stream(data).read_pandas()
+    ends = sorted({day.date() for day in rows["period_end"]})
+    assert len(ends) >= 12 and ends[-1] == datetime.now(UTC).date()
+    assert set(rows["n"]) <= {0, 2}, "the cohort: Alpha and Beta, or nobody"

@@ -227,3 +227,32 @@ def test_deleting_the_target_being_edited_leaves_the_others_editable(shared_mode
 
     assert not at.exception
     assert at.text_input(key="edit_name").value == "Second"
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_table_shows_statuses_and_long_names_whole_at_1440_px(shared_mode, language):
+    """Statuses were cut off ("No data y…"): the status column is wide enough for the longest
+    one, and rows are tall enough for long target and KPI names to wrap."""
+    import json
+
+    from ui.i18n import CATALOGS
+    from ui.tables import WRAPPED_ROW_HEIGHT
+    from ui.targets import TABLE_WIDTHS
+
+    add_target()
+    add_user("vic", "viewer")
+    at = show("vic")
+    if language != "en":
+        at.sidebar.segmented_control[0].set_value(language).run()
+
+    table = at.dataframe[0].proto
+    assert table.row_height == WRAPPED_ROW_HEIGHT > 64, "Streamlit wraps text above 4 rem"
+    columns = json.loads(table.columns)
+    catalog = CATALOGS[language]
+    status = columns[catalog["targets.col_status"]]
+    longest = max(
+        len(catalog[f"targets.status.{s}"]) for s in ("met", "behind", "no_data", "not_started")
+    )
+    pixels_per_character = 7 if language == "en" else 13  # 14 px text; Hangul is full width
+    assert status["width"] >= longest * pixels_per_character + 12
+    assert sum(TABLE_WIDTHS.values()) <= 980, "the table fits the page at 1440 px"

@@ -43,8 +43,22 @@ def _with_value_text(
     return data, alt.Tooltip(f"{text}:N", title=title)
 
 
+THIN_OPACITY = 0.3
+"""Opacity of a point that stands on fewer than the minimum responses, tickets or accounts."""
+
+
 def _primary_color() -> str:
     return st.get_option("theme.primaryColor") or FALLBACK_COLOR
+
+
+def period_formats(periods: pd.Series, grain: str = "day") -> tuple[str, str]:
+    """The axis and tooltip date formats of periods of ``grain`` (their start timestamps):
+    months with their year; days and weeks with the year too when they cross a new year."""
+    if grain == "month":
+        return t("chart.axis_month"), t("chart.tooltip_month")
+    days = pd.to_datetime(periods.dropna())
+    crosses = not days.empty and days.min().year != days.max().year
+    return t("chart.axis_day_year" if crosses else "chart.axis_day"), t("chart.tooltip_day")
 
 
 def daily_bars(
@@ -60,6 +74,7 @@ def daily_bars(
 ) -> alt.Chart:
     """Bars per calendar day: ``day`` holds midnight timestamps, ``value`` the bar heights."""
     data, value_tooltip = _with_value_text(data, value, value_title, value_format)
+    axis_format, tooltip_format = period_formats(data[day])
     return (
         alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_bar(color=_primary_color(), cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
@@ -68,7 +83,7 @@ def daily_bars(
                 f"{day}:T",
                 timeUnit="yearmonthdate",
                 title=day_title,
-                axis=alt.Axis(format=t("chart.axis_day"), labelAngle=0, tickCount="week"),
+                axis=alt.Axis(format=axis_format, labelAngle=0, tickCount="week"),
             ),
             y=alt.Y(
                 f"{value}:Q",
@@ -80,7 +95,7 @@ def daily_bars(
                     f"{day}:T",
                     timeUnit="yearmonthdate",
                     title=day_title,
-                    format=t("chart.tooltip_day"),
+                    format=tooltip_format,
                 ),
                 value_tooltip,
             ],
@@ -89,7 +104,7 @@ def daily_bars(
     )
 
 
-def show(chart: alt.Chart) -> None:
+def show(chart: alt.Chart | alt.LayerChart) -> None:
     """Render a chart from this module at the full width of its container."""
     st.altair_chart(chart, width="stretch")
 
@@ -105,43 +120,67 @@ def trend_lines(
     value_title: str,
     value_format: str = ",.0f",
     zero: bool = True,
-) -> alt.Chart:
+    grain: str = "day",
+    counts: dict[str, str] | None = None,
+    count_title: str = "",
+    minimum: int | None = None,
+    note: str | None = None,
+) -> alt.LayerChart:
     """One line per column of ``series`` (column → legend name) over ``period`` (period start
-    timestamps), with points and a tooltip per point; missing values leave gaps. ``zero=False``
-    fits the value axis to the data instead of starting it at zero."""
-    long = data[[period, *series]].melt(period, var_name="key", value_name="value")
-    long["series"] = long["key"].map(series)
-    long, value_tooltip = _with_value_text(long, "value", value_title, value_format)
-    return (
-        alt.Chart(long, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(
-                f"{period}:T",
-                timeUnit="yearmonthdate",
-                title=period_title,
-                axis=alt.Axis(format=t("chart.axis_day"), labelAngle=0),
-            ),
-            y=alt.Y(
-                "value:Q",
-                title=value_title,
-                axis=_value_axis(value_format),
-                scale=alt.Scale(zero=zero),
-            ),
-            color=alt.Color("series:N", title=None, sort=list(series.values())),
-            tooltip=[
-                alt.Tooltip(
-                    f"{period}:T",
-                    timeUnit="yearmonthdate",
-                    title=period_title,
-                    format=t("chart.tooltip_day"),
-                ),
-                alt.Tooltip("series:N", title=t("chart.series")),
-                value_tooltip,
-            ],
-        )
-        .properties(height=CHART_HEIGHT)
+    timestamps of ``grain``), with points and a tooltip per point; missing values leave gaps.
+    ``zero=False`` fits the value axis to the data instead of starting it at zero.
+
+    ``counts`` (value column → column of the count behind each value) adds the count to the
+    tooltip (titled ``count_title``) and fades the points standing on fewer than
+    ``minimum``. ``note`` is a second subtitle line (e.g. what a faded point means)."""
+    pieces = []
+    for column, name in series.items():
+        piece = pd.DataFrame({period: data[period], "series": name, "value": data[column]})
+        if counts:
+            piece["n"] = data[counts[column]].to_numpy()
+        pieces.append(piece)
+    long, value_tooltip = _with_value_text(
+        pd.concat(pieces, ignore_index=True), "value", value_title, value_format
     )
+    axis_format, tooltip_format = period_formats(data[period], grain)
+    x = alt.X(
+        f"{period}:T",
+        timeUnit="yearmonthdate",
+        title=period_title,
+        axis=alt.Axis(format=axis_format, labelAngle=0),
+    )
+    y = alt.Y(
+        "value:Q",
+        title=value_title,
+        axis=_value_axis(value_format),
+        scale=alt.Scale(zero=zero),
+    )
+    color = alt.Color("series:N", title=None, sort=list(series.values()))
+    tooltip = [
+        alt.Tooltip(
+            f"{period}:T", timeUnit="yearmonthdate", title=period_title, format=tooltip_format
+        ),
+        alt.Tooltip("series:N", title=t("chart.series")),
+        value_tooltip,
+    ]
+    opacity = alt.value(1)
+    if counts:
+        tooltip.append(alt.Tooltip("n:Q", title=count_title, format=",d"))
+        if minimum:
+            thin = alt.datum.n < minimum
+            opacity = alt.when(thin).then(alt.value(THIN_OPACITY)).otherwise(alt.value(1))
+    base = alt.Chart(long)
+    lines = base.mark_line().encode(x=x, y=y, color=color)
+    points = base.mark_point(filled=True, size=50).encode(
+        x=x, y=y, color=color, opacity=opacity, tooltip=tooltip
+    )
+    return alt.layer(
+        lines,
+        points,
+        title=alt.TitleParams(
+            title, subtitle=[subtitle, note] if note else subtitle, anchor="start"
+        ),
+    ).properties(height=CHART_HEIGHT)
 
 
 def category_bars(

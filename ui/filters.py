@@ -53,8 +53,8 @@ class FilterState:
 
 @dataclass(frozen=True)
 class Filters:
-    """The window the bar selects (whole UTC days, both included), the grain suited to its
-    length, and the KPI filter."""
+    """The window the bar selects (whole UTC days, both included), the finest grain its
+    length allows, and the KPI filter."""
 
     start: date
     end: date
@@ -70,10 +70,9 @@ class Filters:
 
 
 def grain_for(days: int) -> kpi.Grain:
-    """Days for up to a month, weeks up to about four months, months beyond."""
-    if days <= 31:
-        return "day"
-    return "week" if days <= 120 else "month"
+    """The finest grain a window of ``days`` allows (``kpi.length_grain``); a chart of a KPI
+    that stands on few responses or tickets may use a coarser one (``kpi.trend_grain``)."""
+    return kpi.length_grain(days)
 
 
 def preset_window(preset: str, today: date) -> tuple[date, date]:
@@ -288,11 +287,10 @@ def filter_bar(key: str, data: PageData, *, show: Sequence[str] = FIELDS) -> Fil
     filters = resolve(state, data.as_of, show)
     st.caption(
         t(
-            "filters.window",
+            "filters.window_span",
             start=format_date(filters.start),
             end=format_date(filters.end),
             days=format_count(filters.days),
-            grain=t(f"filters.grain.{filters.grain}"),
         )
     )
     return filters

@@ -1,7 +1,8 @@
 """KPI cards, the one helper for them: a registry KPI's value, its change against the previous
-window (an arrow, and a colour saying whether the change is good), its definition as help text
-and, when a series is given, a sparkline; the formatter of KPI values and changes; and the
-cached loader of the changes the cards show."""
+window (an arrow, and a colour saying whether the change is good; or a note that the window
+before has too little data to compare with), its definition as help text and, when a trend is
+given, a sparkline; the formatter of KPI values and changes; and the cached loaders of the
+changes and trends the KPI pages show."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from cs_data import kpi
 from cs_data.db import get_engine
+from cs_data.kpi import density
 from ui.i18n import format_count, format_money, format_number, format_percent, t
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
 
@@ -42,6 +44,30 @@ def load_changes(
     return kpi.compare_previous(
         get_engine(), start=start, end=end, as_of=as_of, filters=where, keys=keys
     )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_series(
+    data_key: DataKey,
+    keys: tuple[str, ...],
+    start: date,
+    end: date,
+    as_of: datetime,
+    grain: kpi.Grain,
+    where: kpi.KpiFilter,
+) -> pd.DataFrame:
+    """``keys`` per period of ``grain`` with the counts behind them (``kpi.series_frame``)."""
+    return kpi.series_frame(
+        get_engine(), keys, start=start, end=end, grain=grain, as_of=as_of, filters=where
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_retention_trend(
+    data_key: DataKey, start: date, end: date, where: kpi.KpiFilter
+) -> pd.DataFrame:
+    """GRR, NRR and churn over the trailing year at each month end (``kpi.retention_trend``)."""
+    return kpi.retention_trend(get_engine(), start=start, end=end, filters=where)
 
 
 def format_minutes(minutes: float | None) -> str:
@@ -103,28 +129,66 @@ def delta_style(key: str, delta: Any) -> tuple[str, str]:
     return ("green" if (sign < 0) == lower_is_better else "red"), arrow
 
 
-def sparkline(series: pd.DataFrame, key: str) -> list[float]:
-    """The KPI's values per period, undefined periods left out."""
-    return [float(value) for value in series[key].dropna()]
+def sparkline(trend: pd.DataFrame, key: str) -> list[float]:
+    """The KPI's values per period (``value`` and ``n`` columns), leaving out undefined periods
+    and those standing on fewer than the minimum responses, tickets or accounts."""
+    kept = [
+        float(value)
+        for value, n in zip(trend["value"], trend["n"], strict=True)
+        if not pd.isna(value) and not density.is_thin(key, None if pd.isna(n) else int(n))
+    ]
+    return kept if len(kept) > 1 else []
 
 
-def kpi_card(
-    container: DeltaGenerator, key: str, change: kpi.Change, series: pd.DataFrame | None = None
-) -> None:
-    """One bordered metric: value, change, definition (and previous value) as help text and,
-    when ``series`` (a frame with a column per KPI) is given, its sparkline."""
-    color, arrow = delta_style(key, change.delta)
-    chart = sparkline(series, key) if series is not None else []
-    container.metric(
-        t(f"kpi_text.{key}"),
-        format_kpi(key, change.current),
-        delta=None if change.delta is None else format_kpi(key, change.delta, signed=True),
-        delta_color=color,
-        delta_arrow=arrow,
-        help=t(
+def card_help(key: str, change: kpi.Change, *, trailing_year: bool = False) -> str:
+    """The card's help: the definition, the previous value, the counts both stand on and,
+    for a trend over the trailing year, what its line shows."""
+    parts = [
+        t(
             "kpi_text.help",
             definition=t(f"kpi_text.{key}.help"),
             previous=format_kpi(key, change.previous),
+        )
+    ]
+    basis = density.BASIS.get(key)
+    if basis is not None:
+        parts.append(
+            t(
+                "kpi_text.basis_help",
+                basis=t(f"chart.basis.{basis}"),
+                current=format_count(change.n or 0),
+                previous=format_count(change.previous_n or 0),
+            )
+        )
+    if not change.comparable:
+        parts.append(t("kpi_text.thin_previous_help"))
+    if trailing_year:
+        parts.append(t("kpi_text.trend_year_help"))
+    return " ".join(parts)
+
+
+def kpi_card(
+    container: DeltaGenerator,
+    key: str,
+    change: kpi.Change,
+    trend: pd.DataFrame | None = None,
+) -> None:
+    """One bordered metric: value, change, definition (and previous value) as help text and,
+    when ``trend`` (``value`` and ``n`` per period) is given, its sparkline. When the window
+    before has too little data, the change gives way to a note saying so."""
+    color, arrow = delta_style(key, change.delta)
+    delta = None if change.delta is None else format_kpi(key, change.delta, signed=True)
+    if not change.comparable:
+        delta, color, arrow = t("kpi_text.thin_previous"), "gray", "off"
+    chart = sparkline(trend, key) if trend is not None else []
+    container.metric(
+        t(f"kpi_text.{key}"),
+        format_kpi(key, change.current),
+        delta=delta,
+        delta_color=color,
+        delta_arrow=arrow,
+        help=card_help(
+            key, change, trailing_year=trend is not None and key in kpi.RETENTION_TREND_KEYS
         ),
         border=True,
         height="stretch",
@@ -137,12 +201,12 @@ def kpi_cards(
     changes: Mapping[str, kpi.Change],
     keys: Sequence[str],
     *,
-    series: pd.DataFrame | None = None,
+    series: Mapping[str, pd.DataFrame] | None = None,
     per_row: int = MAX_PER_ROW,
 ) -> None:
     """One card per key, ``per_row`` to a row (the last row keeps the same card width); with
-    ``series``, each card has a sparkline of its column."""
+    ``series`` (key → trend with ``value`` and ``n``), each card has a sparkline."""
     for first in range(0, len(keys), per_row):
         row = keys[first : first + per_row]
         for column, key in zip(st.columns(per_row)[: len(row)], row, strict=True):
-            kpi_card(column, key, changes[key], series)
+            kpi_card(column, key, changes[key], None if series is None else series[key])

@@ -3,10 +3,14 @@ title, a subtitle naming what is counted, axis titles with units and tooltips.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from cs_data.kpi import feedback_detail
+from cs_data import kpi
+from cs_data.kpi import density, feedback_detail
 from ui import charts
 from ui.i18n import format_count, label, t
 
@@ -19,34 +23,67 @@ GROUP_COLORS = {
 }
 """Score groups in the colours readers expect: bad red, neutral grey, good green."""
 TIME_TRENDS = ("frt_median_min", "frt_p90_min", "resolution_median_min", "resolution_p90_min")
+SUPPORT_TRENDS = {
+    "frt": TIME_TRENDS[:2],
+    "resolution": TIME_TRENDS[2:],
+    "backlog": ("backlog_open",),
+}
+"""The KPIs of each support trend chart (each at its own grain)."""
 
 
-def support_trends(trends: pd.DataFrame, grain: str) -> None:
-    period = t(f"filters.grain.{grain}")
-    hours = trends.assign(**{key: trends[key] / 60 for key in TIME_TRENDS})
+def support_grains(
+    changes: Mapping[str, kpi.Change], start: date, end: date
+) -> dict[str, kpi.Grain]:
+    """The grain of each support trend: response and resolution times as fine as their
+    tickets allow (judged on the window's counts), the backlog (a count) by the length."""
+    return {
+        "frt": kpi.trend_grain("frt_median_min", start, end, changes["frt_median_min"].n),
+        "resolution": kpi.trend_grain(
+            "resolution_median_min", start, end, changes["resolution_median_min"].n
+        ),
+        "backlog": kpi.length_grain((end - start).days + 1),
+    }
+
+
+def support_trends(trends: Mapping[str, pd.DataFrame], grains: Mapping[str, str]) -> None:
+    """Response and resolution times (hours, faded where few tickets stand behind a point)
+    and the backlog, each at its own grain."""
     left, right = st.columns(2)
     for column, prefix in ((left, "frt"), (right, "resolution")):
-        series = {key: t(f"kpi_text.{key}") for key in TIME_TRENDS if key.startswith(prefix)}
+        keys = [key for key in TIME_TRENDS if key.startswith(prefix)]
+        frame = trends[prefix]
+        hours = frame.assign(**{key: frame[key] / 60 for key in keys})
+        basis = density.BASIS[keys[0]]
         chart = charts.trend_lines(
             hours,
             period="period_start",
-            series=series,
+            series={key: t(f"kpi_text.{key}") for key in keys},
             title=t(f"support.trend_{prefix}"),
-            subtitle=t("support.trend_subtitle", grain=period),
+            subtitle=t("support.trend_subtitle", grain=t(f"filters.grain.{grains[prefix]}")),
+            note=t(
+                "chart.thin_note",
+                minimum=format_count(density.MINIMUM[basis]),
+                basis=t(f"chart.basis.{basis}"),
+            ),
             period_title=t("chart.period_start"),
             value_title=t("chart.hours"),
             value_format=",.1f",
+            grain=grains[prefix],
+            counts={key: f"{key}_n" for key in keys},
+            count_title=t(f"chart.basis.{basis}"),
+            minimum=density.MINIMUM[basis],
         )
         with column.container(border=True):
             charts.show(chart)
     backlog = charts.trend_lines(
-        trends,
+        trends["backlog"],
         period="period_start",
         series={"backlog_open": t("kpi_text.backlog_open")},
         title=t("support.trend_backlog"),
-        subtitle=t("support.backlog_subtitle", grain=period),
+        subtitle=t("support.backlog_subtitle", grain=t(f"filters.grain.{grains['backlog']}")),
         period_title=t("chart.period_start"),
         value_title=t("chart.tickets"),
+        grain=grains["backlog"],
     )
     with st.container(border=True):
         charts.show(backlog)
@@ -115,22 +152,42 @@ def support_breakdowns(
         )
 
 
-def feedback_trends(trends: pd.DataFrame, grain: str) -> None:
-    subtitle = t("feedback.trend_subtitle", grain=t(f"filters.grain.{grain}"))
+FEEDBACK_TRENDS = ("csat", "nps")
+
+
+def feedback_grains(
+    changes: Mapping[str, kpi.Change], start: date, end: date
+) -> dict[str, kpi.Grain]:
+    """The grain of the CSAT and NPS trends: as fine as each one's responses allow."""
+    return {key: kpi.trend_grain(key, start, end, changes[key].n) for key in FEEDBACK_TRENDS}
+
+
+def feedback_trends(trends: Mapping[str, pd.DataFrame], grains: Mapping[str, str]) -> None:
+    """CSAT and NPS, each at its own grain, with the responses behind each point (faded
+    below the minimum)."""
     specs = (
         ("csat", t("feedback.csat_trend"), t("feedback.csat_axis"), ".0%"),
         ("nps", t("feedback.nps_trend"), t("feedback.nps_axis"), "+,.0f"),
     )
     for column, (key, title, axis, number) in zip(st.columns(2), specs, strict=True):
+        basis = density.BASIS[key]
+        minimum = density.MINIMUM[basis]
         chart = charts.trend_lines(
-            trends,
+            trends[key],
             period="period_start",
             series={key: t(f"kpi_text.{key}")},
             title=title,
-            subtitle=subtitle,
+            subtitle=t("feedback.trend_subtitle", grain=t(f"filters.grain.{grains[key]}")),
+            note=t(
+                "chart.thin_note", minimum=format_count(minimum), basis=t(f"chart.basis.{basis}")
+            ),
             period_title=t("chart.period_start"),
             value_title=axis,
             value_format=number,
+            grain=grains[key],
+            counts={key: f"{key}_n"},
+            count_title=t(f"chart.basis.{basis}"),
+            minimum=minimum,
         )
         with column.container(border=True):
             charts.show(chart)

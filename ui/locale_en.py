@@ -532,7 +532,6 @@ MESSAGES: dict[str, str] = {
     "filters.csm": "CSM",
     "filters.priority": "Priority",
     "filters.channel": "Channel",
-    "filters.window": "{start} – {end} ({days} days, UTC days) · trends by {grain}",
     "filters.grain.day": "day",
     "filters.grain.week": "week",
     "filters.grain.month": "month",
@@ -1459,4 +1458,27 @@ MESSAGES: dict[str, str] = {
         "{who} changed these stages since you opened the page: {stages}. The form now compares "
         "against their values; save again to apply yours."
     ),
+    "filters.window_span": "{start} – {end} ({days} days, UTC days)",
+    "kpi_text.thin_previous": "Too little data before",
+    "kpi_text.thin_previous_help": "No change is shown: the period before has too little data "
+    "to compare with (the data begins after its first day, or too few responses, tickets or "
+    "accounts stand behind it).",
+    "kpi_text.basis_help": "{basis}: {current} now, {previous} before.",
+    "kpi_text.trend_year_help": "The line: the trailing 12 months at each month end.",
+    "chart.basis.csat_responses": "CSAT responses",
+    "chart.basis.nps_responses": "NPS responses",
+    "chart.basis.ces_responses": "CES responses",
+    "chart.basis.tickets_responded": "Tickets answered",
+    "chart.basis.tickets_resolved": "Tickets resolved",
+    "chart.basis.sla_frt_judged": "Tickets judged for first response SLA",
+    "chart.basis.sla_resolution_judged": "Tickets judged for resolution SLA",
+    "chart.basis.cohort_accounts": "Accounts in the cohort",
+    "chart.basis.renewals_closed": "Renewals closed",
+    "chart.thin_note": "Faded points: {basis} under {minimum}",
+    "chart.axis_day_year": "%b %-d, %Y",
+    "chart.axis_month": "%b %Y",
+    "chart.tooltip_month": "%B %Y",
+    "retention.trend_year_subtitle": "Each point: the 12 months up to a month end, "
+    "over its own cohort",
+    "retention.trend_point": "12 months up to",
 }

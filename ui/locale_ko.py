@@ -508,7 +508,6 @@ MESSAGES: dict[str, str] = {
     "filters.csm": "CSM",
     "filters.priority": "우선순위",
     "filters.channel": "채널",
-    "filters.window": "{start} – {end} ({days}일, UTC 기준) · {grain} 단위 추세",
     "filters.grain.day": "일",
     "filters.grain.week": "주",
     "filters.grain.month": "월",
@@ -1417,4 +1416,26 @@ MESSAGES: dict[str, str] = {
         "페이지를 연 뒤 {who}님이 이 단계들을 바꿨습니다: {stages}. "
         "이제 그 값과 비교합니다. 다시 저장하면 입력한 값이 적용됩니다."
     ),
+    "filters.window_span": "{start} – {end} ({days}일, UTC 기준)",
+    "kpi_text.thin_previous": "직전 기간 데이터 부족",
+    "kpi_text.thin_previous_help": "변화를 표시하지 않습니다: 직전 기간의 데이터가 "
+    "비교하기에 너무 적습니다(데이터가 그 기간 첫날 이후에 시작되었거나 응답·티켓·계정 수가 "
+    "너무 적음).",
+    "kpi_text.basis_help": "{basis}: 현재 {current}, 직전 {previous}.",
+    "kpi_text.trend_year_help": "선: 각 월말까지의 직전 12개월.",
+    "chart.basis.csat_responses": "CSAT 응답 수",
+    "chart.basis.nps_responses": "NPS 응답 수",
+    "chart.basis.ces_responses": "CES 응답 수",
+    "chart.basis.tickets_responded": "응답된 티켓 수",
+    "chart.basis.tickets_resolved": "해결된 티켓 수",
+    "chart.basis.sla_frt_judged": "첫 응답 SLA 판정 티켓 수",
+    "chart.basis.sla_resolution_judged": "해결 SLA 판정 티켓 수",
+    "chart.basis.cohort_accounts": "코호트 계정 수",
+    "chart.basis.renewals_closed": "종결된 갱신 수",
+    "chart.thin_note": "흐린 점: {basis} {minimum} 미만",
+    "chart.axis_day_year": "%Y/%-m/%-d",
+    "chart.axis_month": "%Y년 %-m월",
+    "chart.tooltip_month": "%Y년 %-m월",
+    "retention.trend_year_subtitle": "각 점: 월말까지 12개월, 그 기간의 코호트 기준",
+    "retention.trend_point": "12개월 종료일",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from cs_data.kpi import density
 from cs_data.kpi.retention_detail import ChurnedPage, Waterfall
 from ui import charts
 from ui.i18n import currency_symbol, label, money_column_format, t
@@ -15,28 +16,35 @@ STEPS = ("starting", "expansion", "contraction", "churn", "new", "ending")
 COLORS = {"total": "#64748B", "increase": "#16A34A", "decrease": "#DC2626"}
 
 
-def retention_trends(trends: pd.DataFrame, grain: str) -> None:
-    """GRR and NRR, logo and revenue churn (shares) and ARR (dollars) per period."""
-    subtitle = t("retention.trend_subtitle", grain=t(f"filters.grain.{grain}"))
+def retention_trends(cohorts: pd.DataFrame, arr: pd.DataFrame, grain: str) -> None:
+    """GRR and NRR, logo and revenue churn (shares) over the trailing year at each month end
+    (``kpi.retention_trend``: one cohort per point, its accounts in the tooltip), and ARR
+    (dollars) per period of ``grain``."""
+    subtitle = t("retention.trend_year_subtitle")
     specs = (
         ("retention", ("grr", "nrr"), ".1%"),
-        ("churn", ("logo_churn_rate", "revenue_churn_rate"), ".2~%"),
+        ("churn", ("logo_churn_rate", "revenue_churn_rate"), ".1%"),
     )
+    basis = density.BASIS["grr"]
     for column, (name, keys, number) in zip(st.columns(2), specs, strict=True):
         chart = charts.trend_lines(
-            trends,
-            period="period_start",
+            cohorts,
+            period="period_end",
             series={key: t(f"kpi_text.{key}") for key in keys},
             title=t(f"retention.trend_{name}"),
             subtitle=subtitle,
-            period_title=t("chart.period_start"),
+            period_title=t("retention.trend_point"),
             value_title=t("retention.share_axis"),
             value_format=number,
             zero=name == "churn",
+            grain="month",
+            counts={key: f"{key}_n" for key in keys},
+            count_title=t(f"chart.basis.{basis}"),
+            minimum=density.MINIMUM[basis],
         )
         with column.container(border=True):
             charts.show(chart)
-    dollars = trends.assign(arr_total=trends["arr_total"] / CENTS_PER_DOLLAR)
+    dollars = arr.assign(arr_total=arr["arr_total"] / CENTS_PER_DOLLAR)
     chart = charts.trend_lines(
         dollars,
         period="period_start",
@@ -47,6 +55,7 @@ def retention_trends(trends: pd.DataFrame, grain: str) -> None:
         value_title=t("retention.arr_axis", currency=currency_symbol()),
         value_format=charts.MONEY,
         zero=False,
+        grain=grain,
     )
     with st.container(border=True):
         charts.show(chart)

@@ -20,6 +20,7 @@ from ui.forms import length_limit
 from ui.i18n import choice_key, currency_symbol, format_date, label, t
 from ui.kpi_cards import format_kpi
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
+from ui.tables import WRAPPED_ROW_HEIGHT, wrapped_height
 from ui.text import literal
 
 STEPS = {"percent": 1.0, "money": 1000.0, "minutes": 5.0, "count": 1.0, "nps": 1.0, "score": 0.1}
@@ -281,18 +282,19 @@ def target_frame(
 
 
 TABLE_WIDTHS = {
-    "name": 210,
-    "kpi": 135,
-    "segment": 100,
-    "value": 65,
-    "target": 75,
-    "status": 65,
-    "progress": 90,
+    "name": 200,
+    "kpi": 130,
+    "segment": 95,
+    "value": 62,
+    "target": 72,
+    "status": 90,
+    "progress": 76,
     "start": 80,
     "deadline": 80,
-    "days_left": 70,
+    "days_left": 62,
 }
-"""Column widths of the targets table in pixels: it fits the page at 1440 px."""
+"""Column widths of the targets table in pixels: it fits the page at 1440 px, a status
+("No data yet", "Not started") on one line, long names and KPIs wrapped."""
 
 
 def target_table(progress: list[targets.Progress]) -> None:
@@ -308,6 +310,12 @@ def target_table(progress: list[targets.Progress]) -> None:
     for name in ("start", "deadline"):
         config[t(f"targets.col_{name}")] = st.column_config.DateColumn(width=TABLE_WIDTHS[name])
     st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=config, placeholder=t("fmt.none")
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        placeholder=t("fmt.none"),
+        row_height=WRAPPED_ROW_HEIGHT,
+        height=wrapped_height(len(frame), most=12),
     )
     st.caption(t("targets.table_hint"))

@@ -7,7 +7,10 @@ ratios are 0..1 (NPS −100..100), and a ratio whose denominator is 0 is ``None`
 
 - ``KPIS``: the registry (key → label, definition, unit, direction, applicable filters).
 - ``compute_kpis``: every KPI over one window; ``series_frame``/``kpi_series``: per day, week
-  or month; ``compare_previous``: against the same-length window right before.
+  or month, with the count behind each point; ``compare_previous``: against the same-length
+  window right before, saying when that one has too little data; ``retention_trend``: GRR,
+  NRR and churn over the trailing year at each month end.
+- ``density``: the counts KPIs stand on, their minimums and the grain a trend can afford.
 - ``overview``: everything the Overview page shows; single figures (``arr_total`` …).
 
 Functions take a bind: an ``Engine``, or a ``Connection`` to run several on one connection.
@@ -15,6 +18,7 @@ Functions take a bind: an ``Engine``, or a ``Connection`` to run several on one 
 
 from __future__ import annotations
 
+from cs_data.kpi.density import length_grain, trend_grain
 from cs_data.kpi.overview import CARD_KEYS, Overview, overview
 from cs_data.kpi.registry import (
     KPIS,
@@ -24,10 +28,12 @@ from cs_data.kpi.registry import (
     compare_previous,
     compute_kpis,
     kpi_series,
+    retention_trend,
     series_frame,
     trend,
 )
 from cs_data.kpi.renewals import renewals_due_arr
+from cs_data.kpi.revenue import RETENTION_KEYS as RETENTION_TREND_KEYS
 from cs_data.kpi.revenue import account_count, arr_total
 from cs_data.kpi.scope import (
     ACCOUNT_FILTERS,
@@ -57,6 +63,7 @@ __all__ = [
     "NO_FILTER",
     "NPS_DETRACTOR_MAX",
     "NPS_PROMOTER_MIN",
+    "RETENTION_TREND_KEYS",
     "TICKET_FILTERS",
     "UNITS",
     "Bind",
@@ -73,13 +80,16 @@ __all__ = [
     "end_of_day",
     "kpi_series",
     "leading_window",
+    "length_grain",
     "make_window",
     "overview",
     "previous_window",
     "renewals_due_arr",
+    "retention_trend",
     "series_frame",
     "split_window",
     "trailing_window",
     "trend",
+    "trend_grain",
     "window_bounds",
 ]

@@ -7,10 +7,17 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from cs_data.kpi.registry import Change, compute_kpis, trend
+from cs_data.kpi.density import trend_grain
+from cs_data.kpi.registry import (
+    Change,
+    compare_previous,
+    compute_kpis,
+    retention_trend,
+    series_frame,
+)
 from cs_data.kpi.renewals import renewals_due_arr
-from cs_data.kpi.revenue import account_count, arr_total
-from cs_data.kpi.scope import NO_FILTER, leading_window, trailing_window
+from cs_data.kpi.revenue import RETENTION_KEYS, account_count, arr_total
+from cs_data.kpi.scope import NO_FILTER, Grain, leading_window, trailing_window
 from cs_data.kpi.sql import Bind, connect
 
 CARD_KEYS = (
@@ -31,7 +38,7 @@ CARD_KEYS = (
 @dataclass(frozen=True)
 class Overview:
     """The Overview page's figures as of one instant: the customer base, and each card KPI
-    over the trailing ``recent`` days against the days before, with its daily series."""
+    over the trailing ``recent`` days against the days before, with its trend."""
 
     as_of: datetime
     recent: tuple[date, date]
@@ -46,8 +53,11 @@ class Overview:
     """``at_risk_arr`` over ``upcoming``: the part of it at high risk or with a red account."""
     changes: dict[str, Change]
     """Each of ``CARD_KEYS`` over ``recent`` against the same number of days before."""
-    daily: pd.DataFrame
-    """Each of ``CARD_KEYS`` per UTC day of ``recent`` (``series_frame`` columns)."""
+    series: dict[str, pd.DataFrame]
+    """Each of ``CARD_KEYS``' trend (``period_start``, ``period_end``, ``value`` and ``n``, the
+    count it stands on or None): the retention KPIs over the trailing year at each month end
+    (``retention_trend``), the others over ``recent`` at the grain their density allows
+    (``density.trend_grain``: by day, unless too few responses, tickets or renewals)."""
 
     @property
     def has_data(self) -> bool:
@@ -60,13 +70,13 @@ def overview(
     bind: Bind, *, as_of: datetime, recent_days: int = 30, upcoming_days: int = 90
 ) -> Overview:
     """Accounts and ARR at ``as_of``; the card KPIs over the trailing ``recent_days`` (with
-    the previous window and a daily series); open renewal ARR due in the ``upcoming_days``
-    from ``as_of`` on, and the part of it at risk."""
+    the previous window and a trend); open renewal ARR due in the ``upcoming_days`` from
+    ``as_of`` on, and the part of it at risk."""
     recent = trailing_window(as_of, recent_days)
     upcoming = leading_window(as_of, upcoming_days)
     with connect(bind) as connection:
-        changes, daily = trend(
-            connection, CARD_KEYS, start=recent[0], end=recent[1], as_of=as_of, grain="day"
+        changes = compare_previous(
+            connection, start=recent[0], end=recent[1], as_of=as_of, keys=CARD_KEYS
         )
         return Overview(
             as_of=as_of,
@@ -79,5 +89,40 @@ def overview(
                 connection, start=upcoming[0], end=upcoming[1], as_of=as_of, keys=["at_risk_arr"]
             )["at_risk_arr"],
             changes=changes,
-            daily=daily,
+            series=card_series(connection, changes, recent, as_of),
         )
+
+
+def card_series(
+    connection: Bind, changes: dict[str, Change], recent: tuple[date, date], as_of: datetime
+) -> dict[str, pd.DataFrame]:
+    """The trend of each card KPI (see ``Overview.series``); ``changes`` gives the counts
+    that decide each one's grain."""
+    by_grain: dict[Grain, list[str]] = {}
+    for key in CARD_KEYS:
+        if key not in RETENTION_KEYS:
+            grain = trend_grain(key, *recent, changes[key].n)
+            by_grain.setdefault(grain, []).append(key)
+    frames = {}
+    for grain, keys in by_grain.items():
+        frame = series_frame(
+            connection, keys, start=recent[0], end=recent[1], grain=grain, as_of=as_of
+        )
+        frames.update({key: _one(frame, key) for key in keys})
+    retention = [key for key in CARD_KEYS if key in RETENTION_KEYS]
+    frame = retention_trend(connection, retention, start=recent[0], end=recent[1])
+    frames.update({key: _one(frame, key) for key in retention})
+    return {key: frames[key] for key in CARD_KEYS}
+
+
+def _one(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``key``'s columns of a series frame as ``period_start``, ``period_end``, ``value``, ``n``."""
+    n = frame[f"{key}_n"] if f"{key}_n" in frame else pd.Series([None] * len(frame), dtype=object)
+    return pd.DataFrame(
+        {
+            "period_start": frame["period_start"],
+            "period_end": frame["period_end"],
+            "value": frame[key],
+            "n": n.to_numpy(),
+        }
+    )

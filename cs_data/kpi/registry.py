@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from cs_data.kpi import renewals, revenue, support, surveys
+from cs_data.kpi.density import BASIS, is_thin, retention_trend_days, trend_window
 from cs_data.kpi.scope import (
     ACCOUNT_FILTERS,
     NO_FILTER,
@@ -24,7 +25,8 @@ from cs_data.kpi.scope import (
     previous_window,
     split_window,
 )
-from cs_data.kpi.sql import Bind, connect
+from cs_data.kpi.sql import Bind, connect, first_day
+from cs_data.models import Renewal, Subscription, SurveyResponse, Ticket
 
 UNITS: dict[str, str] = {
     "count": "number of items",
@@ -46,20 +48,23 @@ class _Group:
     values per window of a run of consecutive windows. Point-in-time groups are measured at
     each window's own ``as_of``; groups ``judged_at_as_of`` judge every window at the first
     one's ``as_of`` (so windows with another ``as_of`` need a call of their own); the others
-    do not look at ``as_of``."""
+    do not look at ``as_of``. ``since`` is the column whose earliest value is where the
+    group's data begins. Besides the KPIs, ``compute`` returns the counts they stand on
+    (``density.BASIS``)."""
 
     compute: Callable[[Connection, Sequence[Window], KpiFilter], list[dict[str, Any]]]
+    since: Any
     point_in_time: bool = False
     judged_at_as_of: bool = False
 
 
-_CREATED = _Group(support.created_stats, judged_at_as_of=True)
-_RESOLUTION = _Group(support.resolution_percentiles)
-_BACKLOG = _Group(support.backlog_stats, point_in_time=True)
-_SURVEYS = _Group(surveys.survey_stats)
-_RETENTION = _Group(revenue.retention_stats)
-_ARR = _Group(revenue.arr_stats, point_in_time=True)
-_RENEWALS = _Group(renewals.renewal_stats, judged_at_as_of=True)
+_CREATED = _Group(support.created_stats, Ticket.created_at, judged_at_as_of=True)
+_RESOLUTION = _Group(support.resolution_percentiles, Ticket.created_at)
+_BACKLOG = _Group(support.backlog_stats, Ticket.created_at, point_in_time=True)
+_SURVEYS = _Group(surveys.survey_stats, SurveyResponse.responded_at)
+_RETENTION = _Group(revenue.retention_stats, Subscription.start_date)
+_ARR = _Group(revenue.arr_stats, Subscription.start_date, point_in_time=True)
+_RENEWALS = _Group(renewals.renewal_stats, Renewal.renewal_date, judged_at_as_of=True)
 
 
 @dataclass(frozen=True)
@@ -398,7 +403,8 @@ def series_frame(
     filters: KpiFilter = NO_FILTER,
 ) -> pd.DataFrame:
     """KPIs per period of ``grain`` (weeks start on Monday, months are calendar months, both
-    clipped to the window): columns ``period_start``, ``period_end`` and one per key.
+    clipped to the window): columns ``period_start``, ``period_end``, one per key and, for
+    each key that stands on a count (``density.BASIS``), ``<key>_n``: that count.
 
     Each period is computed as ``compute_kpis(start=period start, end=period end, as_of)``,
     except ``backlog_open`` and ``arr_total``, measured at the period's end (or at ``as_of``
@@ -424,6 +430,8 @@ def series_frame(
     for key in chosen:
         whole = KPIS[key].unit in WHOLE_UNITS
         frame[key] = pd.Series(columns[key], dtype="int64" if whole else "float64")
+        if key in BASIS:
+            frame[f"{key}_n"] = pd.Series(columns[BASIS[key]], dtype="int64")
     return frame
 
 
@@ -446,11 +454,17 @@ def kpi_series(
 
 class Change(NamedTuple):
     """A KPI in a window and in the window before: ``delta`` = current − previous (None when
-    either is undefined)."""
+    either is undefined). ``n`` and ``previous_n``: the count each value stands on (None for
+    counts and amounts, see ``density.BASIS``). ``comparable`` is False when the window before
+    has too little data to compare with: the data begins after its first day, or its value
+    stands on fewer than the basis' minimum (``density.MINIMUM``)."""
 
     current: Any
     previous: Any
     delta: Any
+    n: int | None = None
+    previous_n: int | None = None
+    comparable: bool = True
 
 
 def compare_previous(
@@ -463,12 +477,15 @@ def compare_previous(
     keys: Iterable[str] | None = None,
 ) -> dict[str, Change]:
     """Each KPI over ``[start, end]`` and over the window of the same length right before it
-    (its ``as_of`` moved back by the window's length), with the difference."""
+    (its ``as_of`` moved back by the window's length), with the difference, the counts both
+    stand on and whether the window before has enough data to compare with."""
     chosen = _keys(keys)
     window = make_window(start, end, as_of)
     before = previous_window(window)
     current: dict[str, Any] = {}
     previous: dict[str, Any] = {}
+    covered: dict[str, bool] = {}
+    begins: dict[str, date | None] = {}
     with connect(bind) as connection:
         for group in _groups(chosen):
             if group.judged_at_as_of:
@@ -477,14 +494,26 @@ def compare_previous(
                 pair = group.compute(connection, [before, window], filters)
             previous.update(pair[0])
             current.update(pair[1])
-    return {
-        key: Change(
-            current[key],
-            previous[key],
-            None if current[key] is None or previous[key] is None else current[key] - previous[key],
+            column = str(group.since)
+            if column not in begins:
+                begins[column] = first_day(connection, group.since)
+            since = begins[column]
+            for key in pair[0]:
+                covered[key] = since is not None and since <= before.start
+    changes = {}
+    for key in chosen:
+        basis = BASIS.get(key)
+        n, previous_n = (None, None) if basis is None else (current[basis], previous[basis])
+        now, then = current[key], previous[key]
+        changes[key] = Change(
+            now,
+            then,
+            None if now is None or then is None else now - then,
+            n,
+            previous_n,
+            covered[key] and not is_thin(key, previous_n),
         )
-        for key in chosen
-    }
+    return changes
 
 
 def trend(
@@ -507,3 +536,36 @@ def trend(
             connection, keys, start=start, end=end, grain=grain, as_of=as_of, filters=filters
         )
     return changes, series
+
+
+def retention_trend(
+    bind: Bind,
+    keys: Iterable[str] = revenue.RETENTION_KEYS,
+    *,
+    start: date,
+    end: date,
+    filters: KpiFilter = NO_FILTER,
+) -> pd.DataFrame:
+    """Retention KPIs over meaningful cohorts: one point per month end of ``[start, end]``
+    (at least the last ``density.RETENTION_TREND_POINTS``, and ``end`` itself when it is no
+    month end), each over the 365 days ending that day (``density.trend_window``). Columns
+    ``period_start`` (the cohort's day), ``period_end`` (the point's day), one per key and
+    ``<key>_n`` (the cohort's accounts)."""
+    chosen = _keys(keys)
+    outside = [key for key in chosen if KPIS[key].group is not _RETENTION]
+    if outside:
+        raise ValueError(f"not a retention KPI: {', '.join(outside)}")
+    days = retention_trend_days(start, end)
+    windows = [make_window(*trend_window(day)) for day in days]
+    with connect(bind) as connection:
+        values = revenue.retention_over(connection, windows, filters)
+    frame = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime([w.start for w in windows]),
+            "period_end": pd.to_datetime(days),
+        }
+    )
+    for key in chosen:
+        frame[key] = pd.Series([v[key] for v in values], dtype="float64")
+        frame[f"{key}_n"] = pd.Series([v["cohort_accounts"] for v in values], dtype="int64")
+    return frame

@@ -81,9 +81,12 @@ def renewal_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
     """Per window (renewals due in it, by ``renewal_date``): the renewal KPIs (see
-    ``renewal_figures``)."""
+    ``renewal_figures``) and ``renewals_closed`` (won + lost, the basis of the rates)."""
     return [
-        {key: figures[key] for key in RENEWAL_KPI_KEYS}
+        {
+            **{key: figures[key] for key in RENEWAL_KPI_KEYS},
+            "renewals_closed": figures["won"] + figures["lost"],
+        }
         for figures in renewal_figures(connection, windows, filters)
     ]
 

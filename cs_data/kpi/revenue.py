@@ -74,7 +74,8 @@ def retention_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
     """Per window: GRR, NRR, logo and revenue churn of the accounts with ARR on its first day,
-    measured on the day after its last. The windows are consecutive, so they are chained: each
+    measured on the day after its last, and how many those accounts are
+    (``cohort_accounts``). The windows are consecutive, so they are chained: each
     one's ending day is the next one's start, and only the accounts whose subscriptions start
     or end within a window need their ARR looked up; the others keep their ARR."""
     firsts = [w.start for w in windows]
@@ -87,7 +88,7 @@ def retention_stats(
     for index, starting in enumerate(starting_totals):
         grown, lost, churned, returned = changes.get(index, (0, 0, 0, 0))
         if not starting:
-            results.append(dict.fromkeys(RETENTION_KEYS))
+            results.append({**dict.fromkeys(RETENTION_KEYS), "cohort_accounts": cohort})
         else:
             grr = (starting - lost) / starting
             results.append(
@@ -96,6 +97,7 @@ def retention_stats(
                     "nrr": (starting + grown) / starting,
                     "logo_churn_rate": churned / cohort,
                     "revenue_churn_rate": 1 - grr,
+                    "cohort_accounts": cohort,
                 }
             )
         cohort += returned - churned
@@ -168,3 +170,61 @@ def arr_total(bind: Bind, as_of: date, *, filters: KpiFilter = NO_FILTER) -> int
     """ARR on day ``as_of`` in cents: subscriptions with start <= as_of < end (or no end)."""
     with connect(bind) as connection:
         return arr_on(connection, [as_of], filters)[0]
+
+
+def retention_over(
+    connection: Connection, windows: Sequence[Window], filters: KpiFilter
+) -> list[dict[str, Any]]:
+    """Per window, as ``retention_stats`` computes it, for windows in any order that may
+    overlap (the cohorts of a trailing-year trend): one query reads each account's ARR on
+    every window's first day and on the day after its last."""
+    conditions = account_conditions(Subscription.account_id, filters)
+    afters = [w.end + timedelta(days=1) for w in windows]
+    per_account_columns = []
+    for index, (window, after) in enumerate(zip(windows, afters, strict=True)):
+        per_account_columns += [
+            func.sum(_arr_if_active(window.start)).label(f"s{index}"),
+            func.sum(_arr_if_active(after)).label(f"e{index}"),
+        ]
+    per_account = (
+        select(*per_account_columns)
+        .where(
+            Subscription.start_date <= max(afters),
+            or_(
+                Subscription.end_date.is_(None),
+                Subscription.end_date > min(w.start for w in windows),
+            ),
+            *conditions,
+        )
+        .group_by(Subscription.account_id)
+        .subquery()
+    )
+    sums = []
+    for index in range(len(windows)):
+        starting, ending = per_account.c[f"s{index}"], per_account.c[f"e{index}"]
+        cohort = starting > 0
+        sums += [
+            func.sum(case((cohort, starting), else_=0)),
+            func.sum(case((cohort, ending), else_=0)),
+            func.sum(case((and_(cohort, ending < starting), ending), (cohort, starting), else_=0)),
+            func.sum(case((cohort, 1), else_=0)),
+            func.sum(case((and_(cohort, ending == 0), 1), else_=0)),
+        ]
+    row = [as_int(value) for value in connection.execute(select(*sums)).one()]
+    results = []
+    for index in range(len(windows)):
+        starting, ending, kept, cohort, churned = row[5 * index : 5 * index + 5]
+        if not starting:
+            results.append({**dict.fromkeys(RETENTION_KEYS), "cohort_accounts": cohort})
+            continue
+        grr = kept / starting
+        results.append(
+            {
+                "grr": grr,
+                "nrr": ending / starting,
+                "logo_churn_rate": churned / cohort,
+                "revenue_churn_rate": 1 - grr,
+                "cohort_accounts": cohort,
+            }
+        )
+    return results

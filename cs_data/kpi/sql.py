@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Text,
     case,
+    func,
     literal,
     literal_column,
     select,
@@ -176,3 +178,14 @@ def ratio(numerator: int, denominator: int) -> float | None:
 def as_int(value: Any) -> int:
     """A SQL SUM or COUNT as an int (PostgreSQL returns Decimal for SUM over bigint)."""
     return int(value) if value is not None else 0
+
+
+def first_day(connection: Connection, column: Any) -> date | None:
+    """The UTC day of the earliest value of a date or timestamp ``column`` (None when its
+    table is empty): where the data of that table begins."""
+    earliest = connection.execute(select(func.min(column))).scalar_one()
+    if earliest is None or not isinstance(earliest, datetime):
+        return earliest
+    if earliest.tzinfo is None:
+        return earliest.date()
+    return earliest.astimezone(UTC).date()

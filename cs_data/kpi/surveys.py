@@ -20,8 +20,8 @@ NPS_DETRACTOR_MAX = 6
 def survey_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
-    """Per window: csat, csat_avg, csat_responses, nps, nps_responses and ces_avg, from one
-    query grouped by window and survey type."""
+    """Per window: csat, csat_avg, csat_responses, nps, nps_responses, ces_avg and
+    ces_responses (the basis of ces_avg), from one query grouped by window and survey type."""
     score = SurveyResponse.score
     rows = (
         select(
@@ -63,6 +63,7 @@ def survey_stats(
                 ),
                 "nps_responses": nps_n,
                 "ces_avg": ratio(as_int(ces.total), ces_n) if ces else None,
+                "ces_responses": ces_n,
             }
         )
     return results
