@@ -253,3 +253,14 @@ def test_the_markdown_check_finds_unescaped_data():
         assert found == ["line 1", "line 2", "line 3"]
     finally:
         path.unlink()
+
+
+HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "Range(")
+"""Ways JavaScript turns a string into markup (``Range(`` covers createContextualFragment's
+``createRange()``); component code builds nodes with createElement and textContent instead."""
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "ui").rglob("*.js")), ids=name)
+def test_component_javascript_never_parses_text_as_html(path):
+    source = path.read_text(encoding="utf-8")
+    assert not [sink for sink in HTML_SINKS if sink in source]
