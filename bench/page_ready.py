@@ -12,7 +12,10 @@ demo data of ``--scale`` (``bench/out/demo-<scale>.db``, generated when missing 
 scale or day); the hello-world page (``bench/hello_app.py``: a title and one metric) runs as a
 server of its own from the project root, so both read the same ``.streamlit/config.toml``.
 
-Scenarios, every page of app.py's navigation (read from ``app.PAGES``, as admin):
+Scenarios, every page of app.py's navigation (read from ``app.PAGES``, as admin), or the
+pages named by ``--pages``, and any ``--url NAME=PATH`` (a page with its query string, such as
+``board500=boards?board=BIG``; with ``--drawn SELECTOR`` a load is ready only once every custom
+component of the page has drawn an element matching the selector inside its shadow root):
 
 1. **cold**: the first load of the page on a freshly started server (both servers restarted
    for each page), against the hello page's first load on its fresh server;
@@ -37,6 +40,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -83,7 +87,7 @@ PERIOD_PRESETS = ("90 days", "30 days")
 # rerun may never show "running" in the DOM.
 READY_SCRIPT = """
 (() => {
-  const bench = { runs: 0, lastMessage: -1, readyAt: null, settle: SETTLE };
+  const bench = { runs: 0, lastMessage: -1, readyAt: null, settle: SETTLE, drawn: DRAWN };
   window.__bench = bench;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
@@ -98,10 +102,13 @@ READY_SCRIPT = """
     const state = app.getAttribute('data-test-script-state');
     if (state === 'running' && bench.state !== 'running') { bench.runs += 1; }
     bench.state = state;
+    const components = bench.drawn
+      ? [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')] : [];
     const ready = app.getAttribute('data-test-connection-state') === 'CONNECTED'
       && state === 'notRunning'
       && !document.querySelector('[data-testid="stSkeleton"]')
-      && document.querySelector('[data-testid="stMain"] h1');
+      && document.querySelector('[data-testid="stMain"] h1')
+      && components.every((host) => host.shadowRoot?.querySelector(bench.drawn));
     if (!ready) { bench.readyAt = null; }
     else if (bench.readyAt === null || bench.readyAt < bench.lastMessage) {
       bench.readyAt = performance.now();
@@ -127,6 +134,12 @@ READY_AFTER = """
 class NavPage:
     url_path: str
     title_key: str
+    name: str = ""
+    """How the report names it (default: its URL path)."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url_path
 
 
 @dataclass(frozen=True)
@@ -225,13 +238,18 @@ def server(script: str, database_url: str, log: Path, extra: list[str]) -> Itera
 
 
 async def new_context(
-    browser: Browser, state: dict | None = None, settle_ms: int = SETTLE_MS
+    browser: Browser,
+    state: dict | None = None,
+    settle_ms: int = SETTLE_MS,
+    drawn: str | None = None,
 ) -> BrowserContext:
     """A browser context (with ``state``'s cookies) whose pages track their readiness: a
-    load is ready once its run has finished and stayed finished ``settle_ms``."""
+    load is ready once its run has finished (and its components have ``drawn``) and stayed
+    so ``settle_ms``."""
     context = await browser.new_context(viewport=VIEWPORT, locale="en-US", storage_state=state)
     context.set_default_timeout(LOAD_TIMEOUT_MS)
-    await context.add_init_script(READY_SCRIPT.replace("SETTLE", str(settle_ms)))
+    script = READY_SCRIPT.replace("SETTLE", str(settle_ms)).replace("DRAWN", json.dumps(drawn))
+    await context.add_init_script(script)
     return context
 
 
@@ -299,16 +317,16 @@ async def cold(browser, state, args, pages, results, log) -> None:
             server("app.py", args.db_url, log, args.server_arg) as app,
             server("bench/hello_app.py", args.db_url, log, args.server_arg) as hello,
         ):
-            context = await new_context(browser, state, args.settle_ms)
+            context = await new_context(browser, state, args.settle_ms, args.drawn)
             page = await context.new_page()
             results.add("cold", "hello", await load(page, hello.url))
-            results.add("cold", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
+            results.add("cold", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
             await context.close()
-        print(f"  cold {nav.url_path}: {results.cold[nav.url_path][-1].ms:,.0f} ms", flush=True)
+        print(f"  cold {nav.label}: {results.cold[nav.label][-1].ms:,.0f} ms", flush=True)
 
 
 async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
-    context = await new_context(browser, state, args.settle_ms)
+    context = await new_context(browser, state, args.settle_ms, args.drawn)
     page = await context.new_page()
     for nav in pages:  # the first visit of each page on this server is not counted
         await load(page, f"{app.url}/{nav.url_path}")
@@ -323,7 +341,7 @@ async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
             results.add("warm", "hello", await load(page, hello.url))
             cpu["hello"] += hello.cpu_seconds() - before
             before = app.cpu_seconds()
-            results.add("warm", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
+            results.add("warm", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
             cpu["app"] += app.cpu_seconds() - before
             loads += 1
         for elements in floors:
@@ -336,28 +354,30 @@ async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
             await asyncio.sleep(0.5)
         for nav in pages:
             results.add("new_minute", "hello", await load(page, hello.url))
-            results.add("new_minute", nav.url_path, await load(page, f"{app.url}/{nav.url_path}"))
+            results.add("new_minute", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
     await context.close()
 
 
 async def filter_changes(browser, state, args, pages, results, app) -> None:
-    context = await new_context(browser, state, args.settle_ms)
+    context = await new_context(browser, state, args.settle_ms, args.drawn)
     page = await context.new_page()
     for nav in pages:
         await load(page, f"{app.url}/{nav.url_path}")
         if not await preset(page, PERIOD_PRESETS[0]).count():
             continue
-        results.add("filter_first", nav.url_path, await click_preset(page, PERIOD_PRESETS[0]))
+        results.add("filter_first", nav.label, await click_preset(page, PERIOD_PRESETS[0]))
         for _ in range(args.filter_rounds):
             for label in (PERIOD_PRESETS[1], PERIOD_PRESETS[0]):
-                results.add("filter_cached", nav.url_path, await click_preset(page, label))
+                results.add("filter_cached", nav.label, await click_preset(page, label))
         await click_preset(page, PERIOD_PRESETS[1])
     await context.close()
 
 
 async def concurrent(browser, state, args, results, app, hello) -> None:
     for users in args.concurrency:
-        contexts = [await new_context(browser, state, args.settle_ms) for _ in range(users)]
+        contexts = [
+            await new_context(browser, state, args.settle_ms, args.drawn) for _ in range(users)
+        ]
         tabs = [await context.new_page() for context in contexts]
         for name, url in (("overview", f"{app.url}/overview"), ("hello", hello.url)):
             for _ in range(args.waves):
@@ -396,7 +416,7 @@ def report(results: Results, pages: list[NavPage], args) -> None:
         "| runs per warm load |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name in ["hello", *(nav.url_path for nav in pages)]:
+    for name in ["hello", *(nav.label for nav in pages)]:
         runs = statistics.median(x.runs for x in results.warm.get(name, [Load(0, 0)]))
         print(
             f"| {name} | {cell(results.cold, name, results.cold.get('hello'))} "
@@ -437,7 +457,8 @@ def report(results: Results, pages: list[NavPage], args) -> None:
 
 
 async def run(args) -> None:
-    pages = [nav for nav in navigation_pages() if not args.pages or nav.url_path in args.pages]
+    pages = [nav for nav in navigation_pages() if args.pages is None or nav.url_path in args.pages]
+    pages += [NavPage(path, "", name) for name, path in args.url]
     log = OUT / "page_ready-servers.log"
     log.unlink(missing_ok=True)
     results = Results()
@@ -481,7 +502,23 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 5, 10])
     parser.add_argument("--waves", type=int, default=3)
-    parser.add_argument("--pages", nargs="*", help="url paths (default: every page)")
+    parser.add_argument(
+        "--pages", nargs="*", help="url paths (default: every page; none: only --url pages)"
+    )
+    parser.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        type=lambda text: tuple(text.split("=", 1)),
+        metavar="NAME=PATH",
+        help="also measure this page with its query string, e.g. board=boards?board=BIG",
+    )
+    parser.add_argument(
+        "--drawn",
+        default=None,
+        metavar="SELECTOR",
+        help="a load is ready once every custom component holds this (in its shadow root)",
+    )
     parser.add_argument("--settle-ms", type=int, default=SETTLE_MS)
     parser.add_argument(
         "--server-arg",

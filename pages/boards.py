@@ -13,7 +13,8 @@ from cs_data.db import get_engine
 from cs_data.errors import CockpitError
 from ui import board_settings, shell
 from ui.board_card import OPEN_CARD, close_card, show_card
-from ui.board_view import analytics, board_columns, filter_bar
+from ui.board_dnd import draw_board
+from ui.board_view import analytics, filter_bar
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import label, t
@@ -134,7 +135,7 @@ with tabs[0]:
         for field in ("title", "column"):
             show_field_errors(error, field)
     where, collapsed = filter_bar(view)
-    board_columns(view, where, collapsed=collapsed, me=actor.user_id, today=today)
+    draw_board(view, where, collapsed=collapsed, me=actor.user_id, today=today)
 with tabs[1]:
     try:
         analytics(actor, view, settings.database_url, today)

@@ -308,3 +308,14 @@ def test_the_currency_check_finds_hard_coded_dollars():
     )
     found = [line.split(":")[0] for line in hard_coded_currency(source)]
     assert found == ["line 2", "line 3", "line 4", "line 5", "line 6", "line 8"]
+
+
+HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "Range(")
+"""Ways JavaScript turns a string into markup (``Range(`` covers createContextualFragment's
+``createRange()``); component code builds nodes with createElement and textContent instead."""
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "ui").rglob("*.js")), ids=name)
+def test_component_javascript_never_parses_text_as_html(path):
+    source = path.read_text(encoding="utf-8")
+    assert not [sink for sink in HTML_SINKS if sink in source]

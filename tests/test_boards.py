@@ -284,6 +284,22 @@ def test_moves_between_and_within_columns_keep_positions_dense(engine, team, boa
     assert moves == [("Open tickets", "Open tickets"), ("New tickets", "Open tickets")]
 
 
+def test_a_move_from_an_older_screen_of_an_edited_card_is_refused(engine, team, board):
+    card = boards.add_card(engine, team.member, board.id, title="Draft")
+    open_, bugs = board.column("Open tickets"), board.column("Bugs")
+    moved = boards.move_card(
+        engine, team.member, card.key, to_column_id=open_.id, seen_version=card.version
+    )
+    assert moved.card.version == card.version, "a move is no edit"
+    boards.move_card(engine, team.owner, card.key, to_column_id=bugs.id, seen_version=1)
+    boards.edit_card(engine, team.owner, card.key, seen_version=1, title="Final")
+
+    with pytest.raises(boards.CardChanged) as error:
+        boards.move_card(engine, team.member, card.key, to_column_id=open_.id, seen_version=1)
+    assert "olga changed title" in str(error.value)
+    assert boards.get_card(engine, team.member, card.key).column_name == "Bugs"
+
+
 def test_moves_check_the_column_and_the_role(engine, team, board):
     other = boards.create_board(engine, team.owner, name="Other", template="blank")
     card = boards.add_card(engine, team.member, board.id, title="Mine")

@@ -171,7 +171,12 @@ def _move_control(actor: Actor, card: boards.CardSummary, view: boards.BoardView
         args=(
             "move",
             lambda: boards.move_card(
-                get_engine(), actor, card.id, to_column_id=column_id, position=int(position) - 1
+                get_engine(),
+                actor,
+                card.id,
+                to_column_id=column_id,
+                position=int(position) - 1,
+                seen_version=card.version,
             ),
         ),
     )

@@ -1,8 +1,5 @@
-"""The board itself: filters and highlights, columns side by side with counts and WIP limits,
-cards expanded or collapsed (titles only), and the flow analytics charts.
-
-Titles are user text: card buttons show them through ``ui.text.literal``.
-"""
+"""Around the board: its filters and highlights, and the flow analytics charts (the columns
+and cards themselves are one component: ``ui.board_dnd``)."""
 
 from __future__ import annotations
 
@@ -16,11 +13,17 @@ from cs_data import boards, domain
 from cs_data.auth import Actor
 from cs_data.db import get_engine
 from ui import charts
-from ui.board_card import due_text, open_card
-from ui.i18n import format_count, format_date, format_number, label, t
-from ui.text import literal
+from ui.i18n import format_date, format_number, label, t
 
 CACHE_TTL_SECONDS = 60
+
+
+def _remember_view() -> None:
+    """Keep the view in the URL (``?view=titles``), so a shared link shows the same."""
+    if st.session_state.boards_collapsed:
+        st.query_params["view"] = "titles"
+    else:
+        st.query_params.pop("view", None)
 
 
 def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
@@ -48,7 +51,11 @@ def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
         key="boards_assignee",
         format_func=lambda v: people[v] if v else t("boards.any"),
     )
-    collapsed = top[4].toggle(t("boards.collapsed"), key="boards_collapsed")
+    if "boards_collapsed" not in st.session_state:  # a link may ask for titles only
+        st.session_state.boards_collapsed = st.query_params.get("view") == "titles"
+    collapsed = top[4].toggle(
+        t("boards.collapsed"), key="boards_collapsed", on_change=_remember_view
+    )
     highlight = st.segmented_control(
         t("boards.highlight"),
         boards.HIGHLIGHTS,
@@ -59,101 +66,6 @@ def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
         text=text or "", tag=tag, priority=priority, assignee_id=assignee, highlight=highlight
     )
     return where, collapsed
-
-
-def column_header(column: boards.ColumnView, shown: int) -> str:
-    """``Name 3/5`` (red when over the limit, orange at it), and how many cards the filters
-    show when they hide some."""
-    count = f"{column.count}/{column.wip_limit}" if column.wip_limit else str(column.count)
-    if column.over_limit:
-        count = f":red[{count}]"
-    elif column.at_limit:
-        count = f":orange[{count}]"
-    filtered = t("boards.shown", shown=format_count(shown)) if shown != column.count else ""
-    return f"**{literal(column.name)}** {count} {filtered}".strip()
-
-
-CARDS_SHOWN = {False: 20, True: 60}
-"""Cards drawn per column until "show all", expanded and collapsed: a big board stays quick."""
-
-
-def _show_all(column_id: int) -> None:
-    st.session_state[f"boards_all_{column_id}"] = True
-
-
-def board_columns(
-    view: boards.BoardView,
-    where: boards.CardFilter,
-    *,
-    collapsed: bool,
-    me: int | None,
-    today: date,
-) -> None:
-    """The columns side by side, each with its header and its (filtered) cards in order, with
-    their details or collapsed to titles; the first ``CARDS_SHOWN`` of a column, then on
-    request all."""
-    if not view.columns:
-        st.info(t("boards.no_columns"))
-        return
-    for column, slot in zip(view.columns, st.columns(len(view.columns)), strict=True):
-        cards = [c for c in column.cards if boards.card_matches(c, where, me=me, today=today)]
-        with slot:
-            st.markdown(column_header(column, len(cards)))
-            if column.over_limit:
-                st.caption(t("boards.over_limit", mode=label("wip_mode", column.wip_mode)))
-            if not cards:
-                st.caption(t("boards.column_empty"))
-            everything = st.session_state.get(f"boards_all_{column.id}")
-            shown = cards if everything else cards[: CARDS_SHOWN[collapsed]]
-            for card in shown:
-                if collapsed:
-                    _title(card)
-                else:
-                    _card(card, today=today)
-            if len(shown) < len(cards):
-                st.button(
-                    t("boards.show_all", count=format_count(len(cards))),
-                    key=f"show_all_{column.id}",
-                    on_click=_show_all,
-                    args=(column.id,),
-                    type="tertiary",
-                )
-
-
-def _title(card: boards.CardSummary) -> None:
-    st.button(
-        f"{literal(card.key)} · {literal(card.title)}",
-        key=f"card_{card.id}",
-        on_click=open_card,
-        args=(card.key,),
-        width="stretch",
-        type="tertiary",
-    )
-
-
-def _card(card: boards.CardSummary, *, today: date) -> None:
-    title = f"{literal(card.key)} · {literal(card.title)}"
-    with st.container(border=True):
-        st.button(
-            title, key=f"card_{card.id}", on_click=open_card, args=(card.key,), type="tertiary"
-        )
-        facts = []
-        if card.status != "normal":
-            facts.append(f":violet[{label('card_status', card.status)}]")
-        if card.priority in ("high", "urgent"):
-            facts.append(f":red[{label('priority', card.priority)}]")
-        if due := due_text(card, today):
-            facts.append(due)
-        if card.checklist_total:
-            facts.append(f":material/checklist: {card.checklist_done}/{card.checklist_total}")
-        if card.comments:
-            facts.append(f":material/chat: {card.comments}")
-        if card.attachments:
-            facts.append(f":material/attach_file: {card.attachments}")
-        if facts:
-            st.caption(" · ".join(facts))
-        if card.tags or card.assignee_names:
-            st.caption(literal(" · ".join([*card.tags, *card.assignee_names])))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -63,6 +63,11 @@ def submit(
         st.session_state[key] = ""
 
 
+def kept_error(form: str) -> CockpitError | None:
+    """The error of the last submit of ``form``, whatever its kind (not shown here)."""
+    return st.session_state.get(_ERRORS, {}).get(form)
+
+
 def form_error(form: str) -> InvalidInput | None:
     """The field errors of the last submit of ``form``; any other error is shown here."""
     error = st.session_state.get(_ERRORS, {}).get(form)

@@ -1106,6 +1106,9 @@ MESSAGES: dict[str, str] = {
     "boards.card_changed": "Someone else changed this card while you were editing it; nothing was "
     "saved. The form now shows their version. Changed: {who}",
     "boards.moved_from_to": "Moved from {source} to {target}",
+    "boards.move_changed": "Someone else changed {card} since the board was drawn, so it was not "
+    "moved. The board now shows their version. Changed: {who}",
+    "boards.moved_over_limit": "{card} moved to {column}, which is now over its WIP limit.",
     "boards.edited_fields": "Edited: {fields}",
     "boards.when": "When",
     "boards.who": "Who",

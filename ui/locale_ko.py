@@ -1067,6 +1067,10 @@ MESSAGES: dict[str, str] = {
     "boards.card_changed": "편집하는 동안 다른 사람이 이 카드를 변경하여 아무것도 저장되지 "
     "않았습니다. 양식에 그 사람의 버전이 표시됩니다. 변경 내용: {who}",
     "boards.moved_from_to": "{source}에서 {target}(으)로 이동",
+    "boards.move_changed": "보드가 표시된 뒤 다른 사람이 {card} 카드를 변경하여 이동하지 "
+    "않았습니다. 이제 보드에 그 사람의 버전이 표시됩니다. 변경 내용: {who}",
+    "boards.moved_over_limit": "{card} 카드를 {column}(으)로 옮겼습니다. 이 열은 이제 WIP 한도를 "
+    "넘었습니다.",
     "boards.edited_fields": "편집: {fields}",
     "boards.when": "시각",
     "boards.who": "사용자",

@@ -526,13 +526,21 @@ def move_card(
     *,
     to_column_id: int,
     position: int | None = None,
+    seen_version: int | None = None,
 ) -> MoveResult:
     """Move a card to a column of its board, at ``position`` (0 = top; default: the end).
     A column whose WIP limit blocks refuses the card when full; a warning limit lets it in
-    and says so (``MoveResult.over_limit``)."""
+    and says so (``MoveResult.over_limit``). With ``seen_version`` (the version the mover's
+    screen showed: the board's drag and drop and the move control send it) a card edited
+    since is refused with ``CardChanged``, as an edit would be; a move itself is no edit and
+    changes no version, so two people moving cards never refuse each other."""
     with transaction(engine) as session:
         access, row = _open_card(session, actor, card)
         key = card_key(access.board.key, row.number)
+        if seen_version is not None and row.version != seen_version:
+            raise CardChanged(
+                key, seen_version, row.version, _changes_since(session, row, seen_version)
+            )
         if row.is_archived:
             raise InvalidInput(
                 [FieldError("card", "archived", f"{key} is archived: restore it first")]

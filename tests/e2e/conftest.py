@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -195,6 +195,31 @@ def wait_until_idle(page: Page) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=APP_TIMEOUT_MS)
 
 
+_WATCH_RUNS = """() => {
+  window.__cockpitRuns?.disconnect();
+  window.__cockpitRunChanges = 0;
+  window.__cockpitRuns = new MutationObserver((changes) => {
+    window.__cockpitRunChanges += changes.length;
+  });
+  // the whole document: also an app element React mounts anew is watched
+  window.__cockpitRuns.observe(document.body, {
+    subtree: true, childList: false, attributeFilter: ['data-test-script-state'],
+  });
+}"""
+
+
+def wait_for_rerun(page: Page, action: Callable[[], object]) -> None:
+    """Do ``action`` (a click that makes the app run again) and wait until that run has
+    finished. ``wait_until_idle`` alone can pass before the new run has even started (the
+    app is still idle from the last one), so the test would look at the old page or at one
+    being redrawn; this first waits for the script state to change at all."""
+    wait_until_idle(page)
+    page.evaluate(_WATCH_RUNS)
+    action()
+    page.wait_for_function("() => window.__cockpitRunChanges > 0", timeout=APP_TIMEOUT_MS)
+    wait_until_idle(page)
+
+
 def save_screenshot(page: Page, name: str) -> Path:
     """A full-page PNG in test-artifacts/: the viewport grows to the app's scroll height,
     because Streamlit scrolls inside its main container rather than the document."""
@@ -244,6 +269,13 @@ def login():
 def idle():
     """``idle(page)`` waits until the app has finished its run (see ``wait_until_idle``)."""
     return wait_until_idle
+
+
+@pytest.fixture
+def rerun():
+    """``rerun(page, action)``: do ``action`` and wait for the run it starts (see
+    ``wait_for_rerun``)."""
+    return wait_for_rerun
 
 
 @pytest.fixture
