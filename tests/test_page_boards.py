@@ -322,3 +322,18 @@ def test_a_board_admin_changes_settings_and_a_wip_limit(shared_mode):
     assert "Open tickets" not in [
         c.name for c in boards.get_board(get_engine(), operator(), view.id).columns
     ]
+
+
+def test_board_filters_keep_their_choice_and_speak_korean_after_a_switch(shared_mode):
+    team_board()
+    at = show("mina")
+    at.selectbox(key="boards_priority").set_value("high").run()
+
+    at.sidebar.segmented_control[0].set_value("ko").run()
+
+    assert not at.exception
+    priority, tag = at.selectbox(key="boards_priority"), at.selectbox(key="boards_tag")
+    assert (priority.value, tag.value) == ("high", None)
+    # The browser, which knows a choice only by its label, is sent the Korean labels.
+    assert (priority.proto.set_value, priority.proto.raw_value) == (True, "높음")
+    assert tag.proto.set_value and tag.options[0] == "전체"

@@ -13,7 +13,7 @@ from cs_data import boards, domain
 from cs_data.auth import Actor
 from cs_data.db import get_engine
 from ui import charts
-from ui.i18n import format_date, format_number, label, t
+from ui.i18n import choice_key, format_date, format_number, label, t
 
 CACHE_TTL_SECONDS = 60
 
@@ -35,20 +35,20 @@ def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
     tag = top[1].selectbox(
         t("boards.tag"),
         [None, *view.tags],
-        key="boards_tag",
+        key=choice_key("boards_tag"),
         format_func=lambda v: v or t("boards.any"),
     )
     priority = top[2].selectbox(
         t("boards.priority"),
         [None, *domain.CARD_PRIORITIES],
-        key="boards_priority",
+        key=choice_key("boards_priority"),
         format_func=lambda v: label("priority", v) if v else t("boards.any"),
     )
     people = {member.user_id: member.display_name for member in view.members}
     assignee = top[3].selectbox(
         t("boards.assignee"),
         [None, *people],
-        key="boards_assignee",
+        key=choice_key("boards_assignee"),
         format_func=lambda v: people[v] if v else t("boards.any"),
     )
     if "boards_collapsed" not in st.session_state:  # a link may ask for titles only
