@@ -29,12 +29,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cs_data.models import (
     Account,
+    AccountUsage,
     AppSetting,
     Base,
+    Board,
+    BoardColumn,
+    BoardMember,
+    BoardTag,
+    Card,
+    CardActivity,
+    CardTag,
+    Contact,
     DataVersion,
+    ForecastSnapshot,
     HealthSnapshot,
+    Interaction,
     KpiTarget,
     Renewal,
+    RenewalChange,
     Subscription,
     SurveyResponse,
     Ticket,
@@ -61,6 +73,45 @@ KPI_TABLES = tuple(
 )
 """The tables the KPI pages read (figures, targets, CSM and agent names, and the stage
 probabilities of the weighted forecast)."""
+RENEWAL_TABLES = tuple(
+    model.__tablename__
+    for model in (
+        Renewal,
+        RenewalChange,
+        ForecastSnapshot,
+        Account,
+        Subscription,
+        HealthSnapshot,
+        User,
+        KpiTarget,
+        AppSetting,
+    )
+)
+"""The tables the Renewals and Forecast pages read (renewals with their history and the
+accounts, health bands and owners behind them; snapshots, targets and stage probabilities)."""
+ACCOUNT_TABLES = tuple(
+    model.__tablename__
+    for model in (
+        Account,
+        Contact,
+        Subscription,
+        AccountUsage,
+        Ticket,
+        SurveyResponse,
+        Renewal,
+        RenewalChange,
+        Interaction,
+        HealthSnapshot,
+        User,
+        AppSetting,
+    )
+)
+"""The tables the Accounts page and an account 360 read."""
+BOARD_TABLES = tuple(
+    model.__tablename__
+    for model in (Board, BoardColumn, BoardMember, Card, CardActivity, CardTag, BoardTag)
+)
+"""The tables a board's flow analytics read."""
 
 _TABLE = DataVersion.__table__
 _TRACKED = frozenset(Base.metadata.tables) - {_TABLE.name}

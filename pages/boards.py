@@ -9,6 +9,7 @@ import streamlit as st
 
 from cs_data import boards
 from cs_data.auth import can
+from cs_data.data_versions import BOARD_TABLES
 from cs_data.db import get_engine
 from cs_data.errors import CockpitError
 from ui import board_settings, shell
@@ -18,7 +19,15 @@ from ui.board_view import analytics, filter_bar
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import label, t
+from ui.page_data import page_data
 from ui.text import literal
+
+KEPT_WIDGETS = (
+    *(f"boards_{name}" for name in ("search", "tag", "priority", "assignee", "collapsed")),
+    "boards_highlight",
+    "settings_column",
+)
+"""Widgets inside the tabs whose choice outlives a visit to another tab."""
 
 settings = shell.page_setup()
 actor = shell.require("page.boards")
@@ -113,37 +122,45 @@ names = [
 ]
 if view.role == "admin":
     names.append(t("boards.tab_settings"))
-tabs = st.tabs(names)
-with tabs[0]:
-    if may_work:
-        with st.form("card_add", clear_on_submit=False, border=False):
-            left, middle, right = st.columns([4, 2, 1], vertical_alignment="bottom")
-            left.text_input(
-                t("boards.new_card"), key="new_card_title", placeholder=t("boards.new_card_hint")
-            )
-            columns = {column.id: column.name for column in view.columns}
-            middle.selectbox(
-                t("boards.column"), list(columns), format_func=columns.get, key="new_card_column"
-            )
-            right.form_submit_button(
-                t("boards.add"),
-                type="primary",
-                on_click=submit,
-                args=("card_add", lambda: add_card(view.id, st.session_state.new_card_column)),
-            )
-        error = form_error("card_add")
-        for field in ("title", "column"):
-            show_field_errors(error, field)
-    where, collapsed = filter_bar(view)
-    draw_board(view, where, collapsed=collapsed, me=actor.user_id, today=today)
-with tabs[1]:
-    try:
-        analytics(actor, view, settings.database_url, today)
-    except CockpitError as error:
-        show_error(error)
-with tabs[2]:
-    board_settings.archive(actor, view)
-if view.role == "admin":
+tabs = shell.lazy_tabs(names, "board_tab", keep=KEPT_WIDGETS)
+if tabs[0].open:
+    with tabs[0]:
+        if may_work:
+            with st.form("card_add", clear_on_submit=False, border=False):
+                left, middle, right = st.columns([4, 2, 1], vertical_alignment="bottom")
+                left.text_input(
+                    t("boards.new_card"),
+                    key="new_card_title",
+                    placeholder=t("boards.new_card_hint"),
+                )
+                columns = {column.id: column.name for column in view.columns}
+                middle.selectbox(
+                    t("boards.column"),
+                    list(columns),
+                    format_func=columns.get,
+                    key="new_card_column",
+                )
+                right.form_submit_button(
+                    t("boards.add"),
+                    type="primary",
+                    on_click=submit,
+                    args=("card_add", lambda: add_card(view.id, st.session_state.new_card_column)),
+                )
+            error = form_error("card_add")
+            for field in ("title", "column"):
+                show_field_errors(error, field)
+        where, collapsed = filter_bar(view)
+        draw_board(view, where, collapsed=collapsed, me=actor.user_id, today=today)
+if tabs[1].open:
+    with tabs[1]:
+        try:
+            analytics(actor, view, page_data(settings, BOARD_TABLES).key, today)
+        except CockpitError as error:
+            show_error(error)
+if tabs[2].open:
+    with tabs[2]:
+        board_settings.archive(actor, view)
+if view.role == "admin" and tabs[3].open:
     with tabs[3]:
         board_settings.settings(actor, view)
 

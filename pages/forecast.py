@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from cs_data import domain
+from cs_data.data_versions import RENEWAL_TABLES
 from cs_data.errors import CockpitError
 from cs_data.fiscal import quarter_of, quarters_around
 from ui import charts, shell
 from ui import forecast_view as view
 from ui.errors import show_error
 from ui.i18n import choice_key, format_date, label, t
+from ui.page_data import page_data
 from ui.text import literal
 
 settings = shell.page_setup()
@@ -22,6 +24,7 @@ now = datetime.now(UTC)
 st.title(t("forecast.title"), anchor=False)
 week = view.this_week(now)
 view.weekly_snapshots(settings.database_url, week)
+data = page_data(settings, RENEWAL_TABLES)
 
 current = quarter_of(now.date())
 quarters = quarters_around(now.date(), before=4, after=2)
@@ -43,10 +46,8 @@ segment = right.selectbox(
     placeholder=t("forecast.all_segments"),
 )
 try:
-    result, moved, at_risk = view.load_forecast(
-        settings.database_url, actor, quarter, segment, week
-    )
-    calibration = view.load_calibration(settings.database_url, actor, now.date())
+    result, moved, at_risk = view.load_forecast(data.key, actor, quarter, segment, week)
+    calibration = view.load_calibration(data.key, actor, now.date())
 except CockpitError as failure:
     show_error(failure)
     st.stop()

@@ -109,7 +109,6 @@ if action == "import":
         bar.done()
     del st.session_state[REPORT_KEY]
     if done.committed:
-        st.cache_data.clear()  # every KPI page may read the imported rows
         st.success(
             t(
                 "import.done",

@@ -130,7 +130,7 @@ if summary.has_data:
     st.subheader(t("overview.indicators", days=RECENT_DAYS), anchor=False)
     kpi_cards(summary.changes, kpi.CARD_KEYS, series=summary.series)
     target_section(progress)
-    accounts_view.at_risk_card(settings.database_url)
+    accounts_view.at_risk_card(data.key)
     ticket_trend(summary.series["tickets_created"])
 else:
     with st.container(border=True):

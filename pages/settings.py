@@ -8,7 +8,7 @@ import streamlit as st
 
 from cs_data import health
 from cs_data.db import get_engine
-from ui import account_view, accounts_view, currency_settings, shell, stage_probabilities
+from ui import accounts_view, currency_settings, shell, stage_probabilities
 from ui.errors import show_error, show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import current_currency, format_count, label, t
@@ -27,8 +27,6 @@ def save_weights() -> str:
 
 def recompute_today() -> str:
     result = health.recompute(get_engine(), actor, accounts_view.today())
-    accounts_view.clear_caches()
-    account_view.clear_caches()
     return t("settings.recomputed", count=format_count(result.scored))
 
 

@@ -47,3 +47,10 @@ def log_in(at: AppTest, username: str, display_name: str | None = None) -> AppTe
     at.session_state["username"] = username
     at.session_state["name"] = display_name or username.title()
     return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Select the tab ``label`` of the lazy tabs ``key`` (only the open tab runs) and rerun,
+    as a click on the tab does in the browser."""
+    at.session_state[key] = label
+    return at.run()

@@ -89,6 +89,9 @@ def test_newest_first_each_change_as_field_before_and_after(manager_app):
     ), "a created record: every field it was given"
     captions = [c.value for c in manager_app.caption]
     assert any(c.startswith("67 entries · page 1 of 2") for c in captions), captions
+    shown = manager_app.dataframe[0].proto
+    assert shown.row_height > 64, "rows tall enough for the changes to wrap (issue 15, item 7)"
+    assert shown.placeholder == "—", "a record without a page shows a dash, not None"
 
 
 def test_one_entry_in_detail_with_its_raw_values(manager_app):

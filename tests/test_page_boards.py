@@ -13,7 +13,7 @@ from cs_data import boards
 from cs_data.auth import Actor, operator
 from cs_data.db import get_engine
 from cs_data.models import User
-from tests.apptest import add_user, log_in, new_app
+from tests.apptest import add_user, log_in, new_app, open_tab
 from ui.text import literal
 
 PAGE = "pages/boards.py"
@@ -241,7 +241,9 @@ def test_a_long_column_is_drawn_whole_by_one_element(shared_mode):
 def test_the_analytics_tab_draws_its_charts(shared_mode):
     team_board()
     at = show("olga")
+    assert not at.get("vega_lite_chart"), "the charts are drawn once their tab is opened"
 
+    open_tab(at, "board_tab", "Flow analytics")
     assert len(at.get("vega_lite_chart")) == 3
     assert "Settings" in [tab.label for tab in at.tabs]
 
@@ -299,7 +301,7 @@ def test_a_move_refused_by_a_blocking_wip_limit_is_explained(shared_mode):
 
 def test_a_board_admin_changes_settings_and_a_wip_limit(shared_mode):
     view = team_board()
-    at = show("olga")
+    at = open_tab(show("olga"), "board_tab", "Settings")
     form = f"board_{view.id}_{view.version}"
     at.text_input(key=f"{form}_name").set_value("Support desk")
     at.button(key=f"FormSubmitter:{form}-Save").click().run()
@@ -313,8 +315,9 @@ def test_a_board_admin_changes_settings_and_a_wip_limit(shared_mode):
     at.button(key=f"FormSubmitter:{form}-Save").click().run()
     changed = boards.get_board(get_engine(), operator(), view.id).column("Open tickets")
     assert (changed.wip_limit, changed.wip_mode) == (3, "block")
-    assert "Open tickets 0/3" in columns(at)
+    assert "Open tickets 0/3" in columns(open_tab(at, "board_tab", "Board"))
 
+    open_tab(at, "board_tab", "Settings")
     at.button(key=f"delete_column_{column.id}").click().run()
     assert "Tick the box to confirm." in [e.value for e in at.error]
     at.checkbox(key="column_delete_confirm").check().run()
@@ -337,3 +340,17 @@ def test_board_filters_keep_their_choice_and_speak_korean_after_a_switch(shared_
     # The browser, which knows a choice only by its label, is sent the Korean labels.
     assert (priority.proto.set_value, priority.proto.raw_value) == (True, "높음")
     assert tag.proto.set_value and tag.options[0] == "전체"
+
+
+def test_only_the_open_tab_is_drawn_and_the_filters_outlive_a_visit_to_another(shared_mode):
+    team_board()
+    at = show("olga")
+    at.selectbox(key="boards_priority").set_value("high").run()
+    assert not at.get("vega_lite_chart")
+
+    open_tab(at, "board_tab", "Flow analytics")
+    assert at.get("vega_lite_chart") and not at.get("bidi_component")
+    open_tab(at, "board_tab", "Board")
+
+    assert not at.exception
+    assert at.selectbox(key="boards_priority").value == "high"

@@ -15,7 +15,7 @@ from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, User
 from cs_data.renewals import probabilities
 from cs_data.renewals.commands import update_renewal
-from tests.apptest import add_user, log_in, new_app
+from tests.apptest import add_user, log_in, new_app, open_tab
 from tests.factories import make_account, make_renewal
 from ui.text import literal
 
@@ -124,6 +124,8 @@ def test_moving_a_card_on_the_stage_board_uses_the_update_command(shared_mode):
     schema.upgrade(get_engine())
     ids = seed()
     at = open_page("ann")
+    assert f"move_{ids['ann']}" not in [s.key for s in at.selectbox], "drawn once opened"
+    open_tab(at, "rn_tab", "Stage board")
     assert f"move_{ids['bob']}" not in [s.key for s in at.selectbox]  # not ann's
     at.toggle(key="rn_book").set_value(False).run()
     assert f"move_{ids['bob']}" not in [s.key for s in at.selectbox]

@@ -29,10 +29,10 @@ from ui.i18n import (
     label,
     t,
 )
+from ui.page_data import CACHE_TTL_SECONDS, DataKey
 from ui.paging import page_number, pager
 from ui.text import literal
 
-CACHE_TTL_SECONDS = 120
 PAGE_SIZE = 20
 BAND_ICONS = {
     "green": ":material/check_circle:",
@@ -42,13 +42,13 @@ BAND_ICONS = {
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=100)
-def load_account(database_key: str, account_id: str, day: date) -> accounts.AccountView:
+def load_account(key: DataKey, account_id: str, day: date) -> accounts.AccountView:
     return accounts.get_account(get_engine(), account_id, today=day)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=100)
 def load_trends(
-    database_key: str, account_id: str, day: date
+    key: DataKey, account_id: str, day: date
 ) -> tuple[list[accounts.TrendPoint], list[tuple[date, int]]]:
     engine = get_engine()
     return (
@@ -59,7 +59,7 @@ def load_trends(
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=200)
 def load_lists(
-    database_key: str, account_id: str, tickets_page: int, surveys_page: int
+    key: DataKey, account_id: str, tickets_page: int, surveys_page: int
 ) -> tuple[Page[accounts.TicketRow], Page[accounts.SurveyRow]]:
     engine = get_engine()
     return (
@@ -69,17 +69,8 @@ def load_lists(
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=200)
-def load_interactions(
-    database_key: str, account_id: str, page: int
-) -> Page[accounts.InteractionRow]:
+def load_interactions(key: DataKey, account_id: str, page: int) -> Page[accounts.InteractionRow]:
     return accounts.account_interactions(get_engine(), account_id, page=page, page_size=PAGE_SIZE)
-
-
-def clear_caches() -> None:
-    """After a write or a recompute that changes what the account 360 shows."""
-    load_account.clear()
-    load_trends.clear()
-    load_interactions.clear()
 
 
 def header(view: accounts.AccountView) -> None:
@@ -264,9 +255,7 @@ def trend_charts(trend: list[accounts.TrendPoint], arr: list[tuple[date, int]]) 
         )
 
 
-def journey_and_renewal(
-    database_key: str, actor: Actor, view: accounts.AccountView, zone: Any
-) -> None:
+def journey_and_renewal(key: DataKey, actor: Actor, view: accounts.AccountView, zone: Any) -> None:
     """The customer journey and the next renewal in brief; below them the renewal form (the
     Renewals page's, with its conflicts and timeline) and the "New renewal" form."""
     left, right = st.columns(2)
@@ -299,12 +288,11 @@ def journey_and_renewal(
             _renewal_facts(renewal)
     show_notice()
     if view.renewal is not None:
-        renewal_panel.renewal_panel(actor, view.renewal.id, zone=zone, after_save=_renewal_saved)
+        renewal_panel.renewal_panel(actor, view.renewal.id, zone=zone)
     renewal_panel.new_renewal(
         actor,
-        database_key,
+        key,
         account=(view.id, view.name, view.arr_cents, view.csm_id),
-        after_save=_renewal_saved,
     )
 
 
@@ -324,15 +312,10 @@ def _renewal_facts(renewal: accounts.RenewalView) -> None:
     )
 
 
-def _renewal_saved() -> None:
-    clear_caches()
-    accounts_view.clear_caches()
-
-
-def tickets_and_surveys(database_key: str, view: accounts.AccountView) -> None:
+def tickets_and_surveys(key: DataKey, view: accounts.AccountView) -> None:
     tickets_key, surveys_key = "account_tickets_page", "account_surveys_page"
     tickets, surveys = load_lists(
-        database_key,
+        key,
         view.id,
         page_number(tickets_key, view.id),
         page_number(surveys_key, view.id),
@@ -394,14 +377,14 @@ def contacts(view: accounts.AccountView) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", placeholder=t("fmt.none"))
 
 
-def interactions(database_key: str, actor: Actor, view: accounts.AccountView) -> None:
+def interactions(key: DataKey, actor: Actor, view: accounts.AccountView) -> None:
     """The log, newest first, and the form to add to it (for those who may)."""
     st.subheader(t("account.log_title"), anchor=False)
     owners = frozenset({view.csm_id}) if view.csm_id else frozenset()
     if can(actor, "interaction.add", Owned("account", view.id, owners)):
         _interaction_form(actor, view)
-    key = "account_log_page"
-    log = load_interactions(database_key, view.id, page_number(key, view.id))
+    pager_key = "account_log_page"
+    log = load_interactions(key, view.id, page_number(pager_key, view.id))
     if not log.rows:
         st.info(t("account.no_interactions"), icon=":material/forum:")
         return
@@ -421,7 +404,7 @@ def interactions(database_key: str, actor: Actor, view: accounts.AccountView) ->
         placeholder=t("fmt.none"),
         column_config={t("account.when"): st.column_config.DateColumn(format=t("fmt.date_column"))},
     )
-    pager(log, key, "account.count")
+    pager(log, pager_key, "account.count")
 
 
 def _interaction_form(actor: Actor, view: accounts.AccountView) -> None:
@@ -481,6 +464,4 @@ def _add(actor: Actor, account_id: str) -> str:
         summary=st.session_state.get("interaction_summary"),
         contact_id=st.session_state.get("interaction_contact"),
     )
-    clear_caches()
-    accounts_view.clear_caches()
     return t("account.log_saved")

@@ -21,8 +21,8 @@ from cs_data.paging import Page
 from ui import shell
 from ui.filters import load_choices
 from ui.i18n import choice_key, format_count, format_number, label, money_column_format, t
+from ui.page_data import CACHE_TTL_SECONDS, DataKey
 
-CACHE_TTL_SECONDS = 120
 PAGE_SIZE = 50
 CENTS_PER_DOLLAR = 100
 RENEWAL_WINDOWS = (30, 60, 90, 180)
@@ -36,7 +36,7 @@ def today() -> date:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=200)
 def load_accounts(
-    database_key: str,
+    key: DataKey,
     where: accounts.AccountFilter,
     sort: str,
     descending: bool,
@@ -57,21 +57,21 @@ def load_accounts(
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=50)
 def load_at_risk(
-    database_key: str, csm_id: int | None, page: int, day: date
+    key: DataKey, csm_id: int | None, page: int, day: date
 ) -> Page[accounts.AtRiskRow]:
     """One page of the at-risk list."""
     return accounts.at_risk(get_engine(), csm_id=csm_id, page=page, page_size=PAGE_SIZE, today=day)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=10)
-def load_at_risk_top(database_key: str, day: date) -> Page[accounts.AtRiskRow]:
+def load_at_risk_top(key: DataKey, day: date) -> Page[accounts.AtRiskRow]:
     """The largest accounts at risk, for the Overview's card."""
     return accounts.at_risk(get_engine(), page_size=AT_RISK_CARD_ROWS, today=day)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=10)
 def load_csv(
-    database_key: str, where: accounts.AccountFilter, sort: str, descending: bool, day: date
+    key: DataKey, where: accounts.AccountFilter, sort: str, descending: bool, day: date
 ) -> bytes:
     """Every matching account as CSV (UTF-8 with BOM, so spreadsheets read Korean right)."""
     rows = accounts.export_accounts(
@@ -83,22 +83,14 @@ def load_csv(
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
-def clear_caches() -> None:
-    """After a write that changes what the lists show."""
-    load_accounts.clear()
-    load_at_risk.clear()
-    load_at_risk_top.clear()
-    load_csv.clear()
-
-
 def link(account_id: str) -> str:
     """The account 360's address (the Accounts page is a CSM's landing page, at ``/``)."""
     return f"{shell.page_url('accounts')}?account={quote(account_id, safe='')}"
 
 
-def filters(database_key: str, actor: Actor) -> tuple[accounts.AccountFilter, str, bool]:
+def filters(key: DataKey, actor: Actor) -> tuple[accounts.AccountFilter, str, bool]:
     """The filter row (CSMs start on their own accounts) → (filter, sort, descending)."""
-    choices = load_choices(database_key)
+    choices = load_choices(key)
     csm_names = dict(choices.csms)
     csm_options = [None, *csm_names]
     # a CSM starts on their own accounts (and may pick "All" afterwards)
@@ -266,12 +258,12 @@ def _reason(row: accounts.AtRiskRow, reason: str) -> str:
     return t(f"accounts.reason.{reason}")
 
 
-def at_risk_card(database_key: str) -> None:
+def at_risk_card(key: DataKey) -> None:
     """The Overview's card: how many accounts are at risk and the largest five, one click from
     their account 360."""
     st.subheader(t("accounts.card_title"), anchor=False)
     with st.container(border=True):
-        top = load_at_risk_top(database_key, today())
+        top = load_at_risk_top(key, today())
         if not top.rows:
             st.caption(t("accounts.at_risk_empty"))
         else:

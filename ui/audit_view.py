@@ -24,6 +24,7 @@ from ui.i18n import (
     plural,
     t,
 )
+from ui.tables import WRAPPED_ROW_HEIGHT, wrapped_height
 
 RECORD_PAGES: Mapping[str, str] = {"kpi_target": "targets", "user": "users"}
 """The page (app.py's page name) that shows records of each type; a record type with a page
@@ -117,6 +118,9 @@ def entries_table(page: audit.AuditPage, actor: Actor, zone: ZoneInfo) -> None:
         frame,
         hide_index=True,
         width="stretch",
+        row_height=WRAPPED_ROW_HEIGHT,  # the changes wrap; the detail below shows them all
+        height=wrapped_height(len(frame)),
+        placeholder=t("fmt.none"),
         column_config={
             "time": text(t("audit.col_time"), width=150),
             "actor": text(t("audit.col_actor"), width=110),

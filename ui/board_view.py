@@ -14,8 +14,7 @@ from cs_data.auth import Actor
 from cs_data.db import get_engine
 from ui import charts
 from ui.i18n import choice_key, format_date, format_number, label, t
-
-CACHE_TTL_SECONDS = 60
+from ui.page_data import CACHE_TTL_SECONDS, DataKey
 
 
 def _remember_view() -> None:
@@ -70,15 +69,16 @@ def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def load_flow(
-    database_url: str, _actor: Actor, actor_key: tuple, board_id: int, today: date
+    key: DataKey, _actor: Actor, actor_key: tuple, board_id: int, today: date
 ) -> boards.FlowAnalytics:
-    """The board's flow analytics, cached a minute per user, board and day."""
+    """The board's flow analytics, cached per board, day and user (who may see it), until a
+    board's data changes."""
     return boards.flow(get_engine(), _actor, board_id, today=today)
 
 
-def analytics(actor: Actor, view: boards.BoardView, database_url: str, today: date) -> None:
+def analytics(actor: Actor, view: boards.BoardView, key: DataKey, today: date) -> None:
     """Cumulative flow, WIP, throughput, cycle time per tag and ageing of the board."""
-    flow = load_flow(database_url, actor, (actor.user_id, actor.role), view.id, today)
+    flow = load_flow(key, actor, (actor.user_id, actor.role), view.id, today)
     st.caption(
         t("boards.analytics_intro", start=format_date(flow.start), end=format_date(flow.end))
     )

@@ -25,8 +25,8 @@ from ui.i18n import (
     label,
     t,
 )
+from ui.page_data import CACHE_TTL_SECONDS, DataKey
 
-CACHE_TTL_SECONDS = 120
 AT_RISK_ROWS = 25
 FIGURES_PER_ROW = 3
 
@@ -45,7 +45,7 @@ def this_week(now: datetime) -> str:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
 def load_forecast(
-    database_key: str, _actor: Actor, quarter: Quarter, segment: str | None, week: str
+    key: DataKey, _actor: Actor, quarter: Quarter, segment: str | None, week: str
 ) -> tuple[forecast.Forecast, forecast.Movement, list[queries.RenewalRow]]:
     """The quarter's figures, its snapshots and the at-risk renewals behind its at-risk ARR."""
     engine = get_engine()
@@ -65,7 +65,7 @@ def load_forecast(
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def load_calibration(database_key: str, _actor: Actor, day: date) -> list[forecast.CalibrationRow]:
+def load_calibration(key: DataKey, _actor: Actor, day: date) -> list[forecast.CalibrationRow]:
     return forecast.calibration(get_engine(), _actor)
 
 

@@ -16,7 +16,6 @@ import streamlit as st
 
 from cs_data import health
 from cs_data.db import get_engine
-from ui import account_view, accounts_view
 
 CHECK_EVERY_SECONDS = 60.0
 log = logging.getLogger(__name__)
@@ -48,9 +47,7 @@ class _Refresher:
     @staticmethod
     def _compute(engine, today) -> None:
         try:
-            if health.ensure_snapshots(engine, today) is not None:
-                accounts_view.clear_caches()
-                account_view.clear_caches()
+            health.ensure_snapshots(engine, today)  # its commit changes the data versions
         except Exception:
             log.exception("computing today's health snapshots failed")
 

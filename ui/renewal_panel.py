@@ -24,6 +24,7 @@ from ui import renewals_view as view
 from ui.errors import show_error, show_field_errors
 from ui.forms import clear_error, form_error, submit
 from ui.i18n import format_count, format_money, t
+from ui.page_data import CACHE_TTL_SECONDS, DataKey
 from ui.text import literal
 
 FORM = "rf"
@@ -34,13 +35,7 @@ ACCOUNT_CHOICES = 20
 """Accounts the new-renewal form offers for one search."""
 
 
-def _refresh(after_save: Callable[[], None] | None) -> None:
-    view.clear_caches()
-    if after_save is not None:
-        after_save()
-
-
-def _save(actor: Actor, renewal_id: str, after_save: Callable[[], None] | None) -> str:
+def _save(actor: Actor, renewal_id: str) -> str:
     loaded = st.session_state[f"{FORM}_loaded"]
     changes = view.form_changes(loaded, view.typed(FORM))
     try:
@@ -51,12 +46,11 @@ def _save(actor: Actor, renewal_id: str, after_save: Callable[[], None] | None) 
         st.session_state[f"{FORM}_conflict"] = (conflict, changes)
         raise
     st.session_state[f"{FORM}_conflict"] = None
-    _refresh(after_save)
     view.load_form(FORM, queries.get_renewal(get_engine(), actor, renewal_id).row)
     return t("renewals.saved", id=literal(renewal_id), version=format_count(saved.version))
 
 
-def _reapply(actor: Actor, renewal_id: str, after_save: Callable[[], None] | None) -> str:
+def _reapply(actor: Actor, renewal_id: str) -> str:
     """Keep what the user typed; base it on the version saved meanwhile, then save."""
     latest = queries.get_renewal(get_engine(), actor, renewal_id).row
     mine = view.form_changes(st.session_state[f"{FORM}_loaded"], view.typed(FORM))
@@ -65,7 +59,6 @@ def _reapply(actor: Actor, renewal_id: str, after_save: Callable[[], None] | Non
     saved = commands.update_renewal(
         get_engine(), actor, latest.id, seen_version=latest.version, **mine
     )
-    _refresh(after_save)
     view.load_form(FORM, queries.get_renewal(get_engine(), actor, latest.id).row)
     return t("renewals.saved", id=literal(latest.id), version=format_count(saved.version))
 
@@ -83,7 +76,6 @@ def renewal_panel(
     zone: Any,
     as_of: datetime | None = None,
     today: date | None = None,
-    after_save: Callable[[], None] | None = None,
     on_close: Callable[[], None] | None = None,
 ) -> None:
     """One renewal: its facts, the form (for those who may change it; read only otherwise and
@@ -110,7 +102,7 @@ def renewal_panel(
                 *conflict,
                 st.session_state[f"{FORM}_loaded"],
                 zone,
-                on_reapply=lambda: submit(FORM, lambda: _reapply(actor, row.id, after_save)),
+                on_reapply=lambda: submit(FORM, lambda: _reapply(actor, row.id)),
                 on_discard=lambda: submit(FORM, lambda: _discard(actor, row.id)),
             )
         error = form_error(FORM)
@@ -121,7 +113,7 @@ def renewal_panel(
                     t("renewals.save"),
                     type="primary",
                     on_click=submit,
-                    args=(FORM, lambda: _save(actor, row.id, after_save)),
+                    args=(FORM, lambda: _save(actor, row.id)),
                 )
         else:
             st.info(t("renewals.read_only"), icon=":material/visibility:")
@@ -136,18 +128,17 @@ def renewal_panel(
             on_close()
 
 
-def _create(actor: Actor, account_id: str | None, after_save: Callable[[], None] | None) -> str:
+def _create(actor: Actor, account_id: str | None) -> str:
     if account_id is None:
         raise InvalidInput([FieldError("account_id", "account_required", "choose an account")])
     saved = commands.create_renewal(get_engine(), actor, account_id, **view.creation_values(NEW))
-    _refresh(after_save)
     st.session_state[f"{NEW}_reset"] = True
     return t("renewals.created", id=literal(saved.renewal_id))
 
 
-@st.cache_data(ttl=60, max_entries=100, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=100, show_spinner=False)
 def load_account_choices(
-    database_key: str, csm_id: int | None, search: str
+    key: DataKey, csm_id: int | None, search: str
 ) -> dict[str, accounts.AccountRow]:
     """Accounts whose name contains ``search`` (only ``csm_id``'s when given), by name: the
     ones a new renewal may be for."""
@@ -160,10 +151,9 @@ def load_account_choices(
 
 def new_renewal(
     actor: Actor,
-    database_key: str,
+    key: DataKey,
     *,
     account: tuple[str, str, int | None, int | None] | None = None,
-    after_save: Callable[[], None] | None = None,
 ) -> None:
     """The "New renewal" form in an expander, for those who may create one: for ``account``
     (id, name, ARR today in cents, CSM's user id) on the account 360, or for an account picked
@@ -185,7 +175,7 @@ def new_renewal(
         if account is None:
             search = st.text_input(t("renewals.new_search"), key=f"{NEW}_search", max_chars=100)
             choices = load_account_choices(
-                database_key, actor.user_id if actor.role == "csm" else None, search
+                key, actor.user_id if actor.role == "csm" else None, search
             )
             picked = st.selectbox(
                 t("renewals.new_account"),
@@ -210,5 +200,5 @@ def new_renewal(
                 t("renewals.create"),
                 type="primary",
                 on_click=submit,
-                args=(NEW, lambda: _create(actor, picked, after_save)),
+                args=(NEW, lambda: _create(actor, picked)),
             )

@@ -29,7 +29,6 @@ from cs_data.money import cents_to_decimal
 from cs_data.paging import Page
 from cs_data.renewals import queries
 from cs_data.renewals.history import Change
-from ui import forecast_view
 from ui.errors import show_field_errors
 from ui.i18n import (
     choice_key,
@@ -42,9 +41,9 @@ from ui.i18n import (
     money_column_format,
     t,
 )
+from ui.page_data import CACHE_TTL_SECONDS, DataKey
 from ui.text import literal
 
-CACHE_TTL_SECONDS = 60
 PAGE_SIZE = 50
 OPEN_STAGES = queries.OPEN_STAGES
 FORM_FIELDS = (
@@ -211,7 +210,7 @@ def default_window(today: date) -> tuple[date, date]:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def load_pipeline(
-    database_key: str,
+    key: DataKey,
     _actor: Actor,
     where: queries.RenewalFilter,
     as_of: datetime | None,
@@ -238,7 +237,7 @@ def load_pipeline(
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
 def load_board(
-    database_key: str,
+    key: DataKey,
     _actor: Actor,
     where: queries.RenewalFilter,
     as_of: datetime | None,
@@ -250,17 +249,10 @@ def load_board(
     )
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def load_choices(database_key: str, _actor: Actor) -> queries.Choices:
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16, show_spinner=False)
+def load_choices(key: DataKey, _actor: Actor) -> queries.Choices:
     """Owners, CSMs and regions the filters offer."""
     return queries.filter_choices(get_engine(), _actor)
-
-
-def clear_caches() -> None:
-    """After a save: the change shows at once in the table, on the board and in the forecast."""
-    load_pipeline.clear()
-    load_board.clear()
-    forecast_view.load_forecast.clear()
 
 
 def pipeline_frame(rows: list[queries.RenewalRow]) -> pd.DataFrame:

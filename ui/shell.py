@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -285,3 +285,16 @@ def _retry_when_back() -> None:
     if time.monotonic() - since >= OUTAGE_RETRY_SECONDS and database_answers():
         st.session_state.pop(_OUTAGE_SINCE, None)
         st.rerun(scope="app")
+
+
+def lazy_tabs(labels: Sequence[str], key: str, *, keep: Iterable[str] = ()) -> Sequence:
+    """Tabs of which only the open one runs and is drawn (``tab.open``): a page pays for the
+    tab the user looks at, not for the charts or boards of the others.
+
+    Streamlit forgets the state of a widget that a run does not draw, so the widgets ``keep``
+    (inside the tabs: filters, sort, page numbers) are carried over here and come back as they
+    were when their tab is opened again. On a language switch the first tab opens."""
+    for name in keep:
+        if name in st.session_state:
+            st.session_state[name] = st.session_state[name]
+    return st.tabs(labels, key=key, on_change="rerun")

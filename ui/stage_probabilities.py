@@ -14,7 +14,6 @@ from cs_data import domain
 from cs_data.auth import Actor
 from cs_data.db import get_engine
 from cs_data.renewals import probabilities
-from ui import forecast_view, renewals_view
 from ui.errors import show_field_errors
 from ui.forms import form_error, submit
 from ui.i18n import format_list, format_percent, label, t
@@ -50,8 +49,6 @@ def _save(actor: Actor) -> str:
         )
         raise
     st.session_state[SEEN] = after
-    renewals_view.clear_caches()
-    forecast_view.load_calibration.clear()
     return t("settings.stages_saved")
 
 

@@ -56,7 +56,7 @@ def _engagement(database_url: str, account_id: str) -> float | None:
 
 
 def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
-    app_server, demo_database_url, browser, page, page_errors, idle, login, screenshot
+    app_server, demo_database_url, browser, page, page_errors, idle, rerun, login, screenshot
 ):
     account_id, name, csm_name = _red_account_to_call(demo_database_url)
     before = _engagement(demo_database_url, account_id)
@@ -76,8 +76,8 @@ def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
     idle(page)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     screenshot(page, "accounts-en")
-    page.get_by_role("tab", name="At risk").click()
-    idle(page)
+    rerun(page, page.get_by_role("tab", name="At risk").click)  # only the open tab is drawn
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     screenshot(page, "at-risk-en")
 
     page.goto(f"{app_server}/?account={account_id}")  # the CSM's landing page
@@ -129,7 +129,7 @@ def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
     idle(page)
     expect(page.locator("h1", has_text="고객사")).to_be_visible()
     screenshot(page, "accounts-ko")
-    page.get_by_role("tab", name="위험").click()
-    idle(page)
+    rerun(page, page.get_by_role("tab", name="위험").click)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     screenshot(page, "at-risk-ko")
     assert page_errors == []

@@ -206,11 +206,11 @@ def test_board_screens_in_english_and_korean(
         screenshot(page, f"boards-collapsed-{language}")
         rerun(page, page.get_by_text(collapsed).click)
         expect(page.locator(".board:not(.collapsed)")).to_have_count(1)
-        page.get_by_role("tab", name=analytics).click()
+        rerun(page, page.get_by_role("tab", name=analytics).click)  # drawn once opened
         expect(page.get_by_role("tab", name=analytics)).to_have_attribute("aria-selected", "true")
         expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
         screenshot(page, f"boards-analytics-{language}")
-        page.get_by_role("tab", name=settings).click()
+        rerun(page, page.get_by_role("tab", name=settings).click)
         expect(page.get_by_role("tab", name=settings)).to_have_attribute("aria-selected", "true")
         screenshot(page, f"boards-settings-{language}")
         page.goto(f"{app_server}/boards?card=CS-3&lang={language}")

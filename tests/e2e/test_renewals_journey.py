@@ -78,7 +78,7 @@ def form_select(page: Page, label: str, option: str) -> None:
 
 
 def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_conflict(
-    app_server, browser, page, idle, login, screenshot, demo_database_url
+    app_server, browser, page, idle, rerun, login, screenshot, demo_database_url
 ):
     renewal_id, account, stage, quarter = pick_renewal(demo_database_url)
     dialogs: list[str] = []
@@ -127,8 +127,7 @@ def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_confli
     expect(panel).to_be_visible()
 
     # at once on the stage board: the card in its new column, the script as text
-    page.get_by_role("tab", name="Stage board").click()
-    idle(page)
+    rerun(page, page.get_by_role("tab", name="Stage board").click)  # drawn once opened
     card = page.locator(f".st-key-card_{renewal_id}")
     expect(card).to_contain_text(account)
     expect(card.get_by_text(SCRIPT, exact=True)).to_be_visible()
@@ -163,8 +162,7 @@ def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_confli
     screenshot(other, "renewals-form-ko")
     screenshot(exec_page, "forecast-ko")
     screenshot(page, "renewals-pipeline-ko")
-    page.get_by_role("tab", name="단계 보드").click()
-    idle(page)
+    rerun(page, page.get_by_role("tab", name="단계 보드").click)
     expect(page.locator(f".st-key-card_{renewal_id}")).to_contain_text(account)
     screenshot(page, "renewals-board-ko")
     exec_context.close()
