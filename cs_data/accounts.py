@@ -37,7 +37,7 @@ from cs_data.models import (
     Ticket,
     User,
 )
-from cs_data.paging import Page, paginate
+from cs_data.paging import Page, paginate, paginate_keys
 
 SORTS = (
     "health",
@@ -340,16 +340,14 @@ def list_accounts(
     need; the page's columns are then read for its accounts alone."""
     with connect(engine) as connection:
         days = _days(connection, _today(today))
-        ids = paginate(
+        return paginate_keys(
             connection,
             _selection(where or AccountFilter(), days, sort, descending),
             page=page,
             page_size=page_size,
             max_page_size=MAX_PAGE_SIZE,
-            into=lambda row: row.id,
+            load=lambda ids: _details(connection, ids, days),
         )
-        rows = _details(connection, ids.rows, days)
-    return Page(rows=rows, total=ids.total, page=ids.page, page_size=ids.page_size)
 
 
 def export_accounts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, Select, Table, func, insert, select
 
-from cs_data.paging import Page, paginate
+from cs_data.paging import Page, paginate, paginate_keys
 
 NUMBERS = Table("numbers", MetaData(), Column("n", Integer, primary_key=True))
 NEWEST_FIRST = select(NUMBERS.c.n).order_by(NUMBERS.c.n.desc())
@@ -69,3 +69,46 @@ def test_the_total_counts_the_rows_the_query_yields_also_when_it_groups(numbers)
     rest = (NUMBERS.c.n % 3).label("rest")
     remainders = select(rest, func.count()).group_by(rest).order_by(rest)
     assert shown(page_of(numbers, remainders, page=2, page_size=2)) == ([2], 3, 2, 2, 2)
+
+
+def keyed_page(engine: Engine, keys: Select, *, page: int, page_size: int):
+    """``paginate_keys`` over ``keys``, loading a key ``n`` as ``"#n"``; also the calls of
+    the loader."""
+    loads: list[list[int]] = []
+
+    def load(found: list[int]) -> list[str]:
+        loads.append(found)
+        return [f"#{n}" for n in found]
+
+    with engine.connect() as connection:
+        result = paginate_keys(
+            connection, keys, page=page, page_size=page_size, max_page_size=5, load=load
+        )
+    return result, loads
+
+
+def test_paging_by_keys_loads_the_rows_of_the_page_keys_alone(numbers):
+    result, loads = keyed_page(numbers, NEWEST_FIRST, page=2, page_size=3)
+    assert loads == [[4, 3, 2]]
+    assert (result.rows, result.total, result.page, result.pages, result.page_size) == (
+        ["#4", "#3", "#2"],
+        7,
+        2,
+        3,
+        3,
+    )
+
+
+def test_paging_by_keys_clamps_and_caps_as_paginate_does(numbers):
+    result, loads = keyed_page(numbers, NEWEST_FIRST, page=99, page_size=1000)
+    assert (loads, result.page, result.page_size) == ([[2, 1]], 2, 5)
+    nothing, loads = keyed_page(numbers, NEWEST_FIRST.where(NUMBERS.c.n > 99), page=2, page_size=3)
+    assert (loads, nothing.rows, nothing.total, nothing.page) == ([[]], [], 0, 1)
+
+
+def test_paging_by_keys_takes_the_first_column_as_the_key_and_keeps_the_order(numbers):
+    rest = (NUMBERS.c.n % 3).label("rest")
+    by_rest = select(NUMBERS.c.n, rest).order_by(rest, NUMBERS.c.n)
+    result, loads = keyed_page(numbers, by_rest, page=2, page_size=3)
+    assert loads == [[4, 7, 2]]
+    assert result.rows == ["#4", "#7", "#2"]

@@ -115,16 +115,22 @@ def _open_card(
     return access, row
 
 
-def _record(
+def _log(
     session: Session,
     access: BoardAccess,
     card: Card,
     kind: str,
+    action: str,
     *,
+    details: dict[str, Any] | None = None,
     from_column_id: int | None = None,
     to_column_id: int | None = None,
-    details: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
+    """Record a change of ``card`` by ``access.actor`` twice, in one step every card command
+    ends with: in the card's activity (``kind``, ``details`` and the columns it left and
+    entered) and in the audit log (``action``, the values ``before`` and ``after``)."""
     session.add(
         CardActivity(
             card_id=card.id,
@@ -138,17 +144,6 @@ def _record(
             details=details,
         )
     )
-
-
-def _audit(
-    session: Session,
-    access: BoardAccess,
-    card: Card,
-    action: str,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
     audit.record(
         session,
         access.actor,
@@ -409,12 +404,13 @@ def add_card(
         session.flush()
         _write_tags(session, card, board_id, values["tags"])
         _write_assignees(session, card, values["assignee_ids"])
-        _record(session, access, card, "created", to_column_id=column.id)
-        _audit(
+        _log(
             session,
             access,
             card,
+            "created",
             "card.create",
+            to_column_id=column.id,
             after={name: _jsonable(values[name]) for name in values} | {"column": column.name},
         )
         session.flush()
@@ -485,18 +481,13 @@ def edit_card(
                 name: [_jsonable(before.get(name)), _jsonable(value)]
                 for name, value in changed.items()
             }
-            _record(
+            _log(
                 session,
                 access,
                 row,
                 "edited",
-                details={"fields": fields, "version": seen_version + 1},
-            )
-            _audit(
-                session,
-                access,
-                row,
                 "card.edit",
+                details={"fields": fields, "version": seen_version + 1},
                 before={name: pair[0] for name, pair in fields.items()} | {"version": seen_version},
                 after={name: pair[1] for name, pair in fields.items()}
                 | {"version": seen_version + 1},
@@ -559,20 +550,15 @@ def move_card(
         _shift(session, target.id, at, +1)
         _set_place(session, row.id, column_id=target.id, position=at)
         source_name = session.scalar(select(BoardColumn.name).where(BoardColumn.id == source_id))
-        _record(
+        _log(
             session,
             access,
             row,
             "moved",
+            "card.move",
             from_column_id=source_id,
             to_column_id=target.id,
             details={"position": at},
-        )
-        _audit(
-            session,
-            access,
-            row,
-            "card.move",
             before={"column": source_name, "position": old_position},
             after={"column": target.name, "position": at},
         )
@@ -589,8 +575,15 @@ def archive_card(engine: Engine, actor: Actor, card: int | str) -> CardSummary:
         column_id, position = row.column_id, row.position
         _set_place(session, row.id, is_archived=True, archived_at=utc_now(), position=-1)
         _shift(session, column_id, position + 1, -1)
-        _record(session, access, row, "archived", from_column_id=column_id)
-        _audit(session, access, row, "card.archive", before={"column_id": column_id})
+        _log(
+            session,
+            access,
+            row,
+            "archived",
+            "card.archive",
+            from_column_id=column_id,
+            before={"column_id": column_id},
+        )
         session.flush()
         return card_summary(session, access.board, row.id)
 
@@ -610,8 +603,15 @@ def restore_card(engine: Engine, actor: Actor, card: int | str) -> CardSummary:
             archived_at=None,
             position=_open_count(session, column.id),
         )
-        _record(session, access, row, "restored", to_column_id=column.id)
-        _audit(session, access, row, "card.restore", after={"column": column.name})
+        _log(
+            session,
+            access,
+            row,
+            "restored",
+            "card.restore",
+            to_column_id=column.id,
+            after={"column": column.name},
+        )
         session.flush()
         return card_summary(session, access.board, row.id)
 
@@ -673,12 +673,13 @@ def add_checklist_item(
         )
         session.add(item)
         session.flush()
-        _record(session, access, row, "checklist", details={"action": "added", "text": text})
-        _audit(
+        _log(
             session,
             access,
             row,
+            "checklist",
             "card.checklist.add",
+            details={"action": "added", "text": text},
             after={"text": text, "assignee_id": assignee_id, "due_date": _jsonable(due_date)},
         )
         return item.id
@@ -724,12 +725,13 @@ def update_checklist_item(
         for name, value in changed.items():
             setattr(item, name, value)
         action = ("done" if is_done else "undone") if list(changed) == ["is_done"] else "edited"
-        _record(session, access, row, "checklist", details={"action": action, "text": item.text})
-        _audit(
+        _log(
             session,
             access,
             row,
+            "checklist",
             "card.checklist.update",
+            details={"action": action, "text": item.text},
             before=before | {"item_id": item.id},
             after={name: _jsonable(value) for name, value in changed.items()},
         )
@@ -748,8 +750,15 @@ def delete_checklist_item(engine: Engine, actor: Actor, item_id: int) -> None:
         ).all()
         for position, other in enumerate(remaining):
             other.position = position
-        _record(session, access, row, "checklist", details={"action": "deleted", "text": text})
-        _audit(session, access, row, "card.checklist.delete", before={"text": text})
+        _log(
+            session,
+            access,
+            row,
+            "checklist",
+            "card.checklist.delete",
+            details={"action": "deleted", "text": text},
+            before={"text": text},
+        )
 
 
 # --- comments and attachments -----------------------------------------------------------------
@@ -778,8 +787,15 @@ def add_comment(engine: Engine, actor: Actor, card: int | str, *, body: str) -> 
         )
         session.add(comment)
         session.flush()
-        _record(session, access, row, "commented", details={"comment_id": comment.id})
-        _audit(session, access, row, "card.comment", after={"comment_id": comment.id})
+        _log(
+            session,
+            access,
+            row,
+            "commented",
+            "card.comment",
+            details={"comment_id": comment.id},
+            after={"comment_id": comment.id},
+        )
         return comment.id
 
 
@@ -837,12 +853,13 @@ def add_attachment(
         )
         session.add(attachment)
         session.flush()
-        _record(session, access, row, "attachment", details={"action": "added", "filename": name})
-        _audit(
+        _log(
             session,
             access,
             row,
+            "attachment",
             "card.attachment.add",
+            details={"action": "added", "filename": name},
             after={"filename": name, "size_bytes": len(content), "content_type": content_type},
         )
         return attachment.id
@@ -860,5 +877,12 @@ def delete_attachment(engine: Engine, actor: Actor, attachment_id: int) -> None:
         assert attachment is not None
         name = attachment.filename
         session.delete(attachment)
-        _record(session, access, row, "attachment", details={"action": "deleted", "filename": name})
-        _audit(session, access, row, "card.attachment.delete", before={"filename": name})
+        _log(
+            session,
+            access,
+            row,
+            "attachment",
+            "card.attachment.delete",
+            details={"action": "deleted", "filename": name},
+            before={"filename": name},
+        )

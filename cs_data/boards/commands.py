@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cs_data import audit, domain
 from cs_data.auth import Actor, ensure
-from cs_data.boards.access import card_key, open_board, role_cap
+from cs_data.boards.access import BoardAccess, card_key, open_board, role_cap
 from cs_data.boards.queries import BoardView, board_view
 from cs_data.db import transaction
 from cs_data.errors import FieldError, InvalidInput, NotFound, StaleEdit
@@ -109,6 +109,41 @@ def _snapshot(board: Board) -> dict[str, Any]:
     }
 
 
+def _audit(
+    session: Session,
+    access: BoardAccess,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add the audit entry of a change to ``access.board``, made by ``access.actor``."""
+    audit.record(
+        session,
+        access.actor,
+        action=action,
+        entity_type="board",
+        entity_id=str(access.board.id),
+        before=before,
+        after=after,
+    )
+
+
+def _audited_view(
+    session: Session,
+    access: BoardAccess,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> BoardView:
+    """The tail of a board command: write the change, audit it, and return the board as the
+    acting user now sees it."""
+    session.flush()
+    _audit(session, access, action, before=before, after=after)
+    return board_view(session, access.board, access.role)
+
+
 def create_board(
     engine: Engine,
     actor: Actor,
@@ -160,16 +195,12 @@ def create_board(
             session.add(BoardTag(board_id=board.id, name=tag, color=color))
         if actor.user_id is not None:
             session.add(BoardMember(board_id=board.id, user_id=actor.user_id, role="admin"))
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            actor,
-            action="board.create",
-            entity_type="board",
-            entity_id=str(board.id),
+            BoardAccess(actor=actor, board=board, role="admin"),
+            "board.create",
             after=_snapshot(board) | {"template": template, "columns": list(column_names)},
         )
-        return board_view(session, board, "admin")
 
 
 def update_board(
@@ -204,17 +235,7 @@ def update_board(
         board.key = key
         board.is_private = is_private
         board.version = seen_version + 1
-        session.flush()
-        audit.record(
-            session,
-            access.actor,
-            action="board.update",
-            entity_type="board",
-            entity_id=str(board.id),
-            before=before,
-            after=_snapshot(board),
-        )
-        return board_view(session, board, access.role)
+        return _audited_view(session, access, "board.update", before=before, after=_snapshot(board))
 
 
 # --- columns ----------------------------------------------------------------------------------
@@ -279,16 +300,12 @@ def add_column(
         at = len(columns) if position is None else max(0, min(position, len(columns)))
         columns.insert(at, column)
         _renumber(columns)
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            access.actor,
-            action="board.column.add",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.column.add",
             after={"column": name, "position": at, "wip_limit": wip_limit, "wip_mode": wip_mode},
         )
-        return board_view(session, access.board, access.role)
 
 
 def rename_column(engine: Engine, actor: Actor, column_id: int, *, name: str) -> BoardView:
@@ -305,17 +322,13 @@ def rename_column(engine: Engine, actor: Actor, column_id: int, *, name: str) ->
             raise InvalidInput(errors)
         before = column.name
         column.name = name
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            access.actor,
-            action="board.column.rename",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.column.rename",
             before={"column": before},
             after={"column": name},
         )
-        return board_view(session, access.board, access.role)
 
 
 def move_column(engine: Engine, actor: Actor, column_id: int, *, position: int) -> BoardView:
@@ -330,17 +343,13 @@ def move_column(engine: Engine, actor: Actor, column_id: int, *, position: int) 
         at = max(0, min(position, len(columns)))
         columns.insert(at, column)
         _renumber(columns)
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            access.actor,
-            action="board.column.move",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.column.move",
             before={"column": column.name, "position": before},
             after={"column": column.name, "position": at},
         )
-        return board_view(session, access.board, access.role)
 
 
 def set_wip_limit(
@@ -358,17 +367,13 @@ def set_wip_limit(
             raise InvalidInput(errors)
         before = {"column": column.name, "wip_limit": column.wip_limit, "wip_mode": column.wip_mode}
         column.wip_limit, column.wip_mode = limit, mode
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            access.actor,
-            action="board.column.wip",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.column.wip",
             before=before,
             after={"column": column.name, "wip_limit": limit, "wip_mode": mode},
         )
-        return board_view(session, access.board, access.role)
 
 
 def delete_column(engine: Engine, actor: Actor, column_id: int) -> BoardView:
@@ -405,16 +410,7 @@ def delete_column(engine: Engine, actor: Actor, column_id: int) -> BoardView:
         )
         session.delete(column)
         _renumber(columns)
-        session.flush()
-        audit.record(
-            session,
-            access.actor,
-            action="board.column.delete",
-            entity_type="board",
-            entity_id=str(board_id),
-            before={"column": column.name},
-        )
-        return board_view(session, access.board, access.role)
+        return _audited_view(session, access, "board.column.delete", before={"column": column.name})
 
 
 # --- tags and members -----------------------------------------------------------------------
@@ -440,17 +436,13 @@ def set_tag(engine: Engine, actor: Actor, board_id: int, *, name: str, color: st
             session.add(BoardTag(board_id=board_id, name=name, color=color))
         else:
             tag.color = color
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            access.actor,
-            action="board.tag.set",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.tag.set",
             before=before,
             after={"tag": name, "color": color},
         )
-        return board_view(session, access.board, access.role)
 
 
 def _admins(session: Session, board_id: int) -> set[int]:
@@ -504,17 +496,13 @@ def set_member(
             session.add(BoardMember(board_id=board_id, user_id=user_id, role=role))
         else:
             member.role = role
-        session.flush()
-        audit.record(
+        return _audited_view(
             session,
-            access.actor,
-            action="board.member.set",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.member.set",
             before=before,
             after={"user": user.username, "role": role},
         )
-        return board_view(session, access.board, access.role)
 
 
 def remove_member(engine: Engine, actor: Actor, board_id: int, *, user_id: int) -> BoardView:
@@ -530,16 +518,7 @@ def remove_member(engine: Engine, actor: Actor, board_id: int, *, user_id: int) 
             )
         before = {"user_id": user_id, "role": member.role}
         session.delete(member)
-        session.flush()
-        audit.record(
-            session,
-            access.actor,
-            action="board.member.remove",
-            entity_type="board",
-            entity_id=str(board_id),
-            before=before,
-        )
-        return board_view(session, access.board, access.role)
+        return _audited_view(session, access, "board.member.remove", before=before)
 
 
 def empty_archive(engine: Engine, actor: Actor, board_id: int) -> int:
@@ -554,12 +533,10 @@ def empty_archive(engine: Engine, actor: Actor, board_id: int) -> int:
             .where(Card.board_id == board_id, Card.is_archived.is_(True))
             .execution_options(synchronize_session=False)
         )
-        audit.record(
+        _audit(
             session,
-            access.actor,
-            action="board.archive.empty",
-            entity_type="board",
-            entity_id=str(board_id),
+            access,
+            "board.archive.empty",
             before={"cards": [card_key(access.board.key, number) for (number,) in rows]},
         )
         return len(rows)
