@@ -60,12 +60,9 @@ if result.targets:
     st.subheader(t("forecast.targets"), anchor=False)
     st.dataframe(view.targets_frame(result.targets), hide_index=True, width="stretch")
 
-months, segments = st.columns(2)
-with months:
-    charts.show(view.month_chart(result))
-with segments:
-    st.subheader(t("forecast.by_segment"), anchor=False)
-    st.dataframe(view.segment_frame(result), hide_index=True, width="stretch")
+charts.show(view.month_chart(result))
+st.subheader(t("forecast.by_segment"), anchor=False)  # full width: every figure readable
+st.dataframe(view.segment_frame(result), hide_index=True, width="stretch")
 
 st.subheader(t("forecast.at_risk_renewals"), anchor=False)
 if at_risk:
