@@ -82,6 +82,7 @@ if table_tab.open:
                 view.highlight(view.pipeline_frame(found.rows), found.rows),
                 hide_index=True,
                 column_config=view.column_config(),
+                placeholder=t("fmt.none"),
                 on_select="rerun",
                 selection_mode="single-row",
                 key="rn_table",

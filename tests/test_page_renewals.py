@@ -73,6 +73,7 @@ def test_a_csm_sees_their_book_by_default(shared_mode):
     at = open_page("ann")
     assert at.title[0].value == "Renewals"
     assert table_ids(at) == [ids["ann"]]
+    assert at.dataframe[0].proto.placeholder == "—", "an empty amount shows a dash, not None"
     at.toggle(key="rn_book").set_value(False).run()
     assert sorted(table_ids(at)) == sorted(ids.values())
     manager = open_page("meg")
