@@ -251,3 +251,43 @@ def test_a_changed_filter_goes_back_to_page_1(manager_app):
     assert not at.exception
     assert at.number_input(key="audit_page").value == 1
     assert any("page 1 of 2" in c.value for c in at.caption)
+
+
+def _audited_names() -> tuple[set[str], set[str]]:
+    """Every action and record type cs_data writes to the audit log (keyword arguments of the
+    audit calls, and the board and card actions its helpers take positionally)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    from cs_data.auth import PERMISSIONS
+
+    actions: set[str] = set()
+    types: set[str] = set()
+    root = Path(__file__).resolve().parents[1] / "cs_data"
+    for path in root.rglob("*.py"):
+        if path.name == "cli.py":  # argparse's action= is not the audit's
+            continue
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.keyword) and isinstance(node.value, ast.Constant):
+                if node.arg == "action" and isinstance(node.value.value, str):
+                    actions.add(node.value.value)
+                elif node.arg == "entity_type" and isinstance(node.value.value, str):
+                    types.add(node.value.value)
+        if path.parent.name == "boards":  # less the board permissions their checks name
+            found = re.findall(r'"((?:board|card)\.[a-z_.]+)"', source)
+            actions.update(set(found) - set(PERMISSIONS))
+    return actions, types
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_every_audited_action_and_record_type_has_a_name(language):
+    from ui.locale_en import MESSAGES as ENGLISH
+    from ui.locale_ko import MESSAGES as KOREAN
+
+    catalog = {"en": ENGLISH, "ko": KOREAN}[language]
+    actions, types = _audited_names()
+    assert {"card.move", "renewal.update"} <= actions, "the scan finds the new domains"
+    assert sorted(a for a in actions if f"audit.action.{a}" not in catalog) == []
+    assert sorted(r for r in types if f"audit.record.{r}" not in catalog) == []
