@@ -340,6 +340,7 @@ def test_board_filters_keep_their_choice_and_speak_korean_after_a_switch(shared_
     # The browser, which knows a choice only by its label, is sent the Korean labels.
     assert (priority.proto.set_value, priority.proto.raw_value) == (True, "높음")
     assert tag.proto.set_value and tag.options[0] == "전체"
+    assert tag.proto.placeholder == "전체", "a choice of None never reads 'Choose an option'"
 
 
 def test_only_the_open_tab_is_drawn_and_the_filters_outlive_a_visit_to_another(shared_mode):

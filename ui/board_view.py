@@ -36,12 +36,14 @@ def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
         [None, *view.tags],
         key=choice_key("boards_tag"),
         format_func=lambda v: v or t("boards.any"),
+        placeholder=t("boards.any"),  # a kept choice of None shows as no choice
     )
     priority = top[2].selectbox(
         t("boards.priority"),
         [None, *domain.CARD_PRIORITIES],
         key=choice_key("boards_priority"),
         format_func=lambda v: label("priority", v) if v else t("boards.any"),
+        placeholder=t("boards.any"),
     )
     people = {member.user_id: member.display_name for member in view.members}
     assignee = top[3].selectbox(
@@ -49,6 +51,7 @@ def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
         [None, *people],
         key=choice_key("boards_assignee"),
         format_func=lambda v: people[v] if v else t("boards.any"),
+        placeholder=t("boards.any"),
     )
     if "boards_collapsed" not in st.session_state:  # a link may ask for titles only
         st.session_state.boards_collapsed = st.query_params.get("view") == "titles"

@@ -217,6 +217,7 @@ def test_board_screens_in_english_and_korean(
         idle(page)
         expect(page.get_by_role("dialog")).to_be_visible()
         screenshot(page, f"boards-card-{language}")
-        rerun(page, lambda: page.keyboard.press("Escape"))
+        page.keyboard.press("Escape")
         expect(page.get_by_role("dialog")).to_have_count(0)
+        idle(page)
     assert page_errors == []
