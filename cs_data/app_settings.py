@@ -8,8 +8,11 @@ the currency relabels every stored amount; it converts nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.numbers import list_currencies
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from cs_data import audit
 from cs_data.auth import Actor, ensure
@@ -56,6 +59,16 @@ def validate_currency(code: object) -> str:
     return text
 
 
+def put(session: Session, actor: Actor, key: str, value: Any, setting: AppSetting | None) -> None:
+    """Store ``value`` under ``key`` as changed by ``actor``; ``setting`` is the row as read
+    (locked) by the command, None when the key was never set."""
+    if setting is None:
+        session.add(AppSetting(key=key, value=value, updated_by=actor.name))
+    else:
+        setting.value = value
+        setting.updated_by = actor.name
+
+
 def set_currency(engine: Engine, actor: Actor, code: object) -> str:
     """Make ``code`` the currency of amounts (admins); audited. Relabels, never converts."""
     with transaction(engine) as session:
@@ -63,11 +76,7 @@ def set_currency(engine: Engine, actor: Actor, code: object) -> str:
         clean = validate_currency(code)
         setting = session.get(AppSetting, CURRENCY_KEY, with_for_update=True)
         before = get_currency(session.connection())
-        if setting is None:
-            session.add(AppSetting(key=CURRENCY_KEY, value=clean, updated_by=actor.name))
-        else:
-            setting.value = clean
-            setting.updated_by = actor.name
+        put(session, actor, CURRENCY_KEY, clean, setting)
         audit.record(
             session,
             actor,

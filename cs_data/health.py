@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from cs_data import audit
+from cs_data import app_settings, audit
 from cs_data.auth import Actor, ensure
 from cs_data.db import transaction
 from cs_data.errors import FieldError, InvalidInput
@@ -222,11 +222,7 @@ def set_health_weights(
         clean = validate_weights(weights)
         setting = session.get(AppSetting, WEIGHTS_KEY, with_for_update=True)
         before = get_weights(session.connection())
-        if setting is None:
-            session.add(AppSetting(key=WEIGHTS_KEY, value=clean, updated_by=actor.name))
-        else:
-            setting.value = clean
-            setting.updated_by = actor.name
+        app_settings.put(session, actor, WEIGHTS_KEY, clean, setting)
         audit.record(
             session,
             actor,

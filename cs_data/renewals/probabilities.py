@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from cs_data import audit, domain
+from cs_data import app_settings, audit, domain
 from cs_data.auth import Actor, ensure
 from cs_data.db import transaction
 from cs_data.errors import FieldError, InvalidInput, StaleEdit
@@ -143,11 +143,7 @@ def set_stage_probabilities(
         stored = {stage: after[stage] for stage in CONFIGURABLE}
         if after == before:
             return after
-        if setting is None:
-            session.add(AppSetting(key=SETTING_KEY, value=stored, updated_by=actor.name))
-        else:
-            setting.value = stored
-            setting.updated_by = actor.name
+        app_settings.put(session, actor, SETTING_KEY, stored, setting)
         changed = [stage for stage in CONFIGURABLE if after[stage] != before[stage]]
         audit.record(
             session,
