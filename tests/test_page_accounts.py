@@ -105,6 +105,16 @@ def test_a_csm_starts_on_their_own_accounts_sorted_by_health(shared_mode):
     assert list(at_risk["Why at risk"]) == ["Red band"]
 
 
+def test_the_open_tab_stays_open_when_the_language_changes(shared_mode):
+    add_book()
+    at = open_tab(open_page("csm"), "accounts_tab", "At risk")
+    at.segmented_control(key="_language_switch").set_value("ko").run()
+    assert at.session_state["accounts_tab"] == "위험"
+    assert "위험 사유" in at.dataframe[0].value.columns, "the at-risk table, in Korean"
+    at.segmented_control(key="_language_switch").set_value("en").run()
+    assert at.session_state["accounts_tab"] == "At risk"
+
+
 def test_a_manager_sees_everyone_and_sorts_and_filters(shared_mode):
     add_book()
     at = open_page("manager")

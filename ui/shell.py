@@ -293,8 +293,14 @@ def lazy_tabs(labels: Sequence[str], key: str, *, keep: Iterable[str] = ()) -> S
 
     Streamlit forgets the state of a widget that a run does not draw, so the widgets ``keep``
     (inside the tabs: filters, sort, page numbers) are carried over here and come back as they
-    were when their tab is opened again. On a language switch the first tab opens."""
+    were when their tab is opened again. The open tab is also kept by its place, so a language
+    switch (new labels) leaves the same tab open."""
     for name in keep:
         if name in st.session_state:
             st.session_state[name] = st.session_state[name]
-    return st.tabs(labels, key=key, on_change="rerun")
+    place = f"{key}__place"
+    if st.session_state.get(key) not in labels and st.session_state.get(place, 0) < len(labels):
+        st.session_state[key] = labels[st.session_state.get(place, 0)]
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    st.session_state[place] = next((n for n, tab in enumerate(tabs) if tab.open), 0)
+    return tabs
