@@ -9,6 +9,7 @@ cannot write session state, so this is no way in for a visitor.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -54,3 +55,9 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     as a click on the tab does in the browser."""
     at.session_state[key] = label
     return at.run()
+
+
+def pinned_columns(at: AppTest, table: int = 0) -> list[str]:
+    """The columns of the ``table``-th dataframe that stay in view when it scrolls sideways."""
+    config = json.loads(at.dataframe[table].proto.columns)
+    return [name for name, column in config.items() if column.get("pinned")]

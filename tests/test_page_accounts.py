@@ -11,7 +11,7 @@ from cs_data import health, schema
 from cs_data.auth import operator
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Interaction, Subscription, Ticket, User
-from tests.apptest import add_user, log_in, new_app, open_tab
+from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
 
 PAGE = "pages/accounts.py"
 SETTINGS = "pages/settings.py"
@@ -97,6 +97,7 @@ def test_a_csm_starts_on_their_own_accounts_sorted_by_health(shared_mode):
     frame = at.dataframe[0].value
     assert list(frame["Band"]) == ["Red", "Yellow"]
     assert list(frame["Account"]) == ["/?account=A1", "/?account=A2"], "the CSM landing page"
+    assert pinned_columns(at) == ["Account", "Name"], "13 columns scroll under the name"
     assert any("2 accounts · page 1 of 1" in c.value for c in at.caption)
     assert len(at.dataframe) == 1, "the at-risk tab is not drawn until it is opened"
     open_tab(at, "accounts_tab", "At risk")

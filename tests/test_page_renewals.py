@@ -15,7 +15,7 @@ from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, User
 from cs_data.renewals import probabilities
 from cs_data.renewals.commands import update_renewal
-from tests.apptest import add_user, log_in, new_app, open_tab
+from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
 from tests.factories import make_account, make_renewal
 from ui.text import literal
 
@@ -74,6 +74,7 @@ def test_a_csm_sees_their_book_by_default(shared_mode):
     assert at.title[0].value == "Renewals"
     assert table_ids(at) == [ids["ann"]]
     assert at.dataframe[0].proto.placeholder == "—", "an empty amount shows a dash, not None"
+    assert pinned_columns(at) == ["attention", "id", "account"], "16 columns scroll under these"
     at.toggle(key="rn_book").set_value(False).run()
     assert sorted(table_ids(at)) == sorted(ids.values())
     manager = open_page("meg")

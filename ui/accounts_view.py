@@ -207,8 +207,9 @@ def accounts_table(page: Page[accounts.AccountRow]) -> None:
         placeholder=t("fmt.none"),
         column_config={
             t("accounts.col_link"): st.column_config.LinkColumn(
-                display_text=LINK_PATTERN, help=t("accounts.col_link_help")
+                display_text=LINK_PATTERN, help=t("accounts.col_link_help"), pinned=True
             ),
+            t("accounts.col_name"): st.column_config.TextColumn(pinned=True),
             t("accounts.col_health"): st.column_config.ProgressColumn(
                 format="%.0f", min_value=0, max_value=100, help=t("accounts.health_help")
             ),

@@ -287,10 +287,10 @@ def column_config() -> dict[str, Any]:
     money = {"format": money_column_format()}
     return {
         "attention": st.column_config.TextColumn(
-            "", help=t("renewals.col_attention.help"), width="small"
+            "", help=t("renewals.col_attention.help"), width="small", pinned=True
         ),
-        "id": st.column_config.TextColumn(t("renewals.col_id")),
-        "account": st.column_config.TextColumn(t("renewals.col_account")),
+        "id": st.column_config.TextColumn(t("renewals.col_id"), pinned=True),
+        "account": st.column_config.TextColumn(t("renewals.col_account"), pinned=True),
         "renewal_date": st.column_config.DateColumn(t("renewals.col_renewal_date")),
         "days": st.column_config.NumberColumn(t("renewals.col_days"), format="%d"),
         "current_arr": st.column_config.NumberColumn(t("renewals.col_current_arr"), **money),
