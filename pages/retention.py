@@ -13,7 +13,7 @@ import streamlit as st
 from cs_data import kpi
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
-from cs_data.kpi import retention_detail
+from cs_data.kpi import density, retention_detail
 from ui import prefetch, retention_view, shell
 from ui.errors import show_error
 from ui.filters import Filters, filter_bar
@@ -62,7 +62,11 @@ def load_figures(data_key: DataKey, chosen: Filters, page: int) -> Figures:
     window = (data_key, chosen.start, chosen.end)
     return Figures(
         load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS),
-        load_retention_trend(*window, chosen.kpi_filter),
+        load_retention_trend(
+            data_key,
+            tuple(density.retention_trend_days(chosen.start, chosen.end)),
+            chosen.kpi_filter,
+        ),
         load_series(
             data_key, ("arr_total",), *window[1:], chosen.as_of, chosen.grain, chosen.kpi_filter
         ),
