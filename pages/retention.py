@@ -4,16 +4,19 @@ of the window and the accounts that churned in it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
+from typing import NamedTuple
 
+import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
-from cs_data.kpi import retention_detail
-from ui import retention_view, shell
+from cs_data.kpi import density, retention_detail
+from ui import prefetch, retention_view, shell
 from ui.errors import show_error
-from ui.filters import filter_bar
+from ui.filters import Filters, filter_bar
 from ui.i18n import format_date, t
 from ui.kpi_cards import kpi_cards, load_changes, load_retention_trend, load_series
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
@@ -43,6 +46,35 @@ def load_churned(
     )
 
 
+class Figures(NamedTuple):
+    """Everything the page shows for one choice of filters."""
+
+    changes: dict[str, kpi.Change]
+    cohorts: pd.DataFrame
+    arr: pd.DataFrame
+    flow: retention_detail.Waterfall
+    churned: retention_detail.ChurnedPage
+
+
+def load_figures(data_key: DataKey, chosen: Filters, page: int) -> Figures:
+    """The page's figures for ``chosen`` with page ``page`` of the churned accounts, through
+    the cached loaders."""
+    window = (data_key, chosen.start, chosen.end)
+    return Figures(
+        load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS),
+        load_retention_trend(
+            data_key,
+            tuple(density.retention_trend_days(chosen.start, chosen.end)),
+            chosen.kpi_filter,
+        ),
+        load_series(
+            data_key, ("arr_total",), *window[1:], chosen.as_of, chosen.grain, chosen.kpi_filter
+        ),
+        load_waterfall(*window, chosen.kpi_filter),
+        load_churned(*window, chosen.kpi_filter, page),
+    )
+
+
 settings = shell.page_setup()
 actor = shell.require("page.retention")
 st.title(t("retention.title"), anchor=False)
@@ -50,27 +82,20 @@ st.caption(t("retention.intro"))
 try:
     data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("retention", data, show=SHOW)
-    window = (data.key, chosen.start, chosen.end)
-    changes = load_changes(*window, chosen.as_of, chosen.kpi_filter, CARDS)
-    cohorts = load_retention_trend(*window, chosen.kpi_filter)
-    arr = load_series(
-        *window[:1], ("arr_total",), *window[1:], chosen.as_of, chosen.grain, chosen.kpi_filter
-    )
-    flow = load_waterfall(*window, chosen.kpi_filter)
     number = page_number(PAGE_KEY, chosen.start, chosen.end, chosen.kpi_filter)
-    churned = load_churned(*window, chosen.kpi_filter, number)
+    shown = load_figures(data.key, chosen, number)
 except Exception as error:
     show_error(error)
     st.stop()
 
-if not flow.starting and not flow.ending and not changes["arr_total"].current:
+if not shown.flow.starting and not shown.flow.ending and not shown.changes["arr_total"].current:
     st.info(t("retention.empty"), icon=":material/inbox:")
     st.stop()
-kpi_cards(changes, CARDS)
-retention_view.retention_trends(cohorts, arr, chosen.grain)
+kpi_cards(shown.changes, CARDS)
+retention_view.retention_trends(shown.cohorts, shown.arr, chosen.grain)
 ending_day = chosen.end + timedelta(days=1)
 retention_view.waterfall_chart(
-    flow,
+    shown.flow,
     t(
         "retention.waterfall_subtitle",
         start=format_date(chosen.start),
@@ -79,8 +104,9 @@ retention_view.waterfall_chart(
 )
 st.subheader(t("retention.churned_title"), anchor=False)
 st.caption(t("retention.churned_help"))
-if not churned.rows:
+if shown.churned.rows:
+    retention_view.churned_table(shown.churned)
+    pager(shown.churned, PAGE_KEY, "retention.count")
+else:
     st.info(t("retention.churned_empty"), icon=":material/verified:")
-    st.stop()
-retention_view.churned_table(churned)
-pager(churned, PAGE_KEY, "retention.count")
+prefetch.other_periods("retention", data, chosen, partial(load_figures, data.key, page=1))

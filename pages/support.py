@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -11,9 +13,9 @@ from cs_data import kpi
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import support_detail
-from ui import kpi_charts, shell
+from ui import kpi_charts, prefetch, shell
 from ui.errors import show_error
-from ui.filters import filter_bar
+from ui.filters import Filters, filter_bar
 from ui.i18n import label, t
 from ui.kpi_cards import kpi_cards, load_changes, load_series
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
@@ -122,6 +124,33 @@ def breached_table(result: support_detail.BreachedPage) -> None:
     )
 
 
+class Figures(NamedTuple):
+    """Everything the page shows for one choice of filters."""
+
+    changes: dict[str, kpi.Change]
+    grains: dict[str, kpi.Grain]
+    trends: dict[str, pd.DataFrame]
+    sla: pd.DataFrame
+    channels: pd.DataFrame
+    cells: pd.DataFrame
+    breached: support_detail.BreachedPage
+
+
+def load_figures(data_key: DataKey, chosen: Filters, page: int, time_zone: str) -> Figures:
+    """The page's figures for ``chosen`` with page ``page`` of the breached tickets, through
+    the cached loaders."""
+    window = (data_key, chosen.start, chosen.end, chosen.as_of)
+    changes = load_changes(*window, chosen.kpi_filter, CARDS)
+    grains = kpi_charts.support_grains(changes, chosen.start, chosen.end)
+    trends = {
+        name: load_series(data_key, keys, *window[1:], grains[name], chosen.kpi_filter)
+        for name, keys in kpi_charts.SUPPORT_TRENDS.items()
+    }
+    breakdowns = load_breakdowns(*window, chosen.kpi_filter, time_zone)
+    breached = load_breached(*window, chosen.kpi_filter, page)
+    return Figures(changes, grains, trends, *breakdowns, breached)
+
+
 settings = shell.page_setup()
 actor = shell.require("page.support")
 st.title(t("support.title"), anchor=False)
@@ -129,29 +158,24 @@ st.caption(t("support.intro", zone=literal(settings.time_zone)))
 try:
     data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("support", data)
-    window = (data.key, chosen.start, chosen.end, chosen.as_of)
-    changes = load_changes(*window, chosen.kpi_filter, CARDS)
-    grains = kpi_charts.support_grains(changes, chosen.start, chosen.end)
-    trends = {
-        name: load_series(data.key, keys, *window[1:], grains[name], chosen.kpi_filter)
-        for name, keys in kpi_charts.SUPPORT_TRENDS.items()
-    }
-    sla, channels, cells = load_breakdowns(*window, chosen.kpi_filter, settings.time_zone)
     number = page_number(PAGE_KEY, chosen.start, chosen.end, chosen.kpi_filter)
-    breached = load_breached(*window, chosen.kpi_filter, number)
+    shown = load_figures(data.key, chosen, number, settings.time_zone)
 except Exception as error:
     show_error(error)
     st.stop()
 
-if not changes["tickets_created"].current and not changes["backlog_open"].current:
+if not shown.changes["tickets_created"].current and not shown.changes["backlog_open"].current:
     st.info(t("support.empty"), icon=":material/inbox:")
     st.stop()
-kpi_cards(changes, CARDS, per_row=3)
-kpi_charts.support_trends(trends, grains)
-kpi_charts.support_breakdowns(sla, channels, cells, zone=settings.time_zone)
+kpi_cards(shown.changes, CARDS, per_row=3)
+kpi_charts.support_trends(shown.trends, shown.grains)
+kpi_charts.support_breakdowns(shown.sla, shown.channels, shown.cells, zone=settings.time_zone)
 st.subheader(t("support.breached_title"), anchor=False)
-if not breached.rows:
+if shown.breached.rows:
+    breached_table(shown.breached)
+    pager(shown.breached, PAGE_KEY, "support.count")
+else:
     st.info(t("support.breached_empty"), icon=":material/verified:")
-    st.stop()
-breached_table(breached)
-pager(breached, PAGE_KEY, "support.count")
+prefetch.other_periods(
+    "support", data, chosen, partial(load_figures, data.key, page=1, time_zone=settings.time_zone)
+)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -12,9 +13,9 @@ from cs_data import kpi
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
 from cs_data.kpi import team
-from ui import shell, team_view
+from ui import prefetch, shell, team_view
 from ui.errors import show_error
-from ui.filters import filter_bar
+from ui.filters import Filters, filter_bar
 from ui.i18n import t
 from ui.kpi_cards import kpi_cards, load_changes
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
@@ -41,6 +42,15 @@ def load_tables(
     )
 
 
+def load_figures(
+    data_key: DataKey, chosen: Filters
+) -> tuple[dict[str, kpi.Change], pd.DataFrame, pd.DataFrame]:
+    """The cards, the agent table and the CSM table for ``chosen``, through the cached
+    loaders."""
+    window = (data_key, chosen.start, chosen.end, chosen.as_of, chosen.kpi_filter)
+    return (load_changes(*window, CARDS), *load_tables(*window))
+
+
 settings = shell.page_setup()
 actor = shell.require("page.team")
 st.title(t("team.title"), anchor=False)
@@ -48,9 +58,7 @@ st.caption(t("team.intro"))
 try:
     data = page_data(settings, KPI_TABLES)
     chosen = filter_bar("team", data, show=SHOW)
-    window = (data.key, chosen.start, chosen.end, chosen.as_of, chosen.kpi_filter)
-    changes = load_changes(*window, CARDS)
-    agents, csms = load_tables(*window)
+    changes, agents, csms = load_figures(data.key, chosen)
 except Exception as error:
     show_error(error)
     st.stop()
@@ -71,3 +79,4 @@ if csms.empty:
     st.info(t("team.csms_empty"), icon=":material/inbox:")
 else:
     team_view.team_table(csms, team_view.CSM_KINDS, "csm", "book_arr_cents")
+prefetch.other_periods("team", data, chosen, partial(load_figures, data.key))

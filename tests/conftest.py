@@ -13,6 +13,10 @@ from cs_data.db import create_engine_for, get_engine
 from tests.apptest import COOKIE_KEY as APP_COOKIE_KEY
 from tests.apptest import ROOT
 from tests.databases import BACKENDS, fresh_database_url
+from ui import prefetch
+
+PREFETCH_TIMEOUT_SECONDS = 60
+"""How long a test's page runs may leave background loads running before its database goes."""
 
 
 @pytest.fixture(params=BACKENDS)
@@ -44,6 +48,7 @@ def configured_db(db_url, monkeypatch) -> Iterator[str]:
     get_settings.cache_clear()
     get_engine.cache_clear()
     yield db_url
+    assert prefetch.wait_idle(PREFETCH_TIMEOUT_SECONDS), "background loads still running"
     get_engine().dispose()
     get_settings.cache_clear()
     get_engine.cache_clear()

@@ -14,6 +14,7 @@ from ui.filters import (
     carried,
     checked_range,
     grain_for,
+    other_presets,
     parse_state,
     preset_window,
     resolve,
@@ -101,6 +102,21 @@ def test_resolve_gives_window_grain_filter_and_as_of():
     past = resolve(FilterState("custom", date(2025, 1, 1), date(2025, 1, 31)), now)
     assert past.as_of == datetime(2025, 2, 1, tzinfo=UTC)
     assert (past.days, past.grain) == (31, "day")
+
+
+def test_the_other_presets_are_what_the_bar_returns_for_them_with_the_same_choices():
+    now = datetime(2025, 5, 20, 15, 42, 17, tzinfo=UTC)
+    shown = ("period", "segment", "region")
+    state = FilterState(preset="30d", segment="smb", region="na", priority="high")
+    chosen = resolve(state, now, show=shown)
+    others = other_presets(chosen, now)
+    assert [f.preset for f in others] == ["7d", "90d", "qtd"]
+    assert others == [
+        resolve(replace(state, preset=p), now, show=shown) for p in ("7d", "90d", "qtd")
+    ]
+
+    custom = resolve(FilterState("custom", date(2025, 1, 1), date(2025, 1, 31)), now)
+    assert [f.preset for f in other_presets(custom, now)] == ["7d", "30d", "90d", "qtd"]
 
 
 @pytest.mark.parametrize(

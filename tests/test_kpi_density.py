@@ -48,6 +48,14 @@ def test_retention_trend_points_are_month_ends_of_at_least_a_year():
     assert density.trend_window(date(2026, 11, 30)) == (date(2025, 12, 1), date(2026, 11, 30))
 
 
+@pytest.mark.parametrize("end", [date(2026, 11, 20), date(2026, 11, 30), date(2024, 2, 29)])
+@pytest.mark.parametrize("days", [1, 7, 30, 90, 400, 800])
+def test_a_retention_trend_from_its_first_point_to_its_last_has_the_same_points(end, days):
+    """What lets the Retention page cache the trend by its points (``load_retention_trend``)."""
+    points = density.retention_trend_days(end - timedelta(days=days - 1), end)
+    assert density.retention_trend_days(points[0], points[-1]) == points
+
+
 def test_series_points_carry_the_count_behind_them(engine):
     with transaction(engine) as session:
         session.add_all(

@@ -3,13 +3,17 @@ hand-made data, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from cs_data.config import get_settings
 from cs_data.db import transaction
-from cs_data.kpi import KpiFilter, compute_kpis
+from cs_data.kpi import KpiFilter, compute_kpis, series_frame
 from cs_data.kpi.choices import filter_choices
 from cs_data.kpi.feedback_detail import (
     NPS_GROUPS,
@@ -303,3 +307,134 @@ def test_filter_choices(surveys, tickets):
     assert choices.segments == ["enterprise", "smb"]
     assert choices.channels == ["chat", "email", "web"]
     assert [name for _, name in choices.csms] == ["Agent Kim", "Cara"]
+
+
+FRT_TARGETS = {"urgent": 60, "high": 240, "normal": 480, "low": 1440}
+RESOLUTION_TARGETS = {"urgent": 480, "high": 1440, "normal": 4320, "low": 7200}
+
+
+@pytest.fixture
+def random_tickets(engine):
+    """200 tickets over March 2025 and the days around it, a fifth of them sharing their
+    creation second with another and some created and resolved at midnight, with random
+    priorities (some null), channels, response and resolution times (some missing, some past
+    their targets)."""
+    rng = random.Random(18)
+    made = []
+    with transaction(engine) as session:
+        for number in range(200):
+            created = at("2025-02-26 00:00") + timedelta(seconds=rng.randrange(36 * 86400))
+            if made and rng.random() < 0.2:
+                created = rng.choice(made)["created"]
+            frt = rng.choice([None, rng.randrange(1, 3000)])
+            resolution = None if rng.random() < 0.3 else (frt or 0) + rng.randrange(1, 9000)
+            if rng.random() < 0.1:  # on the edges of days: created and resolved at midnight
+                created = created.replace(hour=0, minute=0, second=0)
+                resolution = 1440 * rng.randrange(1, 4)
+            ticket = {
+                "id": f"R{number:03d}",
+                "priority": rng.choice([None, "low", "normal", "high", "urgent"]),
+                "channel": rng.choice([None, "chat", "email", "web"]),
+                "created": created,
+                "frt": frt,
+                "resolution": resolution,
+            }
+            made.append(ticket)
+            make_ticket(
+                session,
+                id=ticket["id"],
+                priority=ticket["priority"],
+                channel=ticket["channel"],
+                created_at=created,
+                first_response_at=None if frt is None else created + timedelta(minutes=frt),
+                resolved_at=None if resolution is None else created + timedelta(minutes=resolution),
+            )
+    return engine, made
+
+
+def outcomes(ticket: dict, as_of: datetime) -> dict[str, bool]:
+    """Met and breached of both targets, straight from KPI_DEFINITIONS.md."""
+    priority = ticket["priority"] or "normal"
+    waited = (as_of - ticket["created"]) / timedelta(minutes=1)
+    judged = {}
+    for name, targets in (("frt", FRT_TARGETS), ("resolution", RESOLUTION_TARGETS)):
+        target, took = targets[priority], ticket[name]
+        judged[f"{name}_met"] = took is not None and took <= target
+        judged[f"{name}_breached"] = (took is not None and took > target) or (
+            took is None and waited > target
+        )
+    return judged
+
+
+def test_support_drilldowns_agree_with_the_definitions_on_random_tickets(random_tickets):
+    engine, made = random_tickets
+    as_of = at("2025-03-29 13:07")
+    inside = [t for t in made if at("2025-03-01 00:00") <= t["created"] < at("2025-04-01 00:00")]
+    judged = {t["id"]: outcomes(t, as_of) for t in inside}
+
+    frame = sla_by_priority(engine, *MARCH, as_of=as_of).set_index("priority")
+    for priority in ("low", "normal", "high", "urgent"):
+        mine = [judged[t["id"]] for t in inside if (t["priority"] or "normal") == priority]
+        for column in ("frt_met", "frt_breached", "resolution_met", "resolution_breached"):
+            assert frame.loc[priority, column] == sum(j[column] for j in mine), (priority, column)
+
+    breached = [
+        t
+        for t in inside
+        if judged[t["id"]]["frt_breached"] or judged[t["id"]]["resolution_breached"]
+    ]
+    newest_first = sorted(breached, key=lambda t: (t["created"], t["id"]), reverse=True)
+    first = breached_tickets(engine, *MARCH, as_of=as_of, page_size=7)
+    paged = [
+        row
+        for page in range(1, first.pages + 1)
+        for row in breached_tickets(engine, *MARCH, as_of=as_of, page=page, page_size=7).rows
+    ]
+    assert first.total == len(breached)
+    assert [row.id for row in paged] == [t["id"] for t in newest_first]
+    assert [(row.frt_breached, row.resolution_breached) for row in paged] == [
+        (judged[t["id"]]["frt_breached"], judged[t["id"]]["resolution_breached"])
+        for t in newest_first
+    ]
+
+    for zone in ("UTC", "Asia/Kolkata"):
+        expected = Counter(
+            (
+                t["created"].astimezone(ZoneInfo(zone)).weekday(),
+                t["created"].astimezone(ZoneInfo(zone)).hour,
+            )
+            for t in inside
+        )
+        cells = weekday_hour(engine, *MARCH, time_zone=zone)
+        assert {(r.weekday, r.hour): r.tickets for r in cells.itertuples() if r.tickets} == expected
+
+
+@pytest.mark.parametrize("grain", ["day", "week"])
+def test_ticket_series_agree_with_numpy_on_random_tickets(random_tickets, grain):
+    engine, made = random_tickets
+    as_of = at("2025-03-29 13:07")
+    keys = ["tickets_created", "frt_median_min", "frt_p90_min", "resolution_median_min"]
+    frame = series_frame(engine, keys, start=MARCH[0], end=MARCH[1], grain=grain, as_of=as_of)
+    for period in frame.itertuples():
+        lower = period.period_start.to_pydatetime().replace(tzinfo=UTC)
+        upper = period.period_end.to_pydatetime().replace(tzinfo=UTC) + timedelta(days=1)
+        created = [t for t in made if lower <= t["created"] < upper]
+        responded = [t["frt"] for t in created if t["frt"] is not None]
+        resolved = [
+            t["resolution"]
+            for t in made
+            if t["resolution"] is not None
+            and lower <= t["created"] + timedelta(minutes=t["resolution"]) < upper
+        ]
+        assert period.tickets_created == len(created)
+        assert period.frt_median_min_n == len(responded)
+        assert period.resolution_median_min_n == len(resolved)
+        if responded:
+            assert period.frt_median_min == pytest.approx(np.percentile(responded, 50))
+            assert period.frt_p90_min == pytest.approx(np.percentile(responded, 90))
+        else:
+            assert np.isnan(period.frt_median_min)
+        if resolved:
+            assert period.resolution_median_min == pytest.approx(np.percentile(resolved, 50))
+        else:
+            assert np.isnan(period.resolution_median_min)

@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
+from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema
+from cs_data import data_versions, health, schema
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Ticket
 from tests.apptest import add_user, log_in, new_app
+from ui import prefetch
 from ui.locale_ko import MESSAGES as KOREAN
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -321,3 +323,35 @@ def test_the_heat_map_counts_in_the_configured_time_zone(shared_mode, monkeypatc
     created = [now - timedelta(days=2), now - timedelta(days=2, hours=-1), now - timedelta(days=1)]
     local = [moment.astimezone(zone) for moment in created]
     assert shown == {(moment.strftime("%a"), moment.hour): 1 for moment in local}
+
+
+def test_the_first_change_of_the_period_finds_its_figures_computed_in_the_background(
+    shared_mode, monkeypatch
+):
+    monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
+    now = datetime.now(UTC)
+    add_tickets(now)
+    with transaction(get_engine()) as session:
+        session.add(
+            Ticket(id="T4", account_id="A1", priority="low", created_at=now - timedelta(days=60))
+        )
+    health.ensure_snapshots(get_engine())  # no write in the background moves the version
+    at = open_page()
+    assert metrics(at)["Tickets created"].value == "3"
+    assert prefetch.wait_idle(60), "the other periods are loaded once the page is drawn"
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", record)
+    try:
+        at.button_group(key="support_period").set_value("90d").run()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", record)
+
+    assert not at.exception
+    assert not [s for s in statements if "FROM tickets" in s], "read in the background before"
+    assert metrics(at)["Tickets created"].value == "4"
+    assert metrics(at)["Open backlog"].value == "2"
+    assert list(at.dataframe[0].value["Ticket"]) == ["T3", "T2", "T4"]

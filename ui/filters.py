@@ -206,6 +206,24 @@ def resolve(state: FilterState, now: datetime, show: Sequence[str] = FIELDS) -> 
     )
 
 
+def other_presets(chosen: Filters, now: datetime) -> list[Filters]:
+    """What the bar returns at ``now`` for each period preset other than ``chosen``'s, with
+    the same choices (a custom range is no preset)."""
+    where = chosen.kpi_filter
+    state = FilterState(
+        segment=where.segment,
+        region=where.region,
+        csm_id=where.csm_id,
+        priority=where.priority,
+        channel=where.channel,
+    )
+    return [
+        resolve(replace(state, preset=preset), now)
+        for preset in PRESETS
+        if preset not in ("custom", chosen.preset)
+    ]
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_choices(data_key: DataKey) -> FilterChoices:
     """Segments, regions, channels and CSMs to choose from (``data_key`` keys the cache)."""

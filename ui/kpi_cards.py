@@ -64,10 +64,13 @@ def load_series(
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_retention_trend(
-    data_key: DataKey, start: date, end: date, where: kpi.KpiFilter
+    data_key: DataKey, days: tuple[date, ...], where: kpi.KpiFilter
 ) -> pd.DataFrame:
-    """GRR, NRR and churn over the trailing year at each month end (``kpi.retention_trend``)."""
-    return kpi.retention_trend(get_engine(), start=start, end=end, filters=where)
+    """GRR, NRR and churn over the trailing year at each of ``days``, the points of a window
+    (``density.retention_trend_days``): ``kpi.retention_trend`` from the first to the last
+    gives those points again. Keyed by the points, the trend is shared by every window that
+    ends on the same day and starts within the year before it."""
+    return kpi.retention_trend(get_engine(), start=days[0], end=days[-1], filters=where)
 
 
 def format_minutes(minutes: float | None) -> str:

@@ -19,18 +19,20 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    Row,
     Text,
     case,
     func,
     literal,
     literal_column,
     select,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from cs_data.kpi.scope import KpiFilter
+from cs_data.kpi.scope import KpiFilter, Window
 from cs_data.models import Account, UTCDateTime
 
 Bind = Engine | Connection
@@ -71,6 +73,34 @@ def bucket_index(
         return case((inside, pick(low, middle)), else_=pick(middle + 1, high))
 
     return pick(0, len(uppers) - 1)
+
+
+UNION_BRANCHES = 100
+"""Windows per statement of ``per_window`` (SQLite allows 500 SELECTs in one compound)."""
+
+
+def per_window(
+    connection: Connection,
+    column: ColumnElement[Any],
+    windows: Sequence[Window],
+    aggregates: Sequence[ColumnElement[Any]],
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[Row[Any]]:
+    """Per window, one row of ``aggregates`` over the rows matching ``where`` whose timestamp
+    ``column`` lies in it. Each window is a SELECT over its own range of ``column``'s index,
+    joined by UNION ALL: SQLite groups by an expression (``bucket_index``) by sorting every
+    row first, which made a series two to three times as costly as one pass over its rows."""
+    found: dict[int, Row[Any]] = {}
+    for first in range(0, len(windows), UNION_BRANCHES):
+        branches = [
+            select(literal_column(str(index), Integer).label("window"), *aggregates).where(
+                column >= window.lower, column < window.upper, *where
+            )
+            for index, window in enumerate(windows[first : first + UNION_BRANCHES], first)
+        ]
+        statement = branches[0] if len(branches) == 1 else union_all(*branches)
+        found.update((row.window, row) for row in connection.execute(statement))
+    return [found[index] for index in range(len(windows))]
 
 
 def lookup(index: ColumnElement[int], values: Sequence[Any], type_: Any) -> ColumnElement[Any]:

@@ -19,9 +19,9 @@ from cs_data.kpi.sql import (
     P90,
     account_conditions,
     as_int,
-    bucket_index,
     instant,
     ms_to_minutes,
+    per_window,
     quantiles_of,
     ratio,
     value_list,
@@ -86,10 +86,6 @@ def waited_ms(as_of: datetime, *durations: ColumnElement[Any]) -> ColumnElement[
     return case((unfinished, elapsed_ms(Ticket.created_at, instant(as_of))))
 
 
-def _in_windows(column: ColumnElement[Any], windows: Sequence[Window]) -> list[Any]:
-    return [column >= windows[0].lower, column < windows[-1].upper]
-
-
 def created_stats(
     connection: Connection, windows: Sequence[Window], filters: KpiFilter
 ) -> list[dict[str, Any]]:
@@ -97,8 +93,8 @@ def created_stats(
     median, 90th percentile) and both SLA compliances, with the counts they stand on
     (``tickets_responded``, ``sla_frt_judged``, ``sla_resolution_judged``).
 
-    The windows are consecutive and share ``as_of`` (the instant unanswered tickets are judged
-    at); one query serves them all, reading the created_at index alone when no ticket filter
+    The windows share ``as_of`` (the instant unanswered tickets are judged at); one query
+    serves them all (``per_window``), reading the created_at index alone when no ticket filter
     is set. A ticket answered (resolved) is met or breached by its duration; one not yet
     answered is breached when it has waited beyond its target at ``as_of``."""
     settings = get_settings()
@@ -113,7 +109,7 @@ def created_stats(
         # the time waited is worked out for the unfinished tickets only
         return func.sum(case((duration.is_(None), case((waited > target, 1), else_=0)), else_=0))
 
-    stmt = select(
+    aggregates = [
         func.count().label("tickets"),
         func.count(Ticket.frt_ms).label("responded"),
         func.count(Ticket.resolution_ms).label("resolved"),
@@ -123,19 +119,16 @@ def created_stats(
         overdue(Ticket.frt_ms, frt_target).label("frt_overdue"),
         within(Ticket.resolution_ms, res_target).label("res_met"),
         overdue(Ticket.resolution_ms, res_target).label("res_overdue"),
-    ).where(*_in_windows(Ticket.created_at, windows), *ticket_conditions(filters))
-    if len(windows) > 1:
-        bucket = bucket_index(Ticket.created_at, [w.upper for w in windows]).label("bucket")
-        stmt = stmt.add_columns(bucket).group_by(bucket)
-        found = {row.bucket: row for row in connection.execute(stmt)}
-    else:
-        found = {0: connection.execute(stmt).one()}
-    return [_created_figures(found.get(index)) for index in range(len(windows))]
+    ]
+    rows = per_window(
+        connection, Ticket.created_at, windows, aggregates, ticket_conditions(filters)
+    )
+    return [_created_figures(row) for row in rows]
 
 
 def _created_figures(row: Any) -> dict[str, Any]:
-    """The created-ticket KPIs from one window's row of ``created_stats`` (None: no ticket)."""
-    tickets = int(row.tickets) if row is not None else 0
+    """The created-ticket KPIs from one window's row of ``created_stats``."""
+    tickets = int(row.tickets)
     if not tickets:
         return {
             "tickets_created": 0,
@@ -170,24 +163,16 @@ def resolution_percentiles(
 ) -> list[dict[str, Any]]:
     """Per window: median and 90th percentile resolution time of tickets resolved in it, and
     how many they are (``tickets_resolved``)."""
-    bucket = bucket_index(Ticket.resolved_at, [w.upper for w in windows])
-    rows = (
-        select(bucket.label("bucket"), Ticket.resolution_ms.label("value"))
-        .where(
-            *_in_windows(Ticket.resolved_at, windows),
-            *ticket_conditions(filters),
-            Ticket.resolution_ms.is_not(None),
-        )
-        .subquery()
-    )
-    stmt = select(rows.c.bucket, func.count(), value_list(rows.c.value)).group_by(rows.c.bucket)
-    found = {index: (count, values) for index, count, values in connection.execute(stmt)}
+    aggregates = [
+        func.count().label("resolved"),
+        value_list(Ticket.resolution_ms).label("durations"),
+    ]
+    where = [*ticket_conditions(filters), Ticket.resolution_ms.is_not(None)]
     median, p90 = "resolution_median_min", "resolution_p90_min"
     results = []
-    for index in range(len(windows)):
-        count, values = found.get(index, (0, None))
-        quantiles = quantiles_of(values, (MEDIAN, P90))
-        results.append({**_minutes(quantiles, median, p90), "tickets_resolved": int(count)})
+    for row in per_window(connection, Ticket.resolved_at, windows, aggregates, where):
+        quantiles = quantiles_of(row.durations, (MEDIAN, P90))
+        results.append({**_minutes(quantiles, median, p90), "tickets_resolved": int(row.resolved)})
     return results
 
 
