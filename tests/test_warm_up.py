@@ -166,7 +166,7 @@ class Recorded(component_registry.CustomComponent):
 
 component_registry.CustomComponent = Recorded
 from ui import warm_up
-warm_up.import_pages_modules()
+warm_up.import_modules()
 print(declared)
 """
 

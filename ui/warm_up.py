@@ -14,6 +14,7 @@ compute on first visit, as they would without a warm-up.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import threading
 import time
@@ -36,30 +37,42 @@ SCRIPT_RUN_ONLY = frozenset({"ui.login_cookie"})
 """Modules left to the first script run: they declare components (Streamlit's components v1,
 here the login library's cookie component), which Streamlit registers only when they are
 declared in a script run; declared in the warm-up's thread, their frames would never load."""
+FIRST_USE_IMPORTS = (
+    # Streamlit's table of emojis, compiled on the first label with a non-ASCII character
+    # (such as the language switch's 한국어)
+    "streamlit.emojis",
+    # what the login library imports (the library itself is imported by the first script run,
+    # see SCRIPT_RUN_ONLY), but its components
+    "requests",
+    "yaml",
+    "captcha.image",
+)
+"""Modules imported on first use rather than with ``ui`` (found by profiling a first visit
+after the warm-up)."""
 
 
-def import_pages_modules() -> None:
+def import_modules() -> None:
     """Import every module of ``ui`` (and so what app.py and the pages import) but
-    ``SCRIPT_RUN_ONLY``."""
-    for module in pkgutil.iter_modules(ui.__path__, f"{ui.__name__}."):
-        if module.name not in SCRIPT_RUN_ONLY:
-            importlib.import_module(module.name)
+    ``SCRIPT_RUN_ONLY``, and ``FIRST_USE_IMPORTS``."""
+    found = [module.name for module in pkgutil.iter_modules(ui.__path__, f"{ui.__name__}.")]
+    for name in [*(name for name in found if name not in SCRIPT_RUN_ONLY), *FIRST_USE_IMPORTS]:
+        importlib.import_module(name)
 
 
 def first_uses() -> None:
-    """What is done once per process on first use rather than on import (found by profiling
-    a first visit after the warm-up): the bcrypt hash the login gate checks unknown names
-    against, Streamlit's table of emojis (compiled on the first label with a non-ASCII
-    character, such as the language switch's 한국어) and the dataframe backend Altair loads
-    for its first chart."""
+    """What is done once per process on first use (found by profiling a first visit after the
+    warm-up): the bcrypt hash the login gate checks unknown names against, the dataframe
+    backend Altair loads for its first chart, and the map of every loaded module to its file
+    that ``inspect`` builds when Streamlit's first element looks at the call stack (whether
+    it runs in a REPL)."""
     import altair as alt
     import pandas as pd
 
     from cs_data import users
 
     users.unusable_hash()
-    importlib.import_module("streamlit.emojis")
     alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+    inspect.stack()
 
 
 def warm_up() -> bool:
@@ -79,7 +92,7 @@ def warm_up() -> bool:
             return False
         health_refresh.ensure_today(wait=True)
         overview_view.load(settings)
-        import_pages_modules()
+        import_modules()
         first_uses()
     except Exception:
         log.exception("%s; the pages compute their data on first visit", FAILED)
