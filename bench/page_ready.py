@@ -17,8 +17,10 @@ pages named by ``--pages``, and any ``--url NAME=PATH`` (a page with its query s
 ``board500=boards?board=BIG``; with ``--drawn SELECTOR`` a load is ready only once every custom
 component of the page has drawn an element matching the selector inside its shadow root):
 
-1. **cold**: the first load of the page on a freshly started server (both servers restarted
-   for each page), against the hello page's first load on its fresh server;
+1. **cold**: the first load of the page on a freshly started server, requested as soon as it
+   answers (during its start-up warm-up, ``ui.warm_up``), against the hello page's first load
+   on its own fresh server; with the warm-up, once more on fresh servers after the app's log
+   says the warm-up has ended (servers restarted for each page, or once with ``--cold first``);
 2. **warm**: ``--rounds`` revisits (a full page load, a new Streamlit session each time)
    alternating with loads of the hello page;
 3. **new minute**: one more visit of every page after the clock's minute has turned
@@ -31,8 +33,10 @@ component of the page has drawn an element matching the selector inside its shad
 6. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, and
    the hello page under the same load; p50 and p95 over ``--waves`` waves.
 
-It prints medians and ratios to the hello page, the script runs per load, the server's CPU
-time per warm load and its memory at the end.
+The app is started as ``./cockpit run`` starts it (``streamlit run server.py``: app.py with the
+start-up warm-up), or with ``--app-script app.py`` as plain ``streamlit run app.py`` (no
+warm-up). It prints medians and ratios to the hello page, the script runs per load, the
+server's CPU time per warm load and its memory at the end.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from common import OUT, ROOT, free_port, prepare_demo, wait_healthy
@@ -56,6 +61,10 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from cs_data.config import DEFAULT_COOKIE_NAME
 from cs_data.demo import DEMO_PASSWORD
+from ui.warm_up import ENDED as WARM_UP_ENDED
+
+APP_SCRIPT = "server.py"
+"""What ``./cockpit run`` starts: app.py behind ``st.App``, with the start-up warm-up."""
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,6 +83,7 @@ USER = "admin"
 SETTLE_MS = 600
 """By default a load is ready once its run has finished and stayed finished this long."""
 LOAD_TIMEOUT_MS = 180_000
+WARM_UP_TIMEOUT_S = 600
 FLOORS = ("shell", "shell,filters", "shell,filters,table", "shell,filters,cards,charts,table")
 """The ``elements`` of ``bench/floor_app.py`` measured, each adding to the one before."""
 PERIOD_PRESETS = ("90 days", "30 days")
@@ -151,6 +161,7 @@ class Load:
 @dataclass
 class Results:
     cold: dict[str, list[Load]] = field(default_factory=dict)
+    cold_warmed: dict[str, list[Load]] = field(default_factory=dict)
     warm: dict[str, list[Load]] = field(default_factory=dict)
     new_minute: dict[str, list[Load]] = field(default_factory=dict)
     filter_first: dict[str, list[Load]] = field(default_factory=dict)
@@ -186,6 +197,22 @@ def navigation_pages() -> list[NavPage]:
 class Server:
     url: str
     pid: int
+    log: Path
+    log_start: int
+    """Where this server's output starts in ``log`` (servers share the file)."""
+
+    def wait_for_warm_up(self) -> None:
+        """Until the server's log says its warm-up has ended (done, skipped or failed)."""
+        deadline = time.monotonic() + WARM_UP_TIMEOUT_S
+        while True:
+            with self.log.open("rb") as output:
+                output.seek(self.log_start)
+                text = output.read().decode(errors="replace")
+            if any(marker in text for marker in WARM_UP_ENDED):
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no end of the warm-up in {self.log} after {WARM_UP_TIMEOUT_S} s")
+            time.sleep(0.2)
 
     def cpu_seconds(self) -> float:
         """User and system CPU time of the server process so far."""
@@ -220,11 +247,12 @@ def server(script: str, database_url: str, log: Path, extra: list[str]) -> Itera
     }
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
+        log_start = out.tell()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log)
-        yield Server(url, process.pid)
+        yield Server(url, process.pid, log, log_start)
     finally:
         process.terminate()
         try:
@@ -312,17 +340,31 @@ def preset(page: Page, label: str):
 
 
 async def cold(browser, state, args, pages, results, log) -> None:
+    """Each page's first load on a fresh server, requested as soon as it answers (during its
+    warm-up), then the hello page's on its own fresh server; with a warm-up, once more on
+    fresh servers after the warm-up has ended (hello first, then the page)."""
+    app_server = partial(server, args.app_script, args.db_url, log, args.server_arg)
+    hello_server = partial(server, "bench/hello_app.py", args.db_url, log, args.server_arg)
     for nav in pages if args.cold == "each" else pages[:1]:
-        with (
-            server("app.py", args.db_url, log, args.server_arg) as app,
-            server("bench/hello_app.py", args.db_url, log, args.server_arg) as hello,
-        ):
-            context = await new_context(browser, state, args.settle_ms, args.drawn)
-            page = await context.new_page()
-            results.add("cold", "hello", await load(page, hello.url))
+        context = await new_context(browser, state, args.settle_ms, args.drawn)
+        page = await context.new_page()
+        with app_server() as app:
             results.add("cold", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
-            await context.close()
-        print(f"  cold {nav.label}: {results.cold[nav.label][-1].ms:,.0f} ms", flush=True)
+        with hello_server() as hello:
+            results.add("cold", "hello", await load(page, hello.url))
+        await context.close()
+        print(f"  cold, at once, {nav.label}: {results.cold[nav.label][-1].ms:,.0f} ms", flush=True)
+        if args.app_script != APP_SCRIPT:
+            continue
+        context = await new_context(browser, state, args.settle_ms, args.drawn)
+        page = await context.new_page()
+        with app_server() as app, hello_server() as hello:
+            app.wait_for_warm_up()
+            results.add("cold_warmed", "hello", await load(page, hello.url))
+            results.add("cold_warmed", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
+        await context.close()
+        after = results.cold_warmed[nav.label][-1].ms
+        print(f"  cold, warm-up ended, {nav.label}: {after:,.0f} ms", flush=True)
 
 
 async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
@@ -412,14 +454,15 @@ def report(results: Results, pages: list[NavPage], args) -> None:
     hello = results.warm.get("hello")
     print(f"\nscale {args.scale}, {args.db_url}; medians, ratio to the hello page in ()")
     print(
-        "| page | cold | warm | new minute | filter change, first | filter change, cached "
-        "| runs per warm load |"
+        "| page | cold, at once | cold, warm-up ended | warm | new minute "
+        "| filter change, first | filter change, cached | runs per warm load |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in ["hello", *(nav.label for nav in pages)]:
         runs = statistics.median(x.runs for x in results.warm.get(name, [Load(0, 0)]))
         print(
             f"| {name} | {cell(results.cold, name, results.cold.get('hello'))} "
+            f"| {cell(results.cold_warmed, name, results.cold_warmed.get('hello'))} "
             f"| {cell(results.warm, name, hello)} "
             f"| {cell(results.new_minute, name, results.new_minute.get('hello'))} "
             f"| {cell(results.filter_first, name, hello)} "
@@ -464,15 +507,17 @@ async def run(args) -> None:
     results = Results()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with server("app.py", args.db_url, log, args.server_arg) as app:
+        with server(args.app_script, args.db_url, log, args.server_arg) as app:
             state = await log_in(browser, app.url)
         print("cold (fresh servers):", flush=True)
         await cold(browser, state, args, pages, results, log)
         with (
-            server("app.py", args.db_url, log, args.server_arg) as app,
+            server(args.app_script, args.db_url, log, args.server_arg) as app,
             server("bench/hello_app.py", args.db_url, log, args.server_arg) as hello,
             server("bench/floor_app.py", args.db_url, log, args.server_arg) as floor,
         ):
+            if args.app_script == APP_SCRIPT:
+                app.wait_for_warm_up()  # its work is not a warm load's
             print("warm, new minute:", flush=True)
             await warm(browser, state, args, pages, results, app, hello, args.floor and floor)
             print("filter changes:", flush=True)
@@ -520,6 +565,12 @@ def main() -> None:
         help="a load is ready once every custom component holds this (in its shadow root)",
     )
     parser.add_argument("--settle-ms", type=int, default=SETTLE_MS)
+    parser.add_argument(
+        "--app-script",
+        default=APP_SCRIPT,
+        choices=(APP_SCRIPT, "app.py"),
+        help="how the app is started: as ./cockpit run (default, with the warm-up) or app.py",
+    )
     parser.add_argument(
         "--server-arg",
         action="append",

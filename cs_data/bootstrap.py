@@ -27,9 +27,14 @@ def needs_seeding(engine: Engine, settings: Settings) -> bool:
 
 
 def prepare_database(
-    engine: Engine, settings: Settings, *, progress: ProgressCallback | None = None
+    engine: Engine,
+    settings: Settings,
+    *,
+    progress: ProgressCallback | None = None,
+    seed: bool = True,
 ) -> StartupReport:
-    """Upgrade the schema to the newest revision; seed demo data into an empty embedded database.
+    """Upgrade the schema to the newest revision; seed demo data into an empty embedded database
+    (unless not ``seed``: then ``needs_seeding`` tells whether it still needs it).
 
     A configured (shared) database is never seeded: it holds real data or is filled by import.
     """
@@ -38,7 +43,7 @@ def prepare_database(
     if upgraded:
         schema.upgrade(engine)
     seeded = None
-    if needs_seeding(engine, settings):
+    if seed and needs_seeding(engine, settings):
         seeded = demo.generate(
             engine, operator(), scale=settings.auto_seed_scale, progress=progress
         )

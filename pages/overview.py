@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
 from cs_data import kpi
-from cs_data.data_versions import KPI_TABLES
-from cs_data.db import get_engine
 from cs_data.targets import Progress
-from ui import accounts_view, charts, shell
+from ui import accounts_view, charts, overview_view, shell
 from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
-from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, page_data
-from ui.targets import load_progress, progress_bars
+from ui.overview_view import RECENT_DAYS, UPCOMING_DAYS
+from ui.targets import progress_bars
 from ui.text import literal
 
-RECENT_DAYS = 30
-UPCOMING_DAYS = 90
 MAX_TARGETS = 6
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def load_overview(data_key: DataKey, as_of: datetime) -> kpi.Overview:
-    """Everything the page shows but the targets."""
-    return kpi.overview(
-        get_engine(), as_of=as_of, recent_days=RECENT_DAYS, upcoming_days=UPCOMING_DAYS
-    )
 
 
 def customer_cards(summary: kpi.Overview) -> None:
@@ -42,18 +28,18 @@ def customer_cards(summary: kpi.Overview) -> None:
             t("overview.arr_help", exact=format_money(summary.arr_cents)),
         ),
         (
-            t("overview.renewals", days=UPCOMING_DAYS),
+            t("overview.renewals", days=format_count(UPCOMING_DAYS)),
             format_money(summary.renewals_due_arr_cents, compact=True),
             t(
                 "overview.renewals_help",
                 exact=format_money(summary.renewals_due_arr_cents),
-                days=UPCOMING_DAYS,
+                days=format_count(UPCOMING_DAYS),
                 start=upcoming_start,
                 end=upcoming_end,
             ),
         ),
         (
-            t("overview.at_risk", days=UPCOMING_DAYS),
+            t("overview.at_risk", days=format_count(UPCOMING_DAYS)),
             format_money(summary.at_risk_arr_cents, compact=True),
             t(
                 "overview.at_risk_help",
@@ -90,14 +76,14 @@ def target_section(progress: list[Progress]) -> None:
 def ticket_trend(daily: pd.DataFrame) -> None:
     """Tickets created per day (``daily``: the card's trend, ``period_start`` and ``value``)."""
     if not daily["value"].any():
-        st.info(t("overview.chart_empty", days=RECENT_DAYS), icon=":material/inbox:")
+        st.info(t("overview.chart_empty", days=format_count(RECENT_DAYS)), icon=":material/inbox:")
         return
     chart = charts.daily_bars(
         daily,
         day="period_start",
         value="value",
         title=t("overview.chart_title"),
-        subtitle=t("overview.chart_subtitle", days=RECENT_DAYS),
+        subtitle=t("overview.chart_subtitle", days=format_count(RECENT_DAYS)),
         day_title=t("overview.chart_day"),
         value_title=t("overview.chart_tickets"),
     )
@@ -108,13 +94,11 @@ def ticket_trend(daily: pd.DataFrame) -> None:
 settings = shell.page_setup()
 st.title(t("overview.title"), anchor=False)
 try:
-    data = page_data(settings, KPI_TABLES)
-    as_of = data.as_of
-    summary = load_overview(data.key, as_of)
-    progress = load_progress(data.key, as_of)
+    loaded = overview_view.load(settings)
 except Exception as error:
     show_error(error)
     st.stop()
+summary, as_of = loaded.summary, loaded.data.as_of
 
 st.caption(
     t(
@@ -127,10 +111,10 @@ st.caption(
 )
 if summary.has_data:
     customer_cards(summary)
-    st.subheader(t("overview.indicators", days=RECENT_DAYS), anchor=False)
+    st.subheader(t("overview.indicators", days=format_count(RECENT_DAYS)), anchor=False)
     kpi_cards(summary.changes, kpi.CARD_KEYS, series=summary.series)
-    target_section(progress)
-    accounts_view.at_risk_card(data.key)
+    target_section(loaded.progress)
+    accounts_view.at_risk_card(loaded.at_risk)
     ticket_trend(summary.series["tickets_created"])
 else:
     with st.container(border=True):

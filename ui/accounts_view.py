@@ -259,12 +259,11 @@ def _reason(row: accounts.AtRiskRow, reason: str) -> str:
     return t(f"accounts.reason.{reason}")
 
 
-def at_risk_card(key: DataKey) -> None:
-    """The Overview's card: how many accounts are at risk and the largest five, one click from
-    their account 360."""
+def at_risk_card(top: Page[accounts.AtRiskRow]) -> None:
+    """The Overview's card: how many accounts are at risk (``top``: the largest five, from
+    ``load_at_risk_top``), one click from their account 360."""
     st.subheader(t("accounts.card_title"), anchor=False)
     with st.container(border=True):
-        top = load_at_risk_top(key, today())
         if not top.rows:
             st.caption(t("accounts.at_risk_empty"))
         else:

@@ -27,22 +27,24 @@ class _Refresher:
         self.checked_at = 0.0
         self.running: threading.Thread | None = None
 
-    def check(self) -> None:
+    def check(self) -> threading.Thread | None:
+        """The computing thread, started now or still running; None when nothing runs."""
         now = time.monotonic()
         with self.lock:
-            if now - self.checked_at < CHECK_EVERY_SECONDS or (
-                self.running is not None and self.running.is_alive()
-            ):
-                return
+            if self.running is not None and self.running.is_alive():
+                return self.running
+            if now - self.checked_at < CHECK_EVERY_SECONDS:
+                return None
             self.checked_at = now
             engine = get_engine()
             today = datetime.now(UTC).date()
             if health.has_run(engine, today):
-                return
+                return None
             self.running = threading.Thread(
                 target=self._compute, args=(engine, today), name="health-today", daemon=True
             )
             self.running.start()
+            return self.running
 
     @staticmethod
     def _compute(engine, today) -> None:
@@ -52,14 +54,19 @@ class _Refresher:
             log.exception("computing today's health snapshots failed")
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
 def _refresher() -> _Refresher:
     return _Refresher()
 
 
-def ensure_today() -> None:
-    """Start computing today's health snapshots if no run is recorded for today."""
+def ensure_today(*, wait: bool = False) -> None:
+    """Start computing today's health snapshots if no run is recorded for today; with
+    ``wait``, return once they are stored (the server's warm-up: their commit changes the
+    data version the pages' caches are keyed by)."""
     try:
-        _refresher().check()
+        running = _refresher().check()
     except Exception:
         log.exception("checking today's health snapshots failed")
+        return
+    if wait and running is not None:
+        running.join()

@@ -15,20 +15,20 @@ algorithm, a bad header, garbage) counts as no cookie: the login form, never an 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities.exceptions import LoginError
 
 from cs_data import demo, security, users
 from cs_data.auth import Actor
 from cs_data.config import Settings
 from cs_data.db import get_engine
 from ui.i18n import format_count, label, t
-from ui.login_cookie import use_request_cookies
 from ui.text import code
+
+if TYPE_CHECKING:
+    import streamlit_authenticator as stauth
 
 ACTOR_KEY = "_cockpit_actor"
 """This session's verified actor (set on every run by the gate; pages read it)."""
@@ -145,6 +145,15 @@ def _submit_key() -> str:
 def gate(current: Settings) -> tuple[Actor, stauth.Authenticate]:
     """The logged-in, active actor and the authenticator (for the logout button); otherwise
     the login form, a refusal or a lockout message, and the run stops."""
+    # Imported in a script run, never with this module: the library declares its cookie
+    # component (components v1) on import, and Streamlit registers such a component only when
+    # it is declared in a script run (the server's warm-up imports this module in a thread of
+    # its own; an unregistered component's frame never loads, and no cookie would be set).
+    import streamlit_authenticator as stauth
+    from streamlit_authenticator.utilities.exceptions import LoginError
+
+    from ui.login_cookie import use_request_cookies
+
     engine = get_engine()
     problems = security.startup_problems(current, engine)
     if problems:

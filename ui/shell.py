@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from cs_data.auth import Actor, can
-from cs_data.bootstrap import StartupReport, prepare_database
+from cs_data.bootstrap import StartupReport, needs_seeding, prepare_database
 from cs_data.config import ConfigError, Settings, get_settings
 from cs_data.db import database_answers, database_problem, get_engine
 from cs_data.demo import DemoSummary
@@ -156,6 +156,20 @@ def ensure_database(current: Settings) -> StartupReport:
         return startup.report
     finally:
         startup.lock.release()
+
+
+def prepare_database_quietly(current: Settings) -> bool:
+    """``ensure_database`` off screen (the server's warm-up): migrate once per process; True
+    when the database is ready, False when it still needs demo data (its first visitor seeds
+    it, with progress on screen)."""
+    startup = _startup(current.database_url)
+    with startup.lock:
+        if startup.report is None:
+            report = prepare_database(get_engine(), current, seed=False)
+            if needs_seeding(get_engine(), current):
+                return False
+            startup.report = report
+    return True
 
 
 def leave_pages_folder_mode() -> None:

@@ -1,0 +1,13 @@
+"""CS Cockpit's server: ``streamlit run server.py`` (what ``./cockpit run`` starts).
+
+It serves app.py, the Streamlit entrypoint, as ``streamlit run app.py`` would, and warms the
+caches when the server starts (``ui.warm_up``), so the first visitor of a fresh server does
+not wait for imports and the landing page's figures. Options and ``.streamlit/`` are read as
+for ``streamlit run app.py``, which still works (without the warm-up).
+"""
+
+import streamlit as st
+
+from ui.warm_up import lifespan
+
+app = st.App("app.py", lifespan=lifespan)

@@ -1,0 +1,187 @@
+"""The server's start-up warm-up (``ui.warm_up``): it fills the caches the Overview reads,
+never stops the server when it fails, and returns every database connection it took."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from cs_data import config, data_versions, demo, health, schema
+from cs_data.config import get_settings
+from cs_data.db import get_engine, transaction
+from tests.apptest import ROOT, add_user, log_in, new_app
+from tests.factories import make_account, make_subscription, make_ticket
+from ui import health_refresh, overview_view, warm_up
+
+KPI_READS = ("FROM tickets", "FROM subscriptions", "FROM survey_responses", "FROM renewals")
+
+
+@pytest.fixture
+def database(shared_mode, monkeypatch) -> None:
+    """A configured, migrated database with a viewer and a little data; one ``as_of`` bucket
+    for the whole test (a bucket turning between warm-up and visit would miss the cache), and
+    today's health checked on every call (the check is once a minute per process)."""
+    monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
+    monkeypatch.setattr(health_refresh, "CHECK_EVERY_SECONDS", 0.0)
+    schema.upgrade(get_engine())
+    add_user("vic", "viewer")
+    now = datetime.now(UTC)
+    with transaction(get_engine()) as session:
+        account = make_account(session)
+        make_subscription(session, account=account, start_date=now.date() - timedelta(days=60))
+        make_ticket(session, account_id=account.id, created_at=now - timedelta(days=2))
+
+
+class Statements:
+    """The SQL statements run on the app's engine while recording."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, _connection, _cursor, statement, *_args) -> None:
+        self.seen.append(statement)
+
+    def read_kpi_tables(self) -> bool:
+        return any(table in statement for statement in self.seen for table in KPI_READS)
+
+
+@pytest.fixture
+def statements():
+    recorded = Statements()
+    event.listen(get_engine(), "before_cursor_execute", recorded)
+    yield recorded
+    event.remove(get_engine(), "before_cursor_execute", recorded)
+
+
+def logged(run: Callable[[], bool]) -> list[logging.LogRecord]:
+    """What the warm-up logged while ``run`` ran (Streamlit's loggers do not propagate to
+    pytest's handler); ``run`` must return False, as a warm-up that was not done does."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    warm_up.log.addHandler(handler)
+    try:
+        assert run() is False
+    finally:
+        warm_up.log.removeHandler(handler)
+    return records
+
+
+def test_the_first_visit_after_the_warm_up_reads_no_kpi_table(database, statements):
+    assert warm_up.warm_up()
+    assert health.has_run(get_engine(), datetime.now(UTC).date()), "today's health is stored"
+
+    statements.seen.clear()
+    at = log_in(new_app(), "vic").run()
+
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert not statements.read_kpi_tables(), "the Overview's figures come from the warm-up"
+
+
+def test_the_warm_up_returns_every_connection(database):
+    assert warm_up.warm_up()
+
+    assert get_engine().pool.checkedout() == 0
+
+
+def test_a_failing_warm_up_is_logged_and_returns_its_connections(database, monkeypatch):
+    def fail(_settings):
+        with get_engine().connect():
+            raise RuntimeError("the figures cannot be computed")
+
+    monkeypatch.setattr(overview_view, "load", fail)
+    records = logged(warm_up.warm_up)
+
+    assert records[-1].getMessage().startswith(warm_up.FAILED)
+    assert records[-1].exc_info is not None, "the traceback goes to the server's log"
+    assert get_engine().pool.checkedout() == 0
+
+
+@pytest.fixture
+def embedded(tmp_path, monkeypatch):
+    """No configured database: the default SQLite file (seeded by the app), here in tmp."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("CS_DATABASE_URL", raising=False)
+    monkeypatch.setattr(config, "DEFAULT_DATA_DIR", tmp_path / "data")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+def test_a_new_embedded_database_is_left_to_its_first_visitor_to_seed(embedded):
+    """The first visitor seeds it, with progress on screen (``test_page_overview``)."""
+    records = logged(warm_up.warm_up)
+
+    assert records[-1].getMessage().startswith(warm_up.SKIPPED)
+    assert demo.is_empty(get_engine())
+    assert get_engine().pool.checkedout() == 0
+
+
+def test_the_server_answers_while_the_warm_up_runs(database, monkeypatch):
+    """The lifespan returns at once; a warm-up that fails later does not stop the server."""
+    release = threading.Event()
+    ended = threading.Event()
+
+    def slow_failure(_settings):
+        try:
+            release.wait(timeout=30)
+            raise RuntimeError("the database went away")
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(overview_view, "load", slow_failure)
+
+    async def serve() -> bool:
+        async with warm_up.lifespan(None):
+            serving_before_the_end = not ended.is_set()
+            release.set()
+            await asyncio.to_thread(ended.wait, 30)
+        return serving_before_the_end
+
+    assert asyncio.run(serve())
+
+
+DECLARED_BY_IMPORTS = """
+from streamlit.components.v1 import component_registry
+
+declared = []
+
+class Recorded(component_registry.CustomComponent):
+    def __init__(self, **kwargs):
+        declared.append(kwargs["name"])
+        super().__init__(**kwargs)
+
+component_registry.CustomComponent = Recorded
+from ui import warm_up
+warm_up.import_modules()
+print(declared)
+"""
+
+
+def test_the_warm_up_imports_declare_no_component_outside_a_script_run():
+    """Streamlit registers a components-v1 component only when it is declared in a script
+    run; declared in the warm-up's thread, its frame never loads (the login library's cookie
+    component: no login cookie). A fresh interpreter, so no earlier import hides one."""
+    imported = subprocess.run(
+        [sys.executable, "-c", DECLARED_BY_IMPORTS],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert imported.stdout.strip() == "[]"

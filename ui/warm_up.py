@@ -1,0 +1,115 @@
+"""The server's warm-up: before the first visitor, import what page runs need, prepare the
+database and fill the landing page's caches, so that a fresh server answers its first visitor
+about as fast as its hundredth.
+
+``server.py`` calls ``start()`` from its lifespan: the warm-up runs in a thread of its own and
+the server answers at once. A visitor who comes before it has ended waits for what it is doing
+(a module being imported, a cache entry being computed: Streamlit computes an entry once) and
+does the rest. Everything is read through the pages' own loaders with the pages' own keys (the
+data version and ``as_of`` bucket of ``ui.page_data``), so an entry is exact and a write
+invalidates it like any other. A failure is logged and the server goes on: the pages then
+compute on first visit, as they would without a warm-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from streamlit.logger import get_logger
+
+import ui
+
+log = get_logger(__name__)
+
+DONE = "warm-up done"
+SKIPPED = "warm-up skipped"
+FAILED = "warm-up failed"
+ENDED = (DONE, SKIPPED, FAILED)
+"""How the server's log says the warm-up has ended (``bench/page_ready.py`` waits for them)."""
+SCRIPT_RUN_ONLY = frozenset({"ui.login_cookie"})
+"""Modules left to the first script run: they declare components (Streamlit's components v1,
+here the login library's cookie component), which Streamlit registers only when they are
+declared in a script run; declared in the warm-up's thread, their frames would never load."""
+FIRST_USE_IMPORTS = (
+    # Streamlit's table of emojis, compiled on the first label with a non-ASCII character
+    # (such as the language switch's 한국어)
+    "streamlit.emojis",
+    # what the login library imports (the library itself is imported by the first script run,
+    # see SCRIPT_RUN_ONLY), but its components
+    "requests",
+    "yaml",
+    "captcha.image",
+)
+"""Modules imported on first use rather than with ``ui`` (found by profiling a first visit
+after the warm-up)."""
+
+
+def import_modules() -> None:
+    """Import every module of ``ui`` (and so what app.py and the pages import) but
+    ``SCRIPT_RUN_ONLY``, and ``FIRST_USE_IMPORTS``."""
+    found = [module.name for module in pkgutil.iter_modules(ui.__path__, f"{ui.__name__}.")]
+    for name in [*(name for name in found if name not in SCRIPT_RUN_ONLY), *FIRST_USE_IMPORTS]:
+        importlib.import_module(name)
+
+
+def first_uses() -> None:
+    """What is done once per process on first use (found by profiling a first visit after the
+    warm-up): the bcrypt hash the login gate checks unknown names against, the dataframe
+    backend Altair loads for its first chart, and the map of every loaded module to its file
+    that ``inspect`` builds when Streamlit's first element looks at the call stack (whether
+    it runs in a REPL)."""
+    import altair as alt
+    import pandas as pd
+
+    from cs_data import users
+
+    users.unusable_hash()
+    alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+    inspect.stack()
+
+
+def warm_up() -> bool:
+    """Prepare what a first visit needs, the landing page first: unless the database is new
+    (its first visitor seeds it, with progress on screen), migrate it, store today's health
+    snapshots when missing (their commit changes the data version) and load the Overview (the
+    landing page of every role but CSMs and executives); then import every page's modules and
+    do the ``first_uses``. True when done; a failure is logged, never raised."""
+    started = time.perf_counter()
+    try:
+        from cs_data.config import get_settings
+        from ui import health_refresh, overview_view, shell
+
+        settings = get_settings()
+        if not shell.prepare_database_quietly(settings):
+            log.info("%s: the database is new; its first visitor prepares it", SKIPPED)
+            return False
+        health_refresh.ensure_today(wait=True)
+        overview_view.load(settings)
+        import_modules()
+        first_uses()
+    except Exception:
+        log.exception("%s; the pages compute their data on first visit", FAILED)
+        return False
+    log.info("%s in %.1f s", DONE, time.perf_counter() - started)
+    return True
+
+
+def start() -> threading.Thread:
+    """Run ``warm_up`` in a background thread."""
+    thread = threading.Thread(target=warm_up, name="cockpit-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """``st.App``'s lifespan: start the warm-up and serve at once."""
+    start()
+    yield
