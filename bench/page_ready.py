@@ -30,13 +30,16 @@ component of the page has drawn an element matching the selector inside its shad
 5. **floor** (``--floor``): in the warm rounds, also ``bench/floor_app.py`` drawing the app's
    common elements with plain Streamlit and no data (the shell, then the filter bar, a table,
    cards and charts), alternating with the hello page: what Streamlit itself needs for them;
-6. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, and
-   the hello page under the same load; p50 and p95 over ``--waves`` waves.
+6. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, then
+   (with ``--floor``) the floor with the navigation alone and with everything, and the hello
+   page under the same load, wave by wave; p50 and p95 over ``--waves`` waves.
 
 The app is started as ``./cockpit run`` starts it (``streamlit run server.py``: app.py with the
 start-up warm-up), or with ``--app-script app.py`` as plain ``streamlit run app.py`` (no
-warm-up). It prints medians and ratios to the hello page, the script runs per load, the
-server's CPU time per warm load and its memory at the end.
+warm-up). It prints medians and ratios to the hello page, the script runs per load, the CPU time per
+warm load of the server (its load and the end of its session) and of the browser (from
+navigation start until ready), per page, and the servers' memory at the end; under
+concurrency, both CPU times per load.
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ LOAD_TIMEOUT_MS = 180_000
 WARM_UP_TIMEOUT_S = 600
 FLOORS = ("shell", "shell,filters", "shell,filters,table", "shell,filters,cards,charts,table")
 """The ``elements`` of ``bench/floor_app.py`` measured, each adding to the one before."""
+CONCURRENT_FLOORS = (FLOORS[0], FLOORS[-1])
+"""The floors loaded at once too: the navigation alone, and with everything."""
 PERIOD_PRESETS = ("90 days", "30 days")
 """The filter bar's preset buttons the filter-change scenario clicks (English labels)."""
 
@@ -170,7 +175,12 @@ class Results:
     concurrent: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     """Load times of the loads at once; a load that timed out counts as ``LOAD_TIMEOUT_MS``."""
     timeouts: dict[tuple[str, int], int] = field(default_factory=dict)
-    cpu_per_load: dict[str, float] = field(default_factory=dict)
+    server_cpu: dict[str, list[float]] = field(default_factory=dict)
+    """Seconds of the server's CPU per warm load, by page (hello and floors included)."""
+    browser_cpu: dict[str, list[float]] = field(default_factory=dict)
+    """Seconds of the browser's CPU per warm load, by page."""
+    concurrent_cpu: dict[tuple[str, int], list[tuple[float, float]]] = field(default_factory=dict)
+    """Per wave at once: the server's and the browser's CPU seconds per load."""
     rss_mb: dict[str, float] = field(default_factory=dict)
 
     def add(self, scenario: str, name: str, load: Load) -> None:
@@ -224,6 +234,62 @@ class Server:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+
+def process_table() -> dict[int, tuple[int, list[str]]]:
+    """Every process now: pid → (parent pid, the fields of ``/proc/<pid>/stat`` after the
+    name)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+        table[int(entry.name)] = (int(fields[1]), fields)
+    return table
+
+
+def browser_cpu_seconds() -> float:
+    """CPU time of the browser so far: every Chromium process started under this one (the
+    browser, its renderers and helpers), with the ended ones it has reaped."""
+    table = process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    ticks, todo = 0, list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            is_chromium = "chromium" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if is_chromium:  # user, system, and reaped children's user and system time
+            ticks += sum(int(value) for value in table[pid][1][11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class CpuLedger:
+    """The server CPU of warm loads, per page: each load is charged what its server spent from
+    the load's start until the next load on that server starts (the end of its session, when
+    the browser moves on, included: only this browser tab uses the servers)."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        self.open: dict[int, tuple[str | None, float]] = {}
+
+    def start(self, server: Server, name: str | None) -> None:
+        """A load of ``name`` (None: not counted) on ``server`` starts now."""
+        self.charge(server)
+        self.open[server.pid] = (name, server.cpu_seconds())
+
+    def charge(self, server: Server) -> None:
+        name, since = self.open.pop(server.pid, (None, 0.0))
+        if name is not None:
+            spent = server.cpu_seconds() - since
+            self.results.server_cpu.setdefault(name, []).append(spent)
 
 
 @contextmanager
@@ -370,26 +436,34 @@ async def cold(browser, state, args, pages, results, log) -> None:
 async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
     context = await new_context(browser, state, args.settle_ms, args.drawn)
     page = await context.new_page()
+    ledger = CpuLedger(results)
+
+    async def visit(server: Server, url: str, scenario: str | None, name: str) -> None:
+        """Load ``url`` of ``server``; with a ``scenario``, record its time and CPU."""
+        ledger.start(server, scenario and name)
+        browser_before = browser_cpu_seconds()
+        loaded = await load(page, url)
+        if scenario:
+            results.add(scenario, name, loaded)
+            spent = browser_cpu_seconds() - browser_before
+            results.browser_cpu.setdefault(name, []).append(spent)
+
     for nav in pages:  # the first visit of each page on this server is not counted
-        await load(page, f"{app.url}/{nav.url_path}")
+        await visit(app, f"{app.url}/{nav.url_path}", None, nav.label)
     floors = FLOORS if floor else ()
     for elements in floors:
-        await load(page, f"{floor.url}/?elements={elements}")
-    cpu = {"app": 0.0, "hello": 0.0}
-    loads = 0
+        await visit(floor, f"{floor.url}/?elements={elements}", None, elements)
     for _ in range(args.rounds):
         for nav in pages:
-            before = hello.cpu_seconds()
-            results.add("warm", "hello", await load(page, hello.url))
-            cpu["hello"] += hello.cpu_seconds() - before
-            before = app.cpu_seconds()
-            results.add("warm", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
-            cpu["app"] += app.cpu_seconds() - before
-            loads += 1
+            await visit(hello, hello.url, "warm", "hello")
+            await visit(app, f"{app.url}/{nav.url_path}", "warm", nav.label)
         for elements in floors:
-            results.add("warm", "hello", await load(page, hello.url))
-            results.add("floor", elements, await load(page, f"{floor.url}/?elements={elements}"))
-    results.cpu_per_load = {name: seconds / loads for name, seconds in cpu.items()}
+            await visit(hello, hello.url, "warm", "hello")
+            await visit(floor, f"{floor.url}/?elements={elements}", "floor", elements)
+    await page.goto("about:blank")  # ends the last sessions: charged to their loads
+    await asyncio.sleep(args.settle_ms / 1000)
+    for server in (app, hello, *([floor] if floor else [])):
+        ledger.charge(server)
     if args.new_minute:
         minute = int(time.time() // 60)
         while int(time.time() // 60) == minute:
@@ -415,15 +489,27 @@ async def filter_changes(browser, state, args, pages, results, app) -> None:
     await context.close()
 
 
-async def concurrent(browser, state, args, results, app, hello) -> None:
+async def concurrent(browser, state, args, results, targets: dict[str, tuple[Server, str]]) -> None:
+    """Wave by wave, every tab loads each of ``targets`` (name → server and path) at once, and
+    leaves it for a blank page; the CPU spent meanwhile is divided by the loads."""
     for users in args.concurrency:
         contexts = [
             await new_context(browser, state, args.settle_ms, args.drawn) for _ in range(users)
         ]
         tabs = [await context.new_page() for context in contexts]
-        for name, url in (("overview", f"{app.url}/overview"), ("hello", hello.url)):
-            for _ in range(args.waves):
+        for _ in range(args.waves):
+            for name, (server, path) in targets.items():
+                url = f"{server.url}/{path}"
+                server_before, browser_before = server.cpu_seconds(), browser_cpu_seconds()
                 loads = await asyncio.gather(*(load_in_time(tab, url) for tab in tabs))
+                # the sessions' end is part of what a load costs
+                await asyncio.gather(*(tab.goto("about:blank") for tab in tabs))
+                await asyncio.sleep(args.settle_ms / 1000)
+                spent = (
+                    (server.cpu_seconds() - server_before) / users,
+                    (browser_cpu_seconds() - browser_before) / users,
+                )
+                results.concurrent_cpu.setdefault((name, users), []).append(spent)
                 times = results.concurrent.setdefault((name, users), [])
                 times.extend(LOAD_TIMEOUT_MS if x is None else x.ms for x in loads)
                 missed = results.timeouts.get((name, users), 0) + loads.count(None)
@@ -445,6 +531,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def mean_ms(seconds: list[float] | None) -> str:
+    return "—" if not seconds else f"{statistics.fmean(seconds) * 1000:,.0f} ms"
+
+
 def report(results: Results, pages: list[NavPage], args) -> None:
     def cell(loads: dict[str, list[Load]], name: str, base: list[Load] | None) -> str:
         if name not in loads or not base:
@@ -455,9 +545,10 @@ def report(results: Results, pages: list[NavPage], args) -> None:
     print(f"\nscale {args.scale}, {args.db_url}; medians, ratio to the hello page in ()")
     print(
         "| page | cold, at once | cold, warm-up ended | warm | new minute "
-        "| filter change, first | filter change, cached | runs per warm load |"
+        "| filter change, first | filter change, cached | runs per warm load "
+        "| server CPU per warm load | browser CPU per warm load |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in ["hello", *(nav.label for nav in pages)]:
         runs = statistics.median(x.runs for x in results.warm.get(name, [Load(0, 0)]))
         print(
@@ -466,37 +557,48 @@ def report(results: Results, pages: list[NavPage], args) -> None:
             f"| {cell(results.warm, name, hello)} "
             f"| {cell(results.new_minute, name, results.new_minute.get('hello'))} "
             f"| {cell(results.filter_first, name, hello)} "
-            f"| {cell(results.filter_cached, name, hello)} | {runs:g} |"
+            f"| {cell(results.filter_cached, name, hello)} | {runs:g} "
+            f"| {mean_ms(results.server_cpu.get(name))} "
+            f"| {mean_ms(results.browser_cpu.get(name))} |"
         )
     if results.floor:
-        print("\n| Streamlit floor (bench/floor_app.py), elements | warm |")
-        print("|---|---:|")
-        for elements in FLOORS:
-            print(f"| {elements} | {cell(results.floor, elements, hello)} |")
-    if results.cpu_per_load:
         print(
-            f"\nserver CPU per warm load: app {results.cpu_per_load['app'] * 1000:,.0f} ms, "
-            f"hello {results.cpu_per_load['hello'] * 1000:,.0f} ms; server memory at the end: "
+            "\n| Streamlit floor (bench/floor_app.py), elements | warm "
+            "| server CPU per warm load | browser CPU per warm load |"
+        )
+        print("|---|---:|---:|---:|")
+        for elements in FLOORS:
+            print(
+                f"| {elements} | {cell(results.floor, elements, hello)} "
+                f"| {mean_ms(results.server_cpu.get(elements))} "
+                f"| {mean_ms(results.browser_cpu.get(elements))} |"
+            )
+    app_cpu = [x for nav in pages for x in results.server_cpu.get(nav.label, [])]
+    if app_cpu:
+        print(
+            f"\nserver CPU per warm load: app {mean_ms(app_cpu)} (every page), "
+            f"hello {mean_ms(results.server_cpu.get('hello'))}; server memory at the end: "
             + ", ".join(f"{name} {mb:,.0f} MB" for name, mb in results.rss_mb.items())
         )
     if results.concurrent:
         print(
-            "\n| users at once | Overview p50 | Overview p95 | hello p50 | hello p95 "
-            "| p95 ratio | timed out |"
+            "\n| users at once | page | p50 | p95 | p95 ÷ hello p95 | timed out "
+            "| server CPU per load | browser CPU per load |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|")
         for users in args.concurrency:
-            page = results.concurrent[("overview", users)]
-            hello = results.concurrent[("hello", users)]
-            missed = (
-                f"{results.timeouts[('overview', users)]} / {results.timeouts[('hello', users)]}"
-            )
-            print(
-                f"| {users} | {percentile(page, 0.5):,.0f} ms | {percentile(page, 0.95):,.0f} ms "
-                f"| {percentile(hello, 0.5):,.0f} ms | {percentile(hello, 0.95):,.0f} ms "
-                f"| {percentile(page, 0.95) / percentile(hello, 0.95):.1f}× "
-                f"| {missed} |"
-            )
+            hello_p95 = percentile(results.concurrent[("hello", users)], 0.95)
+            for name in dict.fromkeys(name for name, _ in results.concurrent):
+                times = results.concurrent[(name, users)]
+                spent = results.concurrent_cpu[(name, users)]
+                print(
+                    f"| {users} | {name} | {percentile(times, 0.5):,.0f} ms "
+                    f"| {percentile(times, 0.95):,.0f} ms "
+                    f"| {percentile(times, 0.95) / hello_p95:.1f}× "
+                    f"| {results.timeouts[(name, users)]} "
+                    f"| {mean_ms([server for server, _ in spent])} "
+                    f"| {mean_ms([browser for _, browser in spent])} |"
+                )
 
 
 async def run(args) -> None:
@@ -523,8 +625,16 @@ async def run(args) -> None:
             print("filter changes:", flush=True)
             await filter_changes(browser, state, args, pages, results, app)
             print("concurrent:", flush=True)
-            await concurrent(browser, state, args, results, app, hello)
-            results.rss_mb = {"app": app.rss_mb(), "hello": hello.rss_mb()}
+            targets = {"overview": (app, "overview")}
+            for elements in CONCURRENT_FLOORS if args.floor else ():
+                targets[f"floor: {elements}"] = (floor, f"?elements={elements}")
+            targets["hello"] = (hello, "")
+            await concurrent(browser, state, args, results, targets)
+            results.rss_mb = {
+                "app": app.rss_mb(),
+                "hello": hello.rss_mb(),
+                "floor": floor.rss_mb(),
+            }
         await browser.close()
     report(results, pages, args)
 

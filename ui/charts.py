@@ -8,20 +8,58 @@ page: the axis labels compact in the session's language (``$1.2M``, ``US$120만`
 through a Vega expression built from CLDR, since d3-format knows no 만/억) and the tooltips
 the full amount, formatted by Babel into a text column. Counts (``,d``) and percents (``.0%``)
 keep d3 formats, which write them as CLDR does in English and Korean.
+
+A builder's chart is converted to its Vega-Lite spec once per arguments, language and
+currency (``drawn_once``): building an Altair chart and converting it (schema validation, the
+data to Arrow) took most of the server's time of a warm load on the chart-heavy pages.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.i18n import format_amount, money_label_expr, t
+# Streamlit's own conversion for st.altair_chart (a private name): the spec it makes is the
+# one st.altair_chart would draw, its data as Arrow datasets.
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+from ui.i18n import current_currency, current_language, format_amount, money_label_expr, t
 
 CHART_HEIGHT = 320
 FALLBACK_COLOR = "#2563EB"
 MONEY = "money"
 """The ``value_format`` of amounts in whole units of the configured currency."""
+SPEC_CACHE_ENTRIES = 1000
+"""Specs kept per process; one is a few kilobytes (its data is aggregated)."""
+
+Spec = dict[str, Any]
+"""A chart ready to draw (``show``): its Vega-Lite spec, the data as Arrow datasets."""
+P = ParamSpec("P")
+_BUILDERS: dict[str, Callable[..., alt.Chart | alt.LayerChart]] = {}
+
+
+def drawn_once(build: Callable[P, alt.Chart | alt.LayerChart]) -> Callable[P, Spec]:
+    """``build`` returning the spec of its chart, converted once per arguments (the data
+    frames by their content), language and currency: the labels and amount formats it reads
+    from the session. Keyed by the data itself, an entry can never be stale."""
+    _BUILDERS[build.__name__] = build
+
+    @functools.wraps(build)
+    def spec(*args: P.args, **kwargs: P.kwargs) -> Spec:
+        return _spec(build.__name__, current_language(), current_currency(), args, kwargs)
+
+    return spec
+
+
+@st.cache_data(max_entries=SPEC_CACHE_ENTRIES, show_spinner=False)
+def _spec(builder: str, language: str, currency: str, args: tuple, kwargs: dict) -> Spec:
+    """The spec of ``builder``'s chart (``language`` and ``currency`` key the cache only)."""
+    return _convert_altair_to_vega_lite_spec(_BUILDERS[builder](*args, **kwargs))
 
 
 def _value_axis(value_format: str, **options: object) -> alt.Axis:
@@ -61,6 +99,7 @@ def period_formats(periods: pd.Series, grain: str = "day") -> tuple[str, str]:
     return t("chart.axis_day_year" if crosses else "chart.axis_day"), t("chart.tooltip_day")
 
 
+@drawn_once
 def daily_bars(
     data: pd.DataFrame,
     *,
@@ -104,11 +143,15 @@ def daily_bars(
     )
 
 
-def show(chart: alt.Chart | alt.LayerChart) -> None:
-    """Render a chart from this module at the full width of its container."""
-    st.altair_chart(chart, width="stretch")
+def show(chart: Spec | alt.Chart | alt.LayerChart) -> None:
+    """Render a chart of this module (or an Altair chart) at the full width of its container."""
+    if isinstance(chart, dict):  # a copy of the cached spec, which drawing changes
+        st.vega_lite_chart(spec=chart, width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch")
 
 
+@drawn_once
 def trend_lines(
     data: pd.DataFrame,
     *,
@@ -183,6 +226,7 @@ def trend_lines(
     ).properties(height=CHART_HEIGHT)
 
 
+@drawn_once
 def category_bars(
     data: pd.DataFrame,
     *,
@@ -228,6 +272,7 @@ def category_bars(
     )
 
 
+@drawn_once
 def heatmap(
     data: pd.DataFrame,
     *,
@@ -259,6 +304,7 @@ def heatmap(
     )
 
 
+@drawn_once
 def waterfall(
     data: pd.DataFrame,
     *,
