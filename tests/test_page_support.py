@@ -10,11 +10,11 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Ticket
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import migrate
 from ui.locale_ko import MESSAGES as KOREAN
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -30,7 +30,7 @@ PAGE = "pages/support.py"
 
 def add_tickets(now: datetime) -> None:
     """Three tickets in the last days: one met both targets, two breached one each."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         session.add(Account(id="A1", name="Alpha <b>Co</b>", segment="smb"))
         session.flush()
@@ -258,7 +258,7 @@ def test_a_language_switch_keeps_the_chosen_filters_and_the_link(shared_mode):
 
 def add_breached(count: int, now: datetime) -> None:
     """``count`` unanswered urgent tickets of the last days: all breach the 60-minute target."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         session.add_all(
             Ticket(
