@@ -14,9 +14,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema, users
+from cs_data import users
 from cs_data.auth import operator
 from cs_data.db import get_engine
+from tests.databases import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -31,7 +32,7 @@ def new_app() -> AppTest:
 def add_user(username: str, role: str, display_name: str | None = None) -> None:
     """A user of the configured database who can log in with ``PASSWORD``."""
     engine = get_engine()
-    schema.upgrade(engine)
+    migrate(engine)
     users.create_user(
         engine,
         operator(),

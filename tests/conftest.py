@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from cs_data import schema, users
+from cs_data import users
 from cs_data.config import get_settings
 from cs_data.db import create_engine_for, get_engine
 from tests.apptest import COOKIE_KEY as APP_COOKIE_KEY
 from tests.apptest import ROOT
-from tests.databases import BACKENDS, fresh_database_url
+from tests.databases import BACKENDS, fresh_database_url, migrate
 from ui import prefetch
 
 PREFETCH_TIMEOUT_SECONDS = 60
@@ -37,7 +37,7 @@ def empty_engine(db_url) -> Iterator[Engine]:
 @pytest.fixture
 def engine(empty_engine) -> Engine:
     """An engine on a database migrated to the newest schema."""
-    schema.upgrade(empty_engine)
+    migrate(empty_engine)
     return empty_engine
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from cs_data import db, schema, users
+from cs_data import db, users
 from cs_data.auth import operator
 from cs_data.cli import EXIT_DATABASE, main
 from cs_data.db import create_engine_for
+from tests.databases import migrate
 
 PASSWORD = "Outage-pass-123"
 UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/test"
@@ -105,7 +106,7 @@ def read_only_database(tmp_path) -> Iterator[str]:
     folder = tmp_path / "data"
     url = f"sqlite:///{folder / 'cockpit.db'}"
     engine = create_engine_for(url)
-    schema.upgrade(engine)
+    migrate(engine)
     users.create_user(
         engine, operator(), username="ann", display_name="Ann", role="admin", password=PASSWORD
     )
@@ -144,7 +145,7 @@ def locked_database(tmp_path, monkeypatch) -> Iterator[str]:
     path = tmp_path / "cockpit.db"
     url = f"sqlite:///{path}"
     engine = create_engine_for(url)
-    schema.upgrade(engine)
+    migrate(engine)
     users.create_user(
         engine, operator(), username="ann", display_name="Ann", role="admin", password=PASSWORD
     )

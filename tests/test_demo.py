@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from cs_data import boards, demo, demo_boards, demo_health, domain, health, schema
+from cs_data import boards, demo, demo_boards, demo_health, domain, health
 from cs_data.auth import Actor, operator
 from cs_data.config import DEFAULT_SLA_FIRST_RESPONSE_MINUTES
 from cs_data.db import create_engine_for
@@ -42,7 +42,7 @@ from cs_data.models import (
     card_assignees,
 )
 from cs_data.users import password_matches
-from tests.databases import fresh_database_url
+from tests.databases import fresh_database_url, migrate
 
 TODAY = date(2026, 5, 15)
 NOW = datetime(2026, 5, 15, tzinfo=UTC)
@@ -69,7 +69,7 @@ def _fresh_engine(backend: str, directory) -> Iterator[Engine]:
     with fresh_database_url(backend, directory) as url:
         engine = create_engine_for(url)
         try:
-            schema.upgrade(engine)
+            migrate(engine)
             yield engine
         finally:
             engine.dispose()

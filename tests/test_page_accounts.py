@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import health, schema
+from cs_data import health
 from cs_data.auth import operator
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Interaction, Subscription, Ticket, User
 from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
+from tests.databases import migrate
 
 PAGE = "pages/accounts.py"
 SETTINGS = "pages/settings.py"
@@ -21,7 +22,7 @@ def add_book() -> None:
     """Two accounts of csm ``as_csm`` never touched (A1 red: many unanswered tickets; A2
     yellow), one of another CSM touched 10 days ago (green); today's health computed."""
     engine = get_engine()
-    schema.upgrade(engine)
+    migrate(engine)
     add_user("as_csm", "csm", "Casey")
     today = datetime.now(UTC).date()
     with transaction(engine) as session:
@@ -237,7 +238,7 @@ def test_a_csm_who_logs_in_with_the_form_starts_on_their_accounts(shared_mode, m
     from ui import shell
 
     monkeypatch.setattr(shell, "leave_pages_folder_mode", lambda: None)  # see test_login_lockout
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     add_user("ann", "csm")
     add_user("bob", "csm")
     with transaction(get_engine()) as session:

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, SurveyResponse, User
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import migrate
 
 PAGE = "pages/feedback.py"
 
 
 def add_responses(now: datetime) -> None:
     """Survey responses of the last days; the expected figures are in the tests."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         cara = User(username="cara", display_name="Cara Csm", role="csm")
         session.add(cara)
@@ -130,7 +130,7 @@ def test_every_role_may_open_it(shared_mode, role):
 
 def add_detractors(now: datetime, count: int) -> None:
     """``count`` NPS detractors with a comment each, in the last days, newest first by number."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         session.add(Account(id="A1", name="Alpha", segment="smb"))
         session.flush()

@@ -9,12 +9,13 @@ from sqlalchemy import event
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from cs_data import config, data_versions, demo, schema, targets
+from cs_data import config, data_versions, demo, targets
 from cs_data.auth import operator
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket
 from tests.apptest import ROOT, add_user, log_in, new_app
+from tests.databases import migrate
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_an_empty_configured_database_shows_the_empty_state(app):
 
 
 def test_the_metrics_show_the_figures_of_the_rows(app):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     add_rows(datetime.now(UTC))
 
     app.run()
@@ -144,7 +145,7 @@ def test_the_metrics_show_the_figures_of_the_rows(app):
 
 
 def test_active_targets_show_their_progress(app):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     now = datetime.now(UTC)
     add_rows(now)
     targets.create_target(
@@ -172,7 +173,7 @@ def test_active_targets_show_their_progress(app):
     ("active", "link"), [(6, "All targets"), (7, "1 more target"), (9, "3 more targets")]
 )
 def test_targets_beyond_the_first_six_are_counted_in_the_link(app, active, link):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     add_rows(datetime.now(UTC))
     today = datetime.now(UTC).date()
     for number in range(active):
@@ -197,7 +198,7 @@ def test_targets_beyond_the_first_six_are_counted_in_the_link(app, active, link)
 
 
 def test_korean_from_the_link(app):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     add_rows(datetime.now(UTC))
     app.query_params["lang"] = "ko"
 
@@ -260,7 +261,7 @@ def test_an_empty_embedded_database_is_seeded_with_demo_data_and_says_so(embedde
 
 
 def test_no_recent_tickets_shows_a_message_instead_of_the_chart(app):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         session.add(Account(id="A1", name="Alpha"))
 
@@ -295,7 +296,7 @@ def test_an_unreachable_database_shows_a_message_not_a_traceback(monkeypatch):
 
 def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypatch):
     monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     now = datetime.now(UTC)
     add_rows(now)
     statements: list[str] = []

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema
 from cs_data.auth import Actor
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, User
 from cs_data.renewals import probabilities
 from cs_data.renewals.commands import update_renewal
 from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
+from tests.databases import migrate
 from tests.factories import make_account, make_renewal
 from ui.text import literal
 
@@ -68,7 +68,7 @@ def stored(renewal_id: str) -> Renewal:
 
 
 def test_a_csm_sees_their_book_by_default(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     ids = seed()
     at = open_page("ann")
     assert at.title[0].value == "Renewals"
@@ -82,7 +82,7 @@ def test_a_csm_sees_their_book_by_default(shared_mode):
 
 
 def test_the_form_by_url_saves_and_keeps_typed_values_when_refused(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     ids = seed()
     at = open_page("ann", renewal=ids["ann"])
     at.selectbox(key="rf_stage").set_value("proposal")
@@ -104,7 +104,7 @@ def test_the_form_by_url_saves_and_keeps_typed_values_when_refused(shared_mode):
 
 
 def test_a_conflict_shows_both_changes_and_reapplies_mine(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     ids = seed()
     at = open_page("ann", renewal=ids["ann"])
     with transaction(get_engine()) as session:
@@ -123,7 +123,7 @@ def test_a_conflict_shows_both_changes_and_reapplies_mine(shared_mode):
 
 
 def test_moving_a_card_on_the_stage_board_uses_the_update_command(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     ids = seed()
     at = open_page("ann")
     assert f"move_{ids['ann']}" not in [s.key for s in at.selectbox], "drawn once opened"
@@ -137,7 +137,7 @@ def test_moving_a_card_on_the_stage_board_uses_the_update_command(shared_mode):
 
 
 def test_viewers_and_execs_read_only(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     ids = seed()
     for username in ("vic", "eve"):
         at = open_page(username, renewal=ids["ann"])
@@ -146,7 +146,7 @@ def test_viewers_and_execs_read_only(shared_mode):
 
 
 def test_the_forecast_page_is_for_execs_and_managers(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     seed()
     at = open_page("eve", FORECAST_PAGE)
     assert at.title[0].value == "Forecast"
@@ -161,7 +161,7 @@ def test_the_forecast_page_is_for_execs_and_managers(shared_mode):
 
 
 def test_an_unknown_renewal_by_url_is_reported_not_raised(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     seed()
     at = open_page("ann", renewal="REN-NOPE")
     assert at.warning, "a missing renewal is reported as not found"
@@ -185,7 +185,7 @@ def renewals_of(account_name: str) -> list[Renewal]:
 
 
 def test_a_manager_creates_a_renewal_and_a_refused_one_keeps_what_was_typed(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     seed()
     at = open_page("meg")
     at.text_input(key="nr_search").input("Bob").run()
@@ -214,7 +214,7 @@ def test_a_manager_creates_a_renewal_and_a_refused_one_keeps_what_was_typed(shar
 
 
 def test_a_csm_is_offered_only_their_accounts_and_viewers_no_form(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     seed()
     at = open_page("ann")
     assert at.selectbox(key="nr_account").options == [f"Ann Corp ({stored_account('ann')})"]
@@ -229,7 +229,7 @@ def stored_account(csm: str) -> str:
 
 
 def test_the_account_360_edits_its_renewal_with_the_same_form(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     ids = seed()
     at = open_page("ann", ACCOUNTS_PAGE, account=stored_account("ann"))
     at.selectbox(key="rf_stage").set_value("negotiation")
@@ -246,7 +246,7 @@ def test_the_account_360_edits_its_renewal_with_the_same_form(shared_mode):
 
 
 def test_an_admin_sets_a_stage_probability_on_settings(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     add_user("ada", "admin")
     at = open_page("ada", SETTINGS_PAGE)
     at.number_input(key="stage_prob_proposal").set_value(150.0)

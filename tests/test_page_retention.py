@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Subscription
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import migrate
 
 PAGE = "pages/retention.py"
 
 
 def add_book() -> None:
     """Over the last 30 days: Alpha keeps $1,000, Beta ($500) churns, Gamma ($300) is new."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     today = datetime.now(UTC).date()
     with transaction(get_engine()) as session:
         session.add_all(
@@ -115,7 +115,7 @@ def test_every_role_may_open_it(shared_mode, role):
 
 
 def test_a_changed_filter_sends_the_churned_list_back_to_page_1(shared_mode):
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     today = datetime.now(UTC).date()
     with transaction(get_engine()) as session:
         session.add_all(

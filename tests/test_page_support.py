@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
-from cs_data import data_versions, health, schema
+from cs_data import data_versions, health
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Ticket
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import migrate
 from ui import prefetch
 from ui.locale_ko import MESSAGES as KOREAN
 
@@ -32,7 +33,7 @@ PAGE = "pages/support.py"
 
 def add_tickets(now: datetime) -> None:
     """Three tickets in the last days: one met both targets, two breached one each."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         session.add(Account(id="A1", name="Alpha <b>Co</b>", segment="smb"))
         session.flush()
@@ -260,7 +261,7 @@ def test_a_language_switch_keeps_the_chosen_filters_and_the_link(shared_mode):
 
 def add_breached(count: int, now: datetime) -> None:
     """``count`` unanswered urgent tickets of the last days: all breach the 60-minute target."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     with transaction(get_engine()) as session:
         session.add_all(
             Ticket(

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema, targets
+from cs_data import targets
 from cs_data.auth import operator
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, SurveyResponse
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import migrate
 from ui.text import literal
 
 TARGETS_PAGE = "pages/targets.py"
@@ -31,7 +32,7 @@ def show(username: str) -> AppTest:
 
 
 def add_target(**fields) -> targets.Target:
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     today = datetime.now(UTC).date()
     values = {
         "kpi": "csat",

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_data import schema
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Subscription, Ticket, User
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import migrate
 
 PAGE = "pages/team.py"
 
@@ -18,7 +18,7 @@ PAGE = "pages/team.py"
 def add_team() -> None:
     """Two agents (Kim: two tickets, first responses after 1 and 3 hours; Lee: one, after 5
     hours) and a CSM, Kim, with one $1,200 account."""
-    schema.upgrade(get_engine())
+    migrate(get_engine())
     now = datetime.now(UTC)
     today = now.date()
     with transaction(get_engine()) as session:
