@@ -13,7 +13,8 @@ from cs_data import boards
 from cs_data.auth import Actor, operator
 from cs_data.db import get_engine
 from cs_data.models import User
-from tests.apptest import add_user, log_in, new_app, open_tab
+from tests.apptest import add_user, log_in, new_app
+from ui.board_view import VIEW_KEY
 from ui.text import literal
 
 PAGE = "pages/boards.py"
@@ -68,6 +69,24 @@ def columns(at: AppTest) -> dict[str, list[str]]:
         ]
         for c in drawn(at)["columns"]
     }
+
+
+def popovers(at: AppTest) -> list[str]:
+    """The labels of the page's popover buttons, in order."""
+
+    def walk(node) -> list[str]:
+        labels = [node.proto.popover.label] if getattr(node, "type", "") == "popover" else []
+        for child in getattr(node, "children", {}).values():
+            labels += walk(child)
+        return labels
+
+    return walk(at.main)
+
+
+def open_view(at: AppTest, view: str) -> AppTest:
+    """Switch the board page to ``view`` (board, analytics, archive, settings) and rerun, as a
+    click on the view switch does."""
+    return at.segmented_control(key=VIEW_KEY).set_value(view).run()
 
 
 def send(at: AppTest, event: str, value: Any) -> AppTest:
@@ -181,6 +200,7 @@ def test_a_card_opens_by_url_and_moves_with_the_move_control(shared_mode):
 def test_a_member_adds_a_card_from_the_board(shared_mode):
     view = team_board()
     at = show("mina")
+    assert popovers(at) == [f"{literal('Support')} (CS)", "New card", "Filters"]
 
     at.text_input(key="new_card_title").set_value("Call the customer")
     at.selectbox(key="new_card_column").set_value(view.column("Bugs").id)
@@ -200,6 +220,7 @@ def test_a_visitor_reads_but_gets_no_controls(shared_mode):
     assert not [b for b in at.button if b.label in ("Move", "Add", "Archive card")]
     assert "You can read this card but not change it." in [c.value for c in at.caption]
     assert not [t for t in at.text_input if t.key == "new_card_title"]
+    assert "New card" not in popovers(at)
     assert drawn(at)["may_move"] is False
     card = view.column("New tickets").cards[0]
     send(at, "move", {"card": card.id, "column": view.columns[1].id, "position": 0, "version": 1})
@@ -212,19 +233,41 @@ def test_a_private_board_is_invisible_to_non_members(shared_mode):
     at = show("otto")
 
     assert "No boards yet. Create one with “New board”." in [i.value for i in at.info]
+    assert popovers(at) == ["New board"]
 
 
 def test_collapsed_view_and_highlights_filter_the_cards(shared_mode):
     team_board()
     at = show("mina")
-    at.toggle(key="boards_collapsed").set_value(True).run()
+    at.segmented_control(key="boards_collapsed").set_value("titles").run()
+    assert at.query_params["view"] == "titles"
     assert drawn(at)["collapsed"] is True
     assert "CS-2 · Second" in columns(at)["New tickets 2"]
     assert "tags" not in drawn(at)["columns"][0]["cards"][1], "titles only"
 
+    assert "Filters" in popovers(at)
     at.selectbox(key="boards_tag").set_value("vip").run()
     assert columns(at)["New tickets 2 (1 shown)"] == ["CS-2 · Second"]
+    assert "Filters (1)" in popovers(at), "the popover counts the filters in use"
     assert drawn(at)["columns"][0]["cards"][0]["position"] == 1, "its place in the column"
+
+
+def test_the_board_menu_switches_boards_and_keeps_the_choice_in_the_url(shared_mode):
+    team_board()
+    second = boards.create_board(get_engine(), actor("olga"), name="Zulu *escalations*")
+    boards.set_member(
+        get_engine(), operator(), second.id, user_id=actor("mina").user_id, role="member"
+    )
+    at = show("mina")
+
+    at.radio(key="boards_board").set_value(second.key).run()
+
+    assert not at.exception
+    assert drawn(at)["board"] == second.id
+    assert at.query_params["board"] == second.key
+    assert popovers(at)[0] == f"{literal('Zulu *escalations*')} ({second.key})", (
+        "text, not Markdown"
+    )
 
 
 def test_a_long_column_is_drawn_whole_by_one_element(shared_mode):
@@ -243,9 +286,9 @@ def test_the_analytics_tab_draws_its_charts(shared_mode):
     at = show("olga")
     assert not at.get("vega_lite_chart"), "the charts are drawn once their tab is opened"
 
-    open_tab(at, "board_tab", "Flow analytics")
+    open_view(at, "analytics")
     assert len(at.get("vega_lite_chart")) == 3
-    assert "Settings" in [tab.label for tab in at.tabs]
+    assert "Settings" in at.segmented_control(key=VIEW_KEY).options
 
 
 def test_a_member_adds_a_checklist_item_ticks_it_and_comments_in_the_dialog(shared_mode):
@@ -301,7 +344,7 @@ def test_a_move_refused_by_a_blocking_wip_limit_is_explained(shared_mode):
 
 def test_a_board_admin_changes_settings_and_a_wip_limit(shared_mode):
     view = team_board()
-    at = open_tab(show("olga"), "board_tab", "Settings")
+    at = open_view(show("olga"), "settings")
     form = f"board_{view.id}_{view.version}"
     at.text_input(key=f"{form}_name").set_value("Support desk")
     at.button(key=f"FormSubmitter:{form}-Save").click().run()
@@ -315,9 +358,9 @@ def test_a_board_admin_changes_settings_and_a_wip_limit(shared_mode):
     at.button(key=f"FormSubmitter:{form}-Save").click().run()
     changed = boards.get_board(get_engine(), operator(), view.id).column("Open tickets")
     assert (changed.wip_limit, changed.wip_mode) == (3, "block")
-    assert "Open tickets 0/3" in columns(open_tab(at, "board_tab", "Board"))
+    assert "Open tickets 0/3" in columns(open_view(at, "board"))
 
-    open_tab(at, "board_tab", "Settings")
+    open_view(at, "settings")
     at.button(key=f"delete_column_{column.id}").click().run()
     assert "Tick the box to confirm." in [e.value for e in at.error]
     at.checkbox(key="column_delete_confirm").check().run()
@@ -343,15 +386,15 @@ def test_board_filters_keep_their_choice_and_speak_korean_after_a_switch(shared_
     assert tag.proto.placeholder == "전체", "a choice of None never reads 'Choose an option'"
 
 
-def test_only_the_open_tab_is_drawn_and_the_filters_outlive_a_visit_to_another(shared_mode):
+def test_only_the_open_view_is_drawn_and_the_filters_outlive_a_visit_to_another(shared_mode):
     team_board()
     at = show("olga")
     at.selectbox(key="boards_priority").set_value("high").run()
     assert not at.get("vega_lite_chart")
 
-    open_tab(at, "board_tab", "Flow analytics")
+    open_view(at, "analytics")
     assert at.get("vega_lite_chart") and not at.get("bidi_component")
-    open_tab(at, "board_tab", "Board")
+    open_view(at, "board")
 
     assert not at.exception
     assert at.selectbox(key="boards_priority").value == "high"

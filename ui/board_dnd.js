@@ -8,8 +8,11 @@
 //         (position: 0 = top, among the column's other cards; null = the end).
 // A dropped card moves on screen at once (marked "pending") until the server's answer
 // redraws the board; a refused move redraws it where it was.
+// A long column draws its first PAGE cards at once and the next ones as it is scrolled
+// towards its end (a sentinel after the last card drawn); a redraw keeps as many as were shown.
 
 const drawn = new WeakMap(); // root element -> {signature, data, send}
+const watching = new WeakMap(); // root element -> the observers of its columns' ends
 const ICONS = {
   // Material icons (Apache 2.0): checklist, chat_bubble_outline, attach_file
   checklist:
@@ -19,6 +22,8 @@ const ICONS = {
     "M16.5 6v11.5c0 2.21-1.79 4-4 4s-4-1.79-4-4V5c0-1.38 1.12-2.5 2.5-2.5s2.5 1.12 2.5 2.5v10.5c0 .55-.45 1-1 1s-1-.45-1-1V6H10v9.5c0 1.38 1.12 2.5 2.5 2.5s2.5-1.12 2.5-2.5V5c0-2.21-1.79-4-4-4S7 2.79 7 5v12.5c0 3.04 2.46 5.5 5.5 5.5s5.5-2.46 5.5-5.5V6h-1.5z",
 };
 const SVG = "http://www.w3.org/2000/svg";
+const PAGE = 40; // cards of a column drawn at once: more than a tall screen shows
+const AHEAD = "0px 0px 600px 0px"; // draw the next ones this far before they scroll into view
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -77,7 +82,26 @@ function cardElement(card, data) {
   return node;
 }
 
-function columnElement(column, data) {
+// Draw the column's next cards (at least up to `upTo`), before its sentinel; the sentinel
+// goes once every card is drawn.
+function drawMore(list, column, data, upTo) {
+  const more = list.querySelector(".more");
+  const from = Number(list.dataset.drawn || 0);
+  const to = Math.min(column.cards.length, Math.max(upTo, from + PAGE));
+  list.dataset.drawn = String(to);
+  const cards = document.createDocumentFragment();
+  for (const card of column.cards.slice(from, to)) cards.append(cardElement(card, data));
+  list.insertBefore(cards, more);
+  if (to >= column.cards.length) {
+    more?.remove();
+  } else if (!more) {
+    const sentinel = element("div", "more");
+    sentinel.setAttribute("aria-hidden", "true");
+    list.append(sentinel);
+  }
+}
+
+function columnElement(column, data, shown) {
   const node = element("section", "column");
   node.dataset.columnId = String(column.id);
   const header = element("header", "header");
@@ -88,23 +112,52 @@ function columnElement(column, data) {
   if (column.note) node.append(element("div", "note", column.note));
   const list = element("div", "cards");
   list.dataset.columnId = String(column.id);
-  for (const card of column.cards) list.append(cardElement(card, data));
-  if (!column.cards.length) list.append(element("div", "empty", data.labels.empty));
+  if (column.cards.length) drawMore(list, column, data, shown || PAGE);
+  else list.append(element("div", "empty", data.labels.empty));
   node.append(list);
   return node;
+}
+
+// Once a column's sentinel comes near the end of its scrolled list, draw its next cards;
+// observed anew after each, so a list still short of its end draws on.
+function watchEnds(root, data) {
+  for (const observer of watching.get(root) || []) observer.disconnect();
+  const observers = [];
+  for (const list of root.querySelectorAll(".cards")) {
+    const sentinel = list.querySelector(".more");
+    if (!sentinel) continue;
+    const column = data.columns.find((c) => String(c.id) === list.dataset.columnId);
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((entry) => entry.isIntersecting)) return;
+        drawMore(list, column, data, 0);
+        observer.disconnect();
+        const next = list.querySelector(".more");
+        if (next) observer.observe(next);
+      },
+      { root: list, rootMargin: AHEAD },
+    );
+    observer.observe(sentinel);
+    observers.push(observer);
+  }
+  watching.set(root, observers);
 }
 
 function draw(root, data) {
   const scrolled = new Map();
   for (const list of root.querySelectorAll(".cards")) {
-    scrolled.set(list.dataset.columnId, list.scrollTop);
+    scrolled.set(list.dataset.columnId, { top: list.scrollTop, shown: Number(list.dataset.drawn) });
   }
   const board = element("div", data.collapsed ? "board collapsed" : "board");
-  for (const column of data.columns) board.append(columnElement(column, data));
+  for (const column of data.columns) {
+    board.append(columnElement(column, data, scrolled.get(String(column.id))?.shown));
+  }
   root.replaceChildren(board);
   for (const list of root.querySelectorAll(".cards")) {
-    list.scrollTop = scrolled.get(list.dataset.columnId) || 0;
+    const top = scrolled.get(list.dataset.columnId)?.top;
+    if (top) list.scrollTop = top; // (setting it lays the page out: only when scrolled)
   }
+  watchEnds(root, data);
   root.dataset.drawnAt = String(performance.now());
 }
 
@@ -176,7 +229,7 @@ function listen(root) {
     if (!moving || !list) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
-    const before = cardAfter(list, event.clientY);
+    const before = cardAfter(list, event.clientY) ?? list.querySelector(".more");
     if (marker.parentNode !== list || marker.nextSibling !== before) {
       clear();
       list.classList.add("over");
@@ -200,7 +253,7 @@ function listen(root) {
     clear();
     if (card && !unchanged) {
       list.querySelector(".empty")?.remove();
-      list.insertBefore(card, before);
+      list.insertBefore(card, before ?? list.querySelector(".more"));
       card.classList.add("pending");
       send("move", { card: moving.card.id, column: columnId, position, version: moving.card.version });
     }

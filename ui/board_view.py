@@ -1,8 +1,10 @@
-"""Around the board: its filters and highlights, and the flow analytics charts (the columns
-and cards themselves are one component: ``ui.board_dnd``)."""
+"""Around the board: the switch between its views, the toolbar (new card, search, highlight,
+filters, titles only) and the flow analytics charts (the columns and cards themselves are one
+component: ``ui.board_dnd``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import altair as alt
@@ -13,8 +15,79 @@ from cs_data import boards, domain
 from cs_data.auth import Actor
 from cs_data.db import get_engine
 from ui import charts
-from ui.i18n import choice_key, format_date, format_number, label, t
+from ui.errors import show_field_errors
+from ui.forms import form_error, submit
+from ui.i18n import choice_key, format_count, format_date, format_number, label, t
 from ui.page_data import CACHE_TTL_SECONDS, DataKey
+from ui.text import literal
+
+VIEW_KEY = "board_view"
+"""The view switch's widget key: which view of the board runs and is drawn."""
+FILTER_KEYS = ("boards_tag", "boards_priority", "boards_assignee")
+"""The filters kept in the "Filters" popover."""
+
+
+def view_switch(views: list[str], *, keep: Iterable[str] = ()) -> str:
+    """Board, flow analytics, archive or settings: only the chosen view runs and is drawn.
+
+    A row of buttons above the view rather than tabs around it: a tab strip is drawn again
+    with every element that arrives inside its tabs, which on the board costs more than
+    the cards. Streamlit forgets the state of a widget a run does not draw, so the widgets
+    ``keep`` are carried over and come back as they were when their view opens again."""
+    for name in keep:
+        if name in st.session_state:
+            st.session_state[name] = st.session_state[name]
+    if st.session_state.get(VIEW_KEY) not in views:
+        st.session_state[VIEW_KEY] = views[0]
+    return st.segmented_control(
+        t("boards.view"),
+        views,
+        key=VIEW_KEY,
+        required=True,
+        format_func=lambda v: t(f"boards.tab_{v}"),
+        label_visibility="collapsed",
+    )
+
+
+def board_menu(
+    keys: dict[str, boards.BoardSummary], create: Callable[[], str] | None
+) -> str | None:
+    """The board shown (``boards_board``), chosen in a menu named after it that also holds the
+    "New board" form when ``create`` may make one; None when there is no board yet.
+
+    A menu rather than a select box: its list is drawn only once opened, so a load draws
+    one button."""
+    shown = st.session_state.get("boards_board")
+    caption = f"{literal(keys[shown].name)} ({shown})" if keys else t("boards.new_board")
+    icon = ":material/view_kanban:" if keys else ":material/add:"
+    with st.popover(caption, icon=icon, key="boards_menu"):
+        if keys:
+            st.radio(
+                t("boards.board"),
+                list(keys),
+                key="boards_board",
+                format_func=lambda k: f"{literal(keys[k].name)} ({k})",
+                on_change=lambda: st.query_params.update(board=st.session_state.boards_board),
+            )
+        if create is not None:
+            _new_board_form(create)
+    return shown if keys else None
+
+
+def _new_board_form(create: Callable[[], str]) -> None:
+    with st.form("board_create", clear_on_submit=True):
+        st.markdown(f"**{t('boards.new_board')}**")
+        st.text_input(t("boards.name"), key="new_board_name")
+        st.selectbox(
+            t("boards.template"),
+            boards.TEMPLATES,
+            key="new_board_template",
+            format_func=lambda v: label("template", v),
+        )
+        st.form_submit_button(
+            t("boards.create"), type="primary", on_click=submit, args=("board_create", create)
+        )
+    show_field_errors(form_error("board_create"), "name")
 
 
 def _remember_view() -> None:
@@ -25,49 +98,101 @@ def _remember_view() -> None:
         st.query_params.pop("view", None)
 
 
-def filter_bar(view: boards.BoardView) -> tuple[boards.CardFilter, bool]:
-    """The filters and highlight of the board view, and whether it is collapsed."""
-    top = st.columns([3, 2, 2, 2, 2], vertical_alignment="bottom")
-    text = top[0].text_input(
-        t("boards.search"), key="boards_search", placeholder=t("boards.search_hint")
-    )
-    tag = top[1].selectbox(
-        t("boards.tag"),
-        [None, *view.tags],
-        key=choice_key("boards_tag"),
-        format_func=lambda v: v or t("boards.any"),
-        placeholder=t("boards.any"),  # a kept choice of None shows as no choice
-    )
-    priority = top[2].selectbox(
-        t("boards.priority"),
-        [None, *domain.CARD_PRIORITIES],
-        key=choice_key("boards_priority"),
-        format_func=lambda v: label("priority", v) if v else t("boards.any"),
-        placeholder=t("boards.any"),
-    )
+def _new_card_form(view: boards.BoardView, command: Callable[[], str]) -> None:
+    """A card's title and column, added by ``command`` (kept open for the next card)."""
+    with st.form("card_add", clear_on_submit=False, border=False):
+        st.text_input(
+            t("boards.title_field"), key="new_card_title", placeholder=t("boards.new_card_hint")
+        )
+        columns = {column.id: column.name for column in view.columns}
+        st.selectbox(
+            t("boards.column"), list(columns), format_func=columns.get, key="new_card_column"
+        )
+        st.form_submit_button(
+            t("boards.add"), type="primary", on_click=submit, args=("card_add", command)
+        )
+    error = form_error("card_add")
+    for field in ("title", "column"):
+        show_field_errors(error, field)
+
+
+def _filters(view: boards.BoardView) -> tuple[str, str | None, str | None, int | None]:
+    """Search, tag, priority and assignee, in a popover whose label counts the ones in use."""
     people = {member.user_id: member.display_name for member in view.members}
-    assignee = top[3].selectbox(
-        t("boards.assignee"),
-        [None, *people],
-        key=choice_key("boards_assignee"),
-        format_func=lambda v: people[v] if v else t("boards.any"),
-        placeholder=t("boards.any"),
+    options = {
+        "boards_tag": [None, *view.tags],
+        "boards_priority": [None, *domain.CARD_PRIORITIES],
+        "boards_assignee": [None, *people],
+    }
+    used = bool(st.session_state.get("boards_search")) + sum(
+        st.session_state.get(key) is not None and st.session_state.get(key) in choices
+        for key, choices in options.items()
     )
-    if "boards_collapsed" not in st.session_state:  # a link may ask for titles only
-        st.session_state.boards_collapsed = st.query_params.get("view") == "titles"
-    collapsed = top[4].toggle(
-        t("boards.collapsed"), key="boards_collapsed", on_change=_remember_view
-    )
-    highlight = st.segmented_control(
-        t("boards.highlight"),
-        boards.HIGHLIGHTS,
-        key="boards_highlight",
-        format_func=lambda v: label("highlight", v),
-    )
+    caption = t("boards.filters_used", count=format_count(used)) if used else t("boards.filters")
+    with st.popover(caption, icon=":material/filter_list:", key="boards_filters"):
+        text = st.text_input(
+            t("boards.search"), key="boards_search", placeholder=t("boards.search_hint")
+        )
+        tag = st.selectbox(
+            t("boards.tag"),
+            options["boards_tag"],
+            key=choice_key("boards_tag"),
+            format_func=lambda v: v or t("boards.any"),
+            placeholder=t("boards.any"),  # a kept choice of None shows as no choice
+        )
+        priority = st.selectbox(
+            t("boards.priority"),
+            options["boards_priority"],
+            key=choice_key("boards_priority"),
+            format_func=lambda v: label("priority", v) if v else t("boards.any"),
+            placeholder=t("boards.any"),
+        )
+        assignee = st.selectbox(
+            t("boards.assignee"),
+            options["boards_assignee"],
+            key=choice_key("boards_assignee"),
+            format_func=lambda v: people[v] if v else t("boards.any"),
+            placeholder=t("boards.any"),
+        )
+    return text or "", tag, priority, assignee
+
+
+def toolbar(
+    view: boards.BoardView, new_card: Callable[[], str] | None
+) -> tuple[boards.CardFilter, bool]:
+    """One row of buttons above the board: "New card" (for those who may add one, added by
+    ``new_card``), the filters, the highlight, titles only. Returns the filter and whether the
+    board is collapsed.
+
+    The forms and fields open in popovers, whose content the browser draws only once opened:
+    a load draws buttons of one kind, not a form, a text field, three select boxes and a
+    toggle (each kind of widget is also code the browser loads on every page load)."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if new_card is not None:
+            with st.popover(t("boards.new_card"), icon=":material/add:", type="primary"):
+                _new_card_form(view, new_card)
+        text, tag, priority, assignee = _filters(view)
+        highlight = st.segmented_control(
+            t("boards.highlight"),
+            boards.HIGHLIGHTS,
+            key="boards_highlight",
+            format_func=lambda v: label("highlight", v),
+            label_visibility="collapsed",
+        )
+        if "boards_collapsed" not in st.session_state:  # a link may ask for titles only
+            st.session_state.boards_collapsed = st.query_params.get("view")
+        collapsed = st.segmented_control(
+            t("boards.card_size"),
+            ["titles"],
+            key="boards_collapsed",
+            format_func=lambda _: t("boards.collapsed"),
+            on_change=_remember_view,
+            label_visibility="collapsed",
+        )
     where = boards.CardFilter(
-        text=text or "", tag=tag, priority=priority, assignee_id=assignee, highlight=highlight
+        text=text, tag=tag, priority=priority, assignee_id=assignee, highlight=highlight
     )
-    return where, collapsed
+    return where, collapsed == "titles"
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

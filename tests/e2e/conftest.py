@@ -179,6 +179,7 @@ def page(browser, page_errors) -> Iterator[Page]:
     """A page in a fresh browser context (no cookies shared between tests)."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(APP_TIMEOUT_MS)
+    context.add_init_script(_COUNT_MESSAGES)
     page = context.new_page()
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     yield page
@@ -195,9 +196,29 @@ def wait_until_idle(page: Page) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=APP_TIMEOUT_MS)
 
 
+_COUNT_MESSAGES = """(() => {
+  const seen = { count: 0, last: 0 };
+  window.__cockpitMessages = seen;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { seen.count += 1; seen.last = performance.now(); });
+    }
+  };
+})();"""
+"""In every document of the ``page`` fixture: counts the server's messages (the app's websocket
+is wrapped), which show a rerun that was too quick to show "running" in the page."""
+_ANSWERED_MS = 300
+"""A rerun seen only by its messages counts as over once none came for this long."""
+_RERUN_SEEN = f"""() => window.__cockpitRunChanges > 0 || (
+  window.__cockpitMessages?.count > window.__cockpitMessagesBefore
+  && performance.now() - window.__cockpitMessages.last > {_ANSWERED_MS})"""
+
 _WATCH_RUNS = """() => {
   window.__cockpitRuns?.disconnect();
   window.__cockpitRunChanges = 0;
+  window.__cockpitMessagesBefore = window.__cockpitMessages?.count;
   window.__cockpitRuns = new MutationObserver((changes) => {
     window.__cockpitRunChanges += changes.length;
   });
@@ -212,11 +233,12 @@ def wait_for_rerun(page: Page, action: Callable[[], object]) -> None:
     """Do ``action`` (a click that makes the app run again) and wait until that run has
     finished. ``wait_until_idle`` alone can pass before the new run has even started (the
     app is still idle from the last one), so the test would look at the old page or at one
-    being redrawn; this first waits for the script state to change at all."""
+    being redrawn; this first waits for the script state to change at all, or, on pages of
+    the ``page`` fixture, for the server's answer (a quick rerun may never show "running")."""
     wait_until_idle(page)
     page.evaluate(_WATCH_RUNS)
     action()
-    page.wait_for_function("() => window.__cockpitRunChanges > 0", timeout=APP_TIMEOUT_MS)
+    page.wait_for_function(_RERUN_SEEN, timeout=APP_TIMEOUT_MS)
     wait_until_idle(page)
 
 

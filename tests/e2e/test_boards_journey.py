@@ -44,6 +44,11 @@ def drag(page: Page, card: Locator, target: Locator) -> None:
     page.mouse.up()
 
 
+def menu(page: Page, name: str) -> Locator:
+    """The toolbar's popover button ``name`` (its icon is part of its text)."""
+    return page.get_by_test_id("stPopoverButton").filter(has_text=name)
+
+
 def choose(page: Page, scope, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label`` (inside ``scope``)."""
     scope.get_by_label(label).click()
@@ -61,10 +66,13 @@ def test_a_member_works_a_card_and_a_visitor_only_reads_it(
     page.goto(f"{app_server}/boards?board=CS")
     idle(page)
 
-    page.get_by_role("textbox", name="New card").fill(SCRIPT_TITLE)
+    menu(page, "New card").click()
+    page.get_by_role("textbox", name="Title").fill(SCRIPT_TITLE)
     rerun(page, page.get_by_role("button", name="Add", exact=True).click)
     added = page.get_by_test_id("stToast").inner_text()
     key = re.search(r"CS-\d+", added).group(0)
+    page.keyboard.press("Escape")  # the form stays open for the next card until closed
+    expect(page.get_by_test_id("stPopoverBody")).to_have_count(0)
     card_button = page.get_by_role("button", name=f"{key} · {SCRIPT_TITLE}")
     expect(card_button).to_be_visible()
 
@@ -113,7 +121,8 @@ def test_a_member_works_a_card_and_a_visitor_only_reads_it(
     expect(seen.get_by_role("button", name="Move", exact=True)).to_have_count(0)
     expect(seen.get_by_role("textbox", name="Comment")).to_have_count(0)
     rerun(visitor, lambda: visitor.keyboard.press("Escape"))
-    expect(visitor.get_by_role("textbox", name="New card")).to_have_count(0)
+    expect(menu(visitor, "Filters")).to_have_count(1)
+    expect(menu(visitor, "New card")).to_have_count(0)
     expect(visitor.locator(".card[draggable=true]")).to_have_count(0)
     assert dialogs == []
     visitor.context.close()
@@ -197,21 +206,21 @@ def test_board_screens_in_english_and_korean(
         if language == "ko":
             korean = page.get_by_test_id("stSidebar").get_by_role("radio", name="한국어")
             rerun(page, korean.click)
-            expect(page.get_by_role("tab", name=analytics)).to_be_visible()
+            expect(page.get_by_role("radio", name=analytics)).to_be_visible()
         expect(page.get_by_test_id("stException")).to_have_count(0)
         expect(page.locator(".board:not(.collapsed) .card").first).to_be_visible()
         screenshot(page, f"boards-expanded-{language}")
-        rerun(page, page.get_by_text(collapsed).click)
+        rerun(page, page.get_by_role("radio", name=collapsed).click)
         expect(page.locator(".board.collapsed .card").first).to_be_visible()
         screenshot(page, f"boards-collapsed-{language}")
-        rerun(page, page.get_by_text(collapsed).click)
+        rerun(page, page.get_by_role("radio", name=collapsed).click)
         expect(page.locator(".board:not(.collapsed)")).to_have_count(1)
-        rerun(page, page.get_by_role("tab", name=analytics).click)  # drawn once opened
-        expect(page.get_by_role("tab", name=analytics)).to_have_attribute("aria-selected", "true")
+        rerun(page, page.get_by_role("radio", name=analytics).click)  # drawn once opened
+        expect(page.get_by_role("radio", name=analytics)).to_have_attribute("aria-checked", "true")
         expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
         screenshot(page, f"boards-analytics-{language}")
-        rerun(page, page.get_by_role("tab", name=settings).click)
-        expect(page.get_by_role("tab", name=settings)).to_have_attribute("aria-selected", "true")
+        rerun(page, page.get_by_role("radio", name=settings).click)
+        expect(page.get_by_role("radio", name=settings)).to_have_attribute("aria-checked", "true")
         screenshot(page, f"boards-settings-{language}")
         page.goto(f"{app_server}/boards?card=CS-3&lang={language}")
         idle(page)
