@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -151,7 +152,10 @@ def test_the_server_answers_while_the_warm_up_runs(database, monkeypatch):
             await asyncio.to_thread(ended.wait, 30)
         return serving_before_the_end
 
-    assert asyncio.run(serve())
+    # a thread of its own: Playwright's sync API, used earlier in this worker, keeps a loop
+    # running in the main thread, where asyncio.run refuses to start another
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        assert runner.submit(asyncio.run, serve()).result()
 
 
 DECLARED_BY_IMPORTS = """

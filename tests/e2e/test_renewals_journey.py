@@ -161,10 +161,13 @@ def test_csm_updates_a_renewal_exec_sees_it_and_a_second_browser_gets_the_confli
         expect(shot_page.get_by_test_id("stException")).to_have_count(0)
     screenshot(other, "renewals-form-ko")
     screenshot(exec_page, "forecast-ko")
-    screenshot(page, "renewals-pipeline-ko")
-    rerun(page, page.get_by_role("tab", name="단계 보드").click)
+    # the stage board stays open across the switch, its tab now named in Korean
+    expect(page.get_by_role("tab", name="단계 보드")).to_have_attribute("aria-selected", "true")
     expect(page.locator(f".st-key-card_{renewal_id}")).to_contain_text(account)
     screenshot(page, "renewals-board-ko")
+    rerun(page, page.get_by_role("tab", name="파이프라인").click)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    screenshot(page, "renewals-pipeline-ko")
     exec_context.close()
     other_context.close()
     assert dialogs == []
