@@ -38,7 +38,10 @@ from cs_data.models import (
     BoardTag,
     Card,
     CardActivity,
+    CardAttachment,
+    CardComment,
     CardTag,
+    ChecklistItem,
     Contact,
     DataVersion,
     ForecastSnapshot,
@@ -51,6 +54,7 @@ from cs_data.models import (
     SurveyResponse,
     Ticket,
     User,
+    card_assignees,
     utc_now,
 )
 
@@ -107,11 +111,27 @@ ACCOUNT_TABLES = tuple(
     )
 )
 """The tables the Accounts page and an account 360 read."""
-BOARD_TABLES = tuple(
-    model.__tablename__
-    for model in (Board, BoardColumn, BoardMember, Card, CardActivity, CardTag, BoardTag)
+BOARD_TABLES = (
+    *(
+        model.__tablename__
+        for model in (
+            Board,
+            BoardColumn,
+            BoardMember,
+            BoardTag,
+            Card,
+            CardActivity,
+            CardTag,
+            ChecklistItem,
+            CardComment,
+            CardAttachment,
+            User,
+        )
+    ),
+    card_assignees.name,
 )
-"""The tables a board's flow analytics read."""
+"""The tables a board's columns, cards (with their counts of checklist items, comments and
+files, assignees by name) and flow analytics read."""
 
 _TABLE = DataVersion.__table__
 _TRACKED = frozenset(Base.metadata.tables) - {_TABLE.name}

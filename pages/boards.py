@@ -15,7 +15,7 @@ from cs_data.errors import CockpitError
 from ui import board_settings, shell
 from ui.board_card import OPEN_CARD, close_card, show_card
 from ui.board_dnd import draw_board
-from ui.board_view import analytics, board_menu, toolbar, view_switch
+from ui.board_view import analytics, board_menu, load_board, load_boards, toolbar, view_switch
 from ui.errors import show_error
 from ui.forms import show_notice
 from ui.i18n import label, t
@@ -61,8 +61,10 @@ def add_card(board_id: int, column_id: int) -> str:
     return t("boards.card_added", card=literal(card.key))
 
 
+data_key = page_data(settings, BOARD_TABLES).key
+actor_key = (actor.user_id, actor.role)
 try:
-    listed = boards.list_boards(engine, actor)
+    listed = load_boards(data_key, actor, actor_key)
 except CockpitError as error:
     show_error(error)
     st.stop()
@@ -83,7 +85,7 @@ if chosen is None:
     st.stop()
 
 try:
-    view = boards.get_board(engine, actor, keys[chosen].id)
+    view = load_board(data_key, actor, actor_key, keys[chosen].id)
 except CockpitError as error:
     show_error(error)
     st.stop()
@@ -105,7 +107,7 @@ if shown == "board":
     draw_board(view, where, collapsed=collapsed, me=actor.user_id, today=today)
 elif shown == "analytics":
     try:
-        analytics(actor, view, page_data(settings, BOARD_TABLES).key, today)
+        analytics(actor, view, data_key, today)
     except CockpitError as error:
         show_error(error)
 elif shown == "archive":

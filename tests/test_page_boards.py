@@ -236,6 +236,26 @@ def test_a_private_board_is_invisible_to_non_members(shared_mode):
     assert popovers(at) == ["New board"]
 
 
+def test_a_change_made_elsewhere_shows_on_the_next_run(shared_mode):
+    board = team_board(is_private=True)
+    at = show("mina")
+    boards.add_card(get_engine(), operator(), board.id, title="From the command line")
+    at.run()
+    assert "CS-3 · From the command line" in columns(at)["New tickets 3"], "the board is cached"
+
+    boards.remove_member(get_engine(), operator(), board.id, user_id=actor("mina").user_id)
+    at.run()
+    assert not at.get("bidi_component"), "a board cached for a member is not shown once removed"
+    assert popovers(at) == ["New board"]
+
+
+def test_a_link_with_another_view_shows_the_cards(shared_mode):
+    team_board()
+    at = show("mina", view="cards")
+    assert drawn(at)["collapsed"] is False
+    assert at.segmented_control(key="boards_collapsed").value is None
+
+
 def test_collapsed_view_and_highlights_filter_the_cards(shared_mode):
     team_board()
     at = show("mina")

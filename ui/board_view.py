@@ -18,7 +18,7 @@ from ui import charts
 from ui.errors import show_field_errors
 from ui.forms import form_error, submit
 from ui.i18n import choice_key, format_count, format_date, format_number, label, t
-from ui.page_data import CACHE_TTL_SECONDS, DataKey
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
 from ui.text import literal
 
 VIEW_KEY = "board_view"
@@ -180,7 +180,9 @@ def toolbar(
             label_visibility="collapsed",
         )
         if "boards_collapsed" not in st.session_state:  # a link may ask for titles only
-            st.session_state.boards_collapsed = st.query_params.get("view")
+            st.session_state.boards_collapsed = (
+                "titles" if st.query_params.get("view") == "titles" else None
+            )
         collapsed = st.segmented_control(
             t("boards.card_size"),
             ["titles"],
@@ -193,6 +195,19 @@ def toolbar(
         text=text, tag=tag, priority=priority, assignee_id=assignee, highlight=highlight
     )
     return where, collapsed == "titles"
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_boards(key: DataKey, _actor: Actor, actor_key: tuple) -> list[boards.BoardSummary]:
+    """The boards the user may see, cached per user (who may see which) until boards change."""
+    return boards.list_boards(get_engine(), _actor)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_board(key: DataKey, _actor: Actor, actor_key: tuple, board_id: int) -> boards.BoardView:
+    """A board's columns and cards, cached per user (their board role) until a board's data,
+    a member or a name changes: a visit, a filter or a highlight reads nothing again."""
+    return boards.get_board(get_engine(), _actor, board_id)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
