@@ -7,7 +7,7 @@ import streamlit as st
 
 from cs_data import kpi
 from cs_data.targets import Progress
-from ui import accounts_view, charts, overview_view, shell
+from ui import accounts_view, charts, overview_view, prefetch, shell
 from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
@@ -98,6 +98,7 @@ try:
 except Exception as error:
     show_error(error)
     st.stop()
+prefetch.keep_warm("overview", overview_view.load_at)
 summary, as_of = loaded.summary, loaded.data.as_of
 
 st.caption(

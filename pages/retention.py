@@ -109,4 +109,4 @@ if shown.churned.rows:
     pager(shown.churned, PAGE_KEY, "retention.count")
 else:
     st.info(t("retention.churned_empty"), icon=":material/verified:")
-prefetch.other_periods("retention", data, chosen, partial(load_figures, data.key, page=1))
+prefetch.other_periods("retention", data, chosen, partial(load_figures, page=1))

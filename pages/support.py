@@ -177,5 +177,5 @@ if shown.breached.rows:
 else:
     st.info(t("support.breached_empty"), icon=":material/verified:")
 prefetch.other_periods(
-    "support", data, chosen, partial(load_figures, data.key, page=1, time_zone=settings.time_zone)
+    "support", data, chosen, partial(load_figures, page=1, time_zone=settings.time_zone)
 )

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -79,4 +78,4 @@ if csms.empty:
     st.info(t("team.csms_empty"), icon=":material/inbox:")
 else:
     team_view.team_table(csms, team_view.CSM_KINDS, "csm", "book_arr_cents")
-prefetch.other_periods("team", data, chosen, partial(load_figures, data.key))
+prefetch.other_periods("team", data, chosen, load_figures)

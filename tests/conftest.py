@@ -48,6 +48,7 @@ def configured_db(db_url, monkeypatch) -> Iterator[str]:
     get_settings.cache_clear()
     get_engine.cache_clear()
     yield db_url
+    prefetch.forget()
     assert prefetch.wait_idle(PREFETCH_TIMEOUT_SECONDS), "background loads still running"
     get_engine().dispose()
     get_settings.cache_clear()

@@ -6,14 +6,17 @@ import logging
 import os
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from cs_data.config import get_settings
+from cs_data.data_versions import KPI_TABLES
 from cs_data.kpi import KpiFilter
+from cs_data.models import utc_now
 from ui import prefetch
-from ui.filters import Filters, FilterState, resolve
-from ui.page_data import DataKey, PageData
+from ui.filters import Filters, FilterState, resolve, same_view_at
+from ui.page_data import DataKey, PageData, page_data
 
 NOW = datetime(2025, 5, 20, 15, 42, tzinfo=UTC)
 DATA = PageData(DataKey("sqlite://", 1), NOW)
@@ -31,7 +34,7 @@ class Recorder:
         self.asked: list[tuple[str, KpiFilter]] = []
         self.threads: set[int] = set()
 
-    def __call__(self, filters: Filters) -> None:
+    def __call__(self, key: DataKey, filters: Filters) -> None:
         self.asked.append((filters.preset, filters.kpi_filter))
         self.threads.add(threading.get_native_id())
 
@@ -39,6 +42,7 @@ class Recorder:
 @pytest.fixture(autouse=True)
 def idle():
     yield
+    prefetch.forget()
     assert prefetch.wait_idle(WAIT_SECONDS)
 
 
@@ -60,7 +64,7 @@ def test_the_other_presets_are_loaded_once_longest_first():
 def test_a_newer_view_of_a_page_replaces_its_loads_still_waiting():
     running, release = threading.Event(), threading.Event()
 
-    def blocking(filters: Filters) -> None:
+    def blocking(key: DataKey, filters: Filters) -> None:
         running.set()
         release.wait(WAIT_SECONDS)
 
@@ -80,7 +84,7 @@ def test_a_newer_view_of_a_page_replaces_its_loads_still_waiting():
 def test_a_failed_load_is_logged_and_tried_again_when_asked_again(caplog):
     calls: list[str] = []
 
-    def failing(filters: Filters) -> None:
+    def failing(key: DataKey, filters: Filters) -> None:
         calls.append(filters.preset)
         raise RuntimeError("database down")
 
@@ -97,10 +101,45 @@ def test_a_failed_load_is_logged_and_tried_again_when_asked_again(caplog):
 def test_the_worker_runs_nicer_than_the_page_runs():
     nice: list[int] = []
 
-    def load(filters: Filters) -> None:
+    def load(key: DataKey, filters: Filters) -> None:
         nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
 
     prefetch.other_periods("nice", DATA, thirty_days(), load)
     assert prefetch.wait_idle(WAIT_SECONDS)
     here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert set(nice) == {min(here + prefetch.NICENESS, prefetch.LOWEST_PRIORITY)}
+
+
+def test_the_views_looked_at_are_loaded_again_once_at_each_new_bucket(engine, configured_db):
+    overview: list[PageData] = []
+    support = Recorder()
+    prefetch.keep_warm("overview", overview.append)
+    prefetch.other_periods("support", DATA, thirty_days(segment="smb"), support)
+    assert prefetch.wait_idle(WAIT_SECONDS)
+    support.asked.clear()
+
+    now = utc_now()
+    assert sorted(prefetch.rewarm(now)) == ["overview", "support"]
+    assert prefetch.wait_idle(WAIT_SECONDS)
+    fresh = page_data(get_settings(), KPI_TABLES)
+    assert overview == [fresh], "at the data key and moment of the bucket"
+    assert support.asked == [("30d", KpiFilter(segment="smb"))], "the same view"
+    assert threading.get_native_id() not in support.threads
+
+    prefetch.rewarm(now)
+    assert prefetch.wait_idle(WAIT_SECONDS)
+    assert len(overview) == 1, "once per bucket"
+    later = now + prefetch.KEEP_WARM_FOR + timedelta(minutes=1)
+    assert prefetch.rewarm(later) == [], "nobody looked at them since"
+
+
+def test_a_view_is_the_same_at_a_later_moment():
+    custom = resolve(
+        FilterState(preset="custom", start=date(2025, 4, 1), end=date(2025, 4, 30), region="emea"),
+        NOW,
+    )
+    later = NOW + timedelta(days=1)
+    assert same_view_at(custom, later) == custom, "its days are over: as of their end"
+    moved = same_view_at(thirty_days(segment="smb"), later)
+    assert (moved.start, moved.end, moved.as_of) == (date(2025, 4, 22), date(2025, 5, 21), later)
+    assert moved.kpi_filter == KpiFilter(segment="smb")

@@ -206,19 +206,31 @@ def resolve(state: FilterState, now: datetime, show: Sequence[str] = FIELDS) -> 
     )
 
 
-def other_presets(chosen: Filters, now: datetime) -> list[Filters]:
-    """What the bar returns at ``now`` for each period preset other than ``chosen``'s, with
-    the same choices (a custom range is no preset)."""
+def _with_preset(chosen: Filters, preset: str) -> FilterState:
+    """``chosen``'s choices (and days, for a custom range) with the period ``preset``."""
     where = chosen.kpi_filter
-    state = FilterState(
+    return FilterState(
+        preset=preset,
+        start=chosen.start,
+        end=chosen.end,
         segment=where.segment,
         region=where.region,
         csm_id=where.csm_id,
         priority=where.priority,
         channel=where.channel,
     )
+
+
+def same_view_at(chosen: Filters, now: datetime) -> Filters:
+    """What the bar returns at ``now`` with ``chosen``'s period and choices."""
+    return resolve(_with_preset(chosen, chosen.preset), now)
+
+
+def other_presets(chosen: Filters, now: datetime) -> list[Filters]:
+    """What the bar returns at ``now`` for each period preset other than ``chosen``'s, with
+    the same choices (a custom range is no preset)."""
     return [
-        resolve(replace(state, preset=preset), now)
+        resolve(_with_preset(chosen, preset), now)
         for preset in PRESETS
         if preset not in ("custom", chosen.preset)
     ]

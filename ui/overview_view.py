@@ -45,7 +45,11 @@ class OverviewData:
 
 def load(settings: Settings) -> OverviewData:
     """The Overview's figures now: from the caches, computed on a miss."""
-    data = page_data(settings, KPI_TABLES)
+    return load_at(page_data(settings, KPI_TABLES))
+
+
+def load_at(data: PageData) -> OverviewData:
+    """The Overview's figures at ``data``'s key and moment."""
     return OverviewData(
         data=data,
         summary=load_overview(data.key, data.as_of),

@@ -1,13 +1,15 @@
-"""The filter bar's other periods, computed in the background once a page has drawn its own,
-so that a first change of the period finds its figures in the cache.
+"""Figures computed in the background before anyone asks: the filter bar's other periods,
+once a page has drawn its own, so that a first change of the period finds its figures in the
+cache; and the views people look at, again at the start of each ``as_of`` bucket, so that the
+first visit of a new bucket finds them computed at its moment.
 
 A KPI page hands ``other_periods`` the function that loads its figures through its cached
-loaders. One worker thread per process runs those loads for the other period presets, each
-(page, data key, filters) once; a page's newer view replaces the loads still waiting for its
-older one. The loaders' caches hold the results, and a run that asks for figures the worker is
-computing waits for that computation (Streamlit's lock per cache entry) instead of starting
-it again. The worker runs at a lower CPU priority than page runs (on Linux a thread has its
-own nice value), so a person waiting for a page goes first.
+loaders; the Overview hands ``keep_warm`` its own. One worker thread per process runs those
+loads, each (page, data key, filters) once; a page's newer view replaces the loads still
+waiting for its older one. The loaders' caches hold the results, and a run that asks for
+figures the worker is computing waits for that computation (Streamlit's lock per cache entry)
+instead of starting it again. The worker runs at a lower CPU priority than page runs (on
+Linux a thread has its own nice value), so a person waiting for a page goes first.
 """
 
 from __future__ import annotations
@@ -16,12 +18,18 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 
-from ui.filters import Filters, other_presets
-from ui.page_data import CACHE_MAX_ENTRIES, DataKey, PageData
+from cs_data.config import get_settings
+from cs_data.data_versions import AS_OF_BUCKET, KPI_TABLES, bucket_start
+from cs_data.models import utc_now
+from ui.filters import Filters, other_presets, same_view_at
+from ui.page_data import CACHE_MAX_ENTRIES, DataKey, PageData, page_data
 
 NICENESS = 10
 """How much nicer than the process the worker is: it yields the CPU to page runs and to
@@ -29,13 +37,20 @@ the browser on the same machine, yet is not starved while it holds Python's lock
 runs need too."""
 LOWEST_PRIORITY = 19
 """The highest nice value Linux knows."""
+KEEP_WARM_FOR = timedelta(hours=10)
+"""How long after its last visit a view is computed again at each new bucket (a working
+day: the landing page stays warm from the morning's first visit to the evening's)."""
+BUCKET_SLACK_SECONDS = 1.0
+"""How long after a bucket starts its views are computed (clocks of replicas differ)."""
 log = logging.getLogger(__name__)
 
-Load = Callable[[Filters], object]
+Load = Callable[[DataKey, Filters], object]
+"""A page's figures for a data key and filters, through its cached loaders."""
+LoadAt = Callable[[PageData], object]
+"""A page's view at a data key and moment, through its cached loaders."""
 
-
-Key = tuple[str, DataKey, Filters]
-"""A background load: the page, its data key and the filters."""
+Key = tuple[str, Hashable, Hashable]
+"""A background load: the page, its data key and what it loads (filters, a moment)."""
 Job = tuple[Key, Callable[[], object]]
 
 
@@ -108,13 +123,72 @@ _WORKER = _Worker()
 
 def other_periods(page: str, data: PageData, chosen: Filters, load: Load) -> None:
     """Have the worker call ``load`` with the filters of each other period preset of the bar
-    (the same choices, at ``data``'s moment), longest window first: a miss there costs most."""
+    (the same choices, at ``data``'s moment), longest window first: a miss there costs most;
+    and keep ``chosen``'s view warm (``keep_warm``)."""
     others = sorted(other_presets(chosen, data.as_of), key=lambda f: f.days, reverse=True)
-    _WORKER.add(page, [((page, data.key, f), _bind(load, f)) for f in others])
+    _WORKER.add(page, [((page, data.key, f), partial(load, data.key, f)) for f in others])
+    keep_warm(page, lambda fresh: load(fresh.key, same_view_at(chosen, fresh.as_of)))
 
 
-def _bind(load: Load, filters: Filters) -> Callable[[], object]:
-    return lambda: load(filters)
+@dataclass(frozen=True)
+class _Kept:
+    """A view kept warm: how to load it at a moment, and when it was last asked for."""
+
+    load_at: LoadAt
+    tables: tuple[str, ...]
+    seen: datetime
+
+
+_KEPT: dict[str, _Kept] = {}
+_CLOCK: list[threading.Thread] = []
+"""The process's bucket clock, once started."""
+_CLOCK_LOCK = threading.Lock()
+
+
+def keep_warm(page: str, load_at: LoadAt, tables: tuple[str, ...] = KPI_TABLES) -> None:
+    """Have the worker compute ``page``'s view again (``load_at`` at the data key and moment of
+    ``tables``) at the start of each ``as_of`` bucket in the next ``KEEP_WARM_FOR``: the page's
+    entries are keyed by the bucket's moment, so the first visit of a bucket would otherwise
+    compute it. The last view asked for per page is kept."""
+    _KEPT[page] = _Kept(load_at, tables, utc_now())
+    with _CLOCK_LOCK:
+        if not _CLOCK:
+            _CLOCK[:] = [threading.Thread(target=_clock, name="bucket-clock", daemon=True)]
+            _CLOCK[0].start()
+
+
+def rewarm(now: datetime) -> list[str]:
+    """Queue the views kept warm at ``now`` (seen within ``KEEP_WARM_FOR``), each at its
+    tables' data key and moment when the job runs; the pages queued."""
+    fresh = {page: kept for page, kept in list(_KEPT.items()) if now - kept.seen <= KEEP_WARM_FOR}
+    for page in set(_KEPT) - set(fresh):
+        _KEPT.pop(page, None)
+    moment = (bucket_start(now), get_settings().database_url)
+    for page, kept in fresh.items():
+        job = partial(_load_now, kept)
+        _WORKER.add(f"{page} (bucket)", [((f"{page} (bucket)", moment, kept.tables), job)])
+    return list(fresh)
+
+
+def _load_now(kept: _Kept) -> object:
+    return kept.load_at(page_data(get_settings(), kept.tables))
+
+
+def _clock() -> None:
+    """At the start of each bucket (and ``BUCKET_SLACK_SECONDS``), ``rewarm``."""
+    while True:
+        now = utc_now()
+        wait = bucket_start(now) + AS_OF_BUCKET - now
+        time.sleep(max(wait.total_seconds(), 0) + BUCKET_SLACK_SECONDS)
+        try:
+            rewarm(utc_now())
+        except Exception:
+            log.exception("keeping the pages warm failed")
+
+
+def forget() -> None:
+    """Stop keeping views warm (tests, before their database goes)."""
+    _KEPT.clear()
 
 
 def wait_idle(timeout: float) -> bool:

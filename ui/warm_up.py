@@ -79,12 +79,13 @@ def warm_up() -> bool:
     """Prepare what a first visit needs, the landing page first: unless the database is new
     (its first visitor seeds it, with progress on screen), migrate it, store today's health
     snapshots when missing (their commit changes the data version) and load the Overview (the
-    landing page of every role but CSMs and executives); then import every page's modules and
+    landing page of every role but CSMs and executives), and keep it warm at each new ``as_of``
+    bucket (``prefetch.keep_warm``); then import every page's modules and
     do the ``first_uses``. True when done; a failure is logged, never raised."""
     started = time.perf_counter()
     try:
         from cs_data.config import get_settings
-        from ui import health_refresh, overview_view, shell
+        from ui import health_refresh, overview_view, prefetch, shell
 
         settings = get_settings()
         if not shell.prepare_database_quietly(settings):
@@ -92,6 +93,7 @@ def warm_up() -> bool:
             return False
         health_refresh.ensure_today(wait=True)
         overview_view.load(settings)
+        prefetch.keep_warm("overview", overview_view.load_at)
         import_modules()
         first_uses()
     except Exception:
