@@ -5,7 +5,9 @@ logic: the floor under every page's time in ``bench/page_ready.py``.
 ``shell`` the top navigation (the app's 4 sections, 14 pages) and the sidebar (name, badge,
 language choice, "signed in as", logout button); ``filters`` the filter bar (reset button,
 period presets, three selects, the window caption); ``table`` a 50-row table of 8 columns;
-``cards`` five metric cards with a sparkline each; ``charts`` two line charts.
+``cards`` five metric cards with a sparkline each; ``charts`` two line charts; ``toolbar`` the
+Boards page's frame (three menus, three segmented controls, a caption); ``component`` an empty
+custom component (components v2, inline) that marks itself drawn as the board's does.
 """
 
 import altair as alt
@@ -14,6 +16,16 @@ import streamlit as st
 
 ELEMENTS = set(st.query_params.get("elements", "").split(","))
 SECTIONS = {"Insights": 6, "Customers": 3, "Work": 1, "Admin": 4}
+COMPONENT_JS = """
+export default function ({ parentElement }) {
+  if (parentElement.querySelector(".root")) return;
+  const root = document.createElement("div");
+  root.className = "root";
+  root.textContent = "Empty";
+  root.dataset.drawnAt = String(performance.now());
+  parentElement.append(root);
+}
+"""
 
 
 def body() -> None:
@@ -38,6 +50,21 @@ def body() -> None:
         for _ in range(2):
             chart = alt.Chart(frame).mark_line().encode(x="day:T", y="n:Q", tooltip=["day", "n"])
             st.altair_chart(chart)
+    if "toolbar" in ELEMENTS:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            with st.popover("Big board (BIG)", icon=":material/view_kanban:"):
+                st.radio("Board", ["BIG", "CS"])
+            st.segmented_control("View", ["Board", "Flow", "Archive"], default="Board")
+            st.caption("Board admin · everyone signed in")
+        with st.container(horizontal=True, vertical_alignment="center"):
+            with st.popover("New card", icon=":material/add:", type="primary"):
+                st.text_input("Title")
+            with st.popover("Filters", icon=":material/filter_list:"):
+                st.text_input("Search")
+            st.segmented_control("Highlight", ["Mine", "Needs attention", "Due this week"])
+            st.segmented_control("Card size", ["Titles only"])
+    if "component" in ELEMENTS:
+        st.components.v2.component("floor.component", html=None, js=COMPONENT_JS)(key="board")
     if "table" in ELEMENTS:
         st.dataframe(
             pd.DataFrame(

@@ -12,7 +12,7 @@ demo data of ``--scale`` (``bench/out/demo-<scale>.db``, generated when missing 
 scale or day); the hello-world page (``bench/hello_app.py``: a title and one metric) runs as a
 server of its own from the project root, so both read the same ``.streamlit/config.toml``.
 
-Scenarios, every page of app.py's navigation (read from ``app.PAGES``, as admin), or the
+Scenarios, every page of app.py's navigation (``ui.navigation.PAGES``, as admin), or the
 pages named by ``--pages``, and any ``--url NAME=PATH`` (a page with its query string, such as
 ``board500=boards?board=BIG``; with ``--drawn SELECTOR`` a load is ready only once every custom
 component of the page has drawn an element matching the selector inside its shadow root):
@@ -45,7 +45,6 @@ concurrency, both CPU times per load.
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import json
 import os
@@ -64,6 +63,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from cs_data.config import DEFAULT_COOKIE_NAME
 from cs_data.demo import DEMO_PASSWORD
+from ui.navigation import PAGES
 from ui.warm_up import ENDED as WARM_UP_ENDED
 
 APP_SCRIPT = "server.py"
@@ -188,16 +188,8 @@ class Results:
 
 
 def navigation_pages() -> list[NavPage]:
-    """The pages of app.py's navigation, in order (read from its ``PAGES`` literal)."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == "PAGES" for target in node.targets
-        ):
-            calls = node.value.elts  # NavPage(section, name, icon): name is the URL path
-            names = [ast.literal_eval(call.args[1]) for call in calls]
-            return [NavPage(name, f"nav.{name}") for name in names]
-    raise SystemExit("app.py defines no PAGES")
+    """The pages of app.py's navigation, in order (``ui.navigation.PAGES``)."""
+    return [NavPage(page.name, f"nav.{page.name}") for page in PAGES]
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -450,7 +442,7 @@ async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
 
     for nav in pages:  # the first visit of each page on this server is not counted
         await visit(app, f"{app.url}/{nav.url_path}", None, nav.label)
-    floors = FLOORS if floor else ()
+    floors = args.floor_elements if floor else ()
     for elements in floors:
         await visit(floor, f"{floor.url}/?elements={elements}", None, elements)
     for _ in range(args.rounds):
@@ -567,7 +559,7 @@ def report(results: Results, pages: list[NavPage], args) -> None:
             "| server CPU per warm load | browser CPU per warm load |"
         )
         print("|---|---:|---:|---:|")
-        for elements in FLOORS:
+        for elements in results.floor:
             print(
                 f"| {elements} | {cell(results.floor, elements, hello)} "
                 f"| {mean_ms(results.server_cpu.get(elements))} "
@@ -654,6 +646,13 @@ def main() -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="also measure bench/floor_app.py's plain-Streamlit pages in the warm rounds",
+    )
+    parser.add_argument(
+        "--floor-elements",
+        nargs="*",
+        default=list(FLOORS),
+        metavar="ELEMENTS",
+        help="the floors measured (bench/floor_app.py's ?elements=), e.g. shell,toolbar",
     )
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 5, 10])
     parser.add_argument("--waves", type=int, default=3)

@@ -3,7 +3,6 @@ navigation (so pages added to app.py are measured too). Nothing here is timed.""
 
 from __future__ import annotations
 
-import ast
 import os
 import signal
 import subprocess
@@ -12,19 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from ui.navigation import PAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.e2e
 
 
 def navigation_paths() -> list[str]:
-    tree = ast.parse((ROOT / "app.py").read_text())
-    (pages,) = [
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES"
-    ]
-    return [ast.literal_eval(call.args[1]) for call in pages.elts]  # NavPage(section, name, icon)
+    return [page.name for page in PAGES]
 
 
 def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
