@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
+from cs_data import data_versions, health
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, SurveyResponse, User
 from tests.apptest import add_user, log_in, new_app
 from tests.databases import migrate
+from ui import prefetch
 
 PAGE = "pages/feedback.py"
 
@@ -194,3 +197,42 @@ def test_a_few_responses_give_a_monthly_trend_with_counts_and_faded_points(share
     tooltips = {tip["title"]: tip["field"] for tip in points["encoding"]["tooltip"]}
     assert tooltips["NPS responses"] == "n"
     assert nps["layer"][0]["encoding"]["x"]["axis"]["format"] == "%b %Y", "months with a year"
+
+
+def test_the_first_change_of_the_period_finds_its_figures_computed_in_the_background(
+    shared_mode, monkeypatch
+):
+    monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
+    now = datetime.now(UTC)
+    add_responses(now)
+    with transaction(get_engine()) as session:
+        session.add(
+            SurveyResponse(
+                id="R6",
+                account_id="A2",
+                survey_type="nps",
+                score=0,
+                responded_at=now - timedelta(days=60),
+                comment="Old news",
+            )
+        )
+    health.ensure_snapshots(get_engine())  # no write in the background moves the version
+    at = open_page()
+    assert metrics(at)["NPS responses"] == "3"
+    assert prefetch.wait_idle(60), "the other periods are loaded once the page is drawn"
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", record)
+    try:
+        at.button_group(key="feedback_period").set_value("90d").run()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", record)
+
+    assert not at.exception
+    assert not [s for s in statements if "FROM survey_responses" in s], "read before"
+    assert metrics(at)["NPS responses"] == "4"
+    detractors, comments = (frame.value for frame in at.dataframe)
+    assert "Old news" in list(detractors["Comment"]) and "Old news" in list(comments["Comment"])
