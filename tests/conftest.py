@@ -56,6 +56,13 @@ def configured_db(db_url, monkeypatch) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
+def no_bucket_clock(monkeypatch) -> None:
+    """No views computed again at the wall clock's bucket starts during a test (a test that
+    needs it calls ``prefetch.rewarm`` itself)."""
+    monkeypatch.setattr(prefetch, "start_clock", lambda: None)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch) -> None:
     """bcrypt at its lowest cost in tests: hashes stay real, tests stay fast."""
     monkeypatch.setattr(users, "BCRYPT_ROUNDS", 4)

@@ -146,3 +146,18 @@ def migrate(engine: Engine) -> None:
                 cursor.executemany(statement.sql, statement.parameters)
             else:
                 cursor.execute(statement.sql, statement.parameters)
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends while the block runs, in order."""
+    sent: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from cs_data.db import get_engine
 from tests.apptest import add_user, log_in, new_app
+from tests.databases import recorded_statements
 
 
 @pytest.fixture
@@ -24,17 +24,10 @@ def app(db_url, monkeypatch):
 
 
 def test_a_rerun_reads_the_user_once_by_name(app):
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, *args) -> None:
-        statements.append(" ".join(statement.split()))
-
     app.run()
-    event.listen(get_engine(), "before_cursor_execute", record)
-    try:
+    with recorded_statements(get_engine()) as sent:
         app.run()
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", record)
+    statements = [" ".join(statement.split()) for statement in sent]
 
     assert not app.exception
     user_reads = [s for s in statements if "FROM users" in s]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from cs_data import data_versions, health
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, SurveyResponse, User
 from tests.apptest import add_user, log_in, new_app
-from tests.databases import migrate
+from tests.databases import migrate, recorded_statements
 from ui import prefetch
 
 PAGE = "pages/feedback.py"
@@ -220,16 +219,8 @@ def test_the_first_change_of_the_period_finds_its_figures_computed_in_the_backgr
     at = open_page()
     assert metrics(at)["NPS responses"] == "3"
     assert prefetch.wait_idle(60), "the other periods are loaded once the page is drawn"
-    statements: list[str] = []
-
-    def record(connection, cursor, statement, *args) -> None:
-        statements.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", record)
-    try:
+    with recorded_statements(get_engine()) as statements:
         at.button_group(key="feedback_period").set_value("90d").run()
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", record)
 
     assert not at.exception
     assert not [s for s in statements if "FROM survey_responses" in s], "read before"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
@@ -15,7 +14,7 @@ from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket
 from tests.apptest import ROOT, add_user, log_in, new_app
-from tests.databases import migrate
+from tests.databases import migrate, recorded_statements
 
 
 @pytest.fixture
@@ -299,16 +298,11 @@ def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypa
     migrate(get_engine())
     now = datetime.now(UTC)
     add_rows(now)
-    statements: list[str] = []
+    with recorded_statements(get_engine()) as statements:
 
-    def record(connection, cursor, statement, *args) -> None:
-        statements.append(statement)
+        def reads_kpi_tables() -> bool:
+            return any("FROM tickets" in s or "FROM subscriptions" in s for s in statements)
 
-    def reads_kpi_tables() -> bool:
-        return any("FROM tickets" in s or "FROM subscriptions" in s for s in statements)
-
-    event.listen(get_engine(), "before_cursor_execute", record)
-    try:
         app.run()
         assert reads_kpi_tables()
         statements.clear()
@@ -327,7 +321,5 @@ def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypa
         statements.clear()
         app.run()
         assert not reads_kpi_tables()
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", record)
 
     assert not app.exception

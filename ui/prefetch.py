@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
+from cs_data import data_versions
 from cs_data.config import get_settings
-from cs_data.data_versions import AS_OF_BUCKET, KPI_TABLES, bucket_start
+from cs_data.data_versions import KPI_TABLES, bucket_start
 from cs_data.models import utc_now
 from ui.filters import Filters, other_presets, same_view_at
 from ui.page_data import CACHE_MAX_ENTRIES, DataKey, PageData, page_data
@@ -151,6 +152,11 @@ def keep_warm(page: str, load_at: LoadAt, tables: tuple[str, ...] = KPI_TABLES) 
     entries are keyed by the bucket's moment, so the first visit of a bucket would otherwise
     compute it. The last view asked for per page is kept."""
     _KEPT[page] = _Kept(load_at, tables, utc_now())
+    start_clock()
+
+
+def start_clock() -> None:
+    """Start the process's bucket clock (``_clock``) unless it runs."""
     with _CLOCK_LOCK:
         if not _CLOCK:
             _CLOCK[:] = [threading.Thread(target=_clock, name="bucket-clock", daemon=True)]
@@ -178,7 +184,8 @@ def _clock() -> None:
     """At the start of each bucket (and ``BUCKET_SLACK_SECONDS``), ``rewarm``."""
     while True:
         now = utc_now()
-        wait = bucket_start(now) + AS_OF_BUCKET - now
+        bucket = data_versions.AS_OF_BUCKET  # read each time: tests may lengthen it
+        wait = bucket_start(now, bucket) + bucket - now
         time.sleep(max(wait.total_seconds(), 0) + BUCKET_SLACK_SECONDS)
         try:
             rewarm(utc_now())
