@@ -7,6 +7,7 @@ import gzip
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -49,7 +50,9 @@ def get(path: str) -> tuple[dict[bytes, bytes], bytes]:
         "path": path,
         "headers": [(b"accept-encoding", b"gzip, br")],
     }
-    asyncio.run(PageLinks(stored_file)(scope, receive, send))
+    call = PageLinks(stored_file)(scope, receive, send)
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever ran in this thread before
+        thread.submit(asyncio.run, call).result()
     headers = dict(sent[0]["headers"])
     return headers, b"".join(message.get("body", b"") for message in sent[1:])
 
