@@ -11,6 +11,7 @@ answer their URL with a refusal).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -40,15 +41,21 @@ with shell.outage_guard():  # the database down or busy: "retrying", then back b
     menu: dict[str, list[st.Page]] = {section: [] for section in SECTIONS}
     for page in PAGES:
         title = t(f"nav.{page.name}")
-        if page.name in open_pages:
+        if page.name == landing:  # at "/"; its own URL (a link from someone who lands
+            # elsewhere) leads there, as Streamlit reserves a default page's path unanswered
+            home = st.Page(
+                f"pages/{page.name}.py",
+                title=title,
+                icon=page.icon,
+                url_path=f"{page.name}-{shell.LANDING_PATH_SUFFIX}",
+                default=True,
+            )
+            to_home = partial(shell.open_landing, home)
+            alias = st.Page(to_home, title=title, url_path=page.name, visibility="hidden")
+            menu[page.section] += [home, alias]
+        elif page.name in open_pages:
             menu[page.section].append(
-                st.Page(
-                    f"pages/{page.name}.py",
-                    title=title,
-                    icon=page.icon,
-                    url_path=page.name,
-                    default=page.name == landing,
-                )
+                st.Page(f"pages/{page.name}.py", title=title, icon=page.icon, url_path=page.name)
             )
         else:  # registered, so its URL answers with a refusal, but never listed in a menu
             hidden = st.Page(shell.refuse, title=title, url_path=page.name, visibility="hidden")

@@ -63,7 +63,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from cs_data.config import DEFAULT_COOKIE_NAME
 from cs_data.demo import DEMO_PASSWORD
-from ui.navigation import PAGES
+from ui.navigation import LANDING, PAGES
 from ui.warm_up import ENDED as WARM_UP_ENDED
 
 APP_SCRIPT = "server.py"
@@ -187,9 +187,19 @@ class Results:
         getattr(self, scenario).setdefault(name, []).append(load)
 
 
+ADMIN_LANDING = LANDING.get("admin", "overview")
+"""Where the measuring user lands (``USER`` is an admin)."""
+
+
 def navigation_pages() -> list[NavPage]:
-    """The pages of app.py's navigation, in order (``ui.navigation.PAGES``)."""
-    return [NavPage(page.name, f"nav.{page.name}") for page in PAGES]
+    """The pages of app.py's navigation, in order (``ui.navigation.PAGES``); the landing page
+    of the measuring user (an admin: the Overview) at ``/``, where it answers."""
+    return [
+        NavPage("", f"nav.{page.name}", page.name)
+        if page.name == ADMIN_LANDING
+        else NavPage(page.name, f"nav.{page.name}")
+        for page in PAGES
+    ]
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -594,7 +604,7 @@ def report(results: Results, pages: list[NavPage], args) -> None:
 
 
 async def run(args) -> None:
-    pages = [nav for nav in navigation_pages() if args.pages is None or nav.url_path in args.pages]
+    pages = [nav for nav in navigation_pages() if args.pages is None or nav.label in args.pages]
     pages += [NavPage(path, "", name) for name, path in args.url]
     log = OUT / "page_ready-servers.log"
     log.unlink(missing_ok=True)

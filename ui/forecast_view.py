@@ -73,15 +73,18 @@ FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_
 
 
 def figure_cards(figures: forecast.Figures) -> None:
-    """The six figures, each with its definition as help, three to a row (a compact amount
-    such as ``US$190.1만`` needs a third of the width)."""
+    """The six figures, each with its exact amount and definition as help, three to a row (a
+    compact amount such as ``US$190.1만`` needs a third of the width)."""
     for first in range(0, len(FIGURE_KEYS), FIGURES_PER_ROW):
         row = FIGURE_KEYS[first : first + FIGURES_PER_ROW]
         for cell, key in zip(st.columns(FIGURES_PER_ROW), row, strict=False):
+            amount = getattr(figures, key)
             cell.metric(
                 t(f"forecast.{key}"),
-                format_money(getattr(figures, key), compact=True),
-                help=t(f"forecast.{key}.help"),
+                format_money(amount, compact=True),
+                help=t("forecast.exact", amount=format_money(amount))
+                + "\n\n"
+                + t(f"forecast.{key}.help"),
             )
     left, middle, right = st.columns(3)
     left.metric(

@@ -961,6 +961,7 @@ MESSAGES: dict[str, str] = {
     "forecast.all_segments": "All segments",
     "forecast.intro": "Renewals due in {quarter}: closed, committed and weighted, as stored now.",
     "forecast.empty": "No renewal is due in this quarter.",
+    "forecast.exact": "Exactly {amount}.",
     "forecast.closed_won": "Closed won",
     "forecast.closed_won.help": "Σ renewed ARR of the won renewals due in the quarter.",
     "forecast.commit": "Commit",

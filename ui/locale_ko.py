@@ -925,6 +925,7 @@ MESSAGES: dict[str, str] = {
     "forecast.all_segments": "전체 세그먼트",
     "forecast.intro": "{quarter}에 갱신일이 있는 갱신: 현재 저장된 기준의 종료·확정·가중 금액.",
     "forecast.empty": "이 분기에 갱신일이 있는 갱신이 없습니다.",
+    "forecast.exact": "정확히 {amount}.",
     "forecast.closed_won": "갱신 성공",
     "forecast.closed_won.help": "분기에 갱신일이 있고 성공한 갱신의 갱신 ARR 합계.",
     "forecast.commit": "확정",

@@ -209,6 +209,15 @@ def sidebar(current: Settings) -> None:
 
 
 LANDING_KEY = "_landing_page"
+LANDING_PATH_SUFFIX = "home"
+"""The landing page is registered at ``/<name>-home`` (answered at ``/``): ``/<name>`` leads
+to ``/`` (``open_landing``)."""
+
+
+def open_landing(home: st.Page) -> None:
+    """Show the landing page ``home`` at ``/``, with the URL's query (``/accounts?account=A1``
+    from a manager's link, for a CSM who lands on Accounts)."""
+    st.switch_page(home, query_params=st.query_params.to_dict())
 
 
 def page_url(name: str) -> str:
