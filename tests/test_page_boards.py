@@ -197,6 +197,13 @@ def test_a_card_opens_by_url_and_moves_with_the_move_control(shared_mode):
     assert columns(at)["Open tickets 1"] == ["CS-2 · Second"]
 
 
+def test_the_file_uploader_says_and_checks_the_attachment_limit(shared_mode):
+    team_board()
+    at = show("mina", card="CS-2")
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == boards.MAX_ATTACHMENT_BYTES // (1024 * 1024) == 5
+
+
 def test_a_member_adds_a_card_from_the_board(shared_mode):
     view = team_board()
     at = show("mina")

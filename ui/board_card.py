@@ -285,9 +285,11 @@ def _files(actor: Actor, detail: boards.CardDetail) -> None:
         st.caption(t("boards.files_empty"))
     if not detail.may_edit:
         return
+    megabytes = boards.MAX_ATTACHMENT_BYTES // (1024 * 1024)
     upload = st.file_uploader(
-        t("boards.attach", mb=format_count(boards.MAX_ATTACHMENT_BYTES // (1024 * 1024))),
+        t("boards.attach", mb=format_count(megabytes)),
         type=[suffix.lstrip(".") for suffix in boards.ATTACHMENT_TYPES],
+        max_upload_size=megabytes,  # the uploader says and checks the limit too
         key=f"upload_{detail.card.id}_{detail.card.attachments}",  # emptied after an upload
     )
     if upload is not None:
