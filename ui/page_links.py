@@ -22,6 +22,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
 
+PAGE_NAMES = tuple(page.name for page in PAGES)
+"""The last part of a page's path."""
 BASE_SCRIPT = (
     "<script>(() => {"
     "const parts = location.pathname.replace(/\\/+$/, '').split('/');"
@@ -30,7 +32,7 @@ BASE_SCRIPT = (
     "window.__streamlit = {...window.__streamlit, "
     "BACKEND_BASE_URL: location.origin + parts.join('/') + '/'};"
     "})();</script>"
-).replace("PAGE_NAMES", json.dumps([page.name for page in PAGES]))
+).replace("PAGE_NAMES", json.dumps(PAGE_NAMES))
 """Where the server is, for a page's path: the path without its last part, the page name."""
 _DROPPED = {b"accept-encoding"}
 """Request headers not passed on: the HTML must come back plain to be added to."""
@@ -40,7 +42,7 @@ _STALE = {b"content-length", b"etag", b"last-modified"}
 
 def is_page_path(path: str) -> bool:
     """Whether ``path`` ends in one of the app's page names (``/boards``, ``/x/boards/``)."""
-    return path.rstrip("/").rsplit("/", 1)[-1] in {page.name for page in PAGES}
+    return path.rstrip("/").rsplit("/", 1)[-1] in PAGE_NAMES
 
 
 class PageLinks:
