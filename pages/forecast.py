@@ -8,23 +8,18 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from cs_data import domain
-from cs_data.data_versions import RENEWAL_TABLES
 from cs_data.errors import CockpitError
 from cs_data.fiscal import quarter_of, quarters_around
 from ui import charts, shell
 from ui import forecast_view as view
 from ui.errors import show_error
 from ui.i18n import choice_key, format_date, label, t
-from ui.page_data import page_data
 from ui.text import literal
 
 settings = shell.page_setup()
 actor = shell.require("page.forecast")
 now = datetime.now(UTC)
 st.title(t("forecast.title"), anchor=False)
-week = view.this_week(now)
-view.weekly_snapshots(settings.database_url, week)
-data = page_data(settings, RENEWAL_TABLES)
 
 current = quarter_of(now.date())
 quarters = quarters_around(now.date(), before=4, after=2)
@@ -46,11 +41,11 @@ segment = right.selectbox(
     placeholder=t("forecast.all_segments"),
 )
 try:
-    result, moved, at_risk = view.load_forecast(data.key, actor, quarter, segment, week)
-    calibration = view.load_calibration(data.key, actor, now.date())
+    loaded = view.load(settings, actor, quarter, segment, now)
 except CockpitError as failure:
     show_error(failure)
     st.stop()
+result, moved, at_risk = loaded.result, loaded.moved, loaded.at_risk
 
 st.caption(t("forecast.intro", quarter=literal(quarter.label)))
 if result.total.renewals == 0:
@@ -81,4 +76,4 @@ else:
 
 st.subheader(t("forecast.calibration"), anchor=False)
 st.caption(t("forecast.calibration.help"))
-st.dataframe(view.calibration_frame(calibration), hide_index=True, width="stretch")
+st.dataframe(view.calibration_frame(loaded.calibration), hide_index=True, width="stretch")

@@ -1,5 +1,6 @@
-"""The server's start-up warm-up (``ui.warm_up``): it fills the caches the Overview reads,
-never stops the server when it fails, and returns every database connection it took."""
+"""The server's start-up warm-up (``ui.warm_up``): it fills the caches the Overview and the
+executives' Forecast read, never stops the server when it fails, and returns every database
+connection it took."""
 
 from __future__ import annotations
 
@@ -89,6 +90,35 @@ def test_the_first_visit_after_the_warm_up_reads_no_kpi_table(database, statemen
     assert not statements.read_kpi_tables(), "the Overview's figures come from the warm-up"
 
 
+def test_the_warm_up_runs_the_overviews_loads_at_once(database, monkeypatch):
+    """Each load in a thread of the warm-up's pool (their queries run outside Python's lock):
+    none of them goes on until all three have started."""
+    all_started = threading.Barrier(3, timeout=20)
+    for name in ("load_overview", "load_progress", "load_at_risk_top"):
+        loader = getattr(overview_view, name)
+
+        def at_once(*args, _loader=loader):
+            all_started.wait()
+            return _loader(*args)
+
+        monkeypatch.setattr(overview_view, name, at_once)
+
+    assert warm_up.warm_up(), "one after the other, the first load would wait in vain"
+
+
+def test_an_executives_first_visit_after_the_warm_up_reads_no_renewal(database, statements):
+    add_user("eve", "exec")
+    assert warm_up.warm_up()
+
+    statements.seen.clear()
+    at = log_in(new_app(), "eve").run()
+
+    assert not at.exception
+    assert at.title[0].value == "Forecast", "an executive lands on the Forecast"
+    read = [s for s in statements.seen if "FROM renewals" in s or "forecast_snapshots" in s]
+    assert not read, "the Forecast's figures come from the warm-up"
+
+
 def test_the_warm_up_returns_every_connection(database):
     assert warm_up.warm_up()
 
@@ -96,7 +126,7 @@ def test_the_warm_up_returns_every_connection(database):
 
 
 def test_a_failing_warm_up_is_logged_and_returns_its_connections(database, monkeypatch):
-    def fail(_settings):
+    def fail(_settings, _pool=None):
         with get_engine().connect():
             raise RuntimeError("the figures cannot be computed")
 
@@ -136,7 +166,7 @@ def test_the_server_answers_while_the_warm_up_runs(database, monkeypatch):
     release = threading.Event()
     ended = threading.Event()
 
-    def slow_failure(_settings):
+    def slow_failure(_settings, _pool=None):
         try:
             release.wait(timeout=30)
             raise RuntimeError("the database went away")

@@ -3,6 +3,7 @@ page. Money in whole currency units, rates in percent; account names shown as te
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from cs_data.auth import Actor
+from cs_data.config import Settings
+from cs_data.data_versions import RENEWAL_TABLES
 from cs_data.db import get_engine
 from cs_data.fiscal import Quarter
 from cs_data.money import cents_to_decimal
@@ -25,7 +28,7 @@ from ui.i18n import (
     label,
     t,
 )
-from ui.page_data import CACHE_TTL_SECONDS, DataKey
+from ui.page_data import CACHE_TTL_SECONDS, DataKey, page_data
 
 AT_RISK_ROWS = 25
 FIGURES_PER_ROW = 3
@@ -67,6 +70,29 @@ def load_forecast(
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def load_calibration(key: DataKey, _actor: Actor, day: date) -> list[forecast.CalibrationRow]:
     return forecast.calibration(get_engine(), _actor)
+
+
+@dataclass(frozen=True)
+class ForecastData:
+    """What the page shows of a quarter and segment."""
+
+    result: forecast.Forecast
+    moved: forecast.Movement
+    at_risk: list[queries.RenewalRow]
+    calibration: list[forecast.CalibrationRow]
+
+
+def load(
+    settings: Settings, actor: Actor, quarter: Quarter, segment: str | None, now: datetime
+) -> ForecastData:
+    """The page's figures now, through the caches: this week's snapshots taken first (they
+    change the data version), then the forecast and the calibration. The page and the
+    server's warm-up (``ui.warm_up``: the executives' landing page) both load through here."""
+    week = this_week(now)
+    weekly_snapshots(settings.database_url, week)
+    data = page_data(settings, RENEWAL_TABLES)
+    result, moved, at_risk = load_forecast(data.key, actor, quarter, segment, week)
+    return ForecastData(result, moved, at_risk, load_calibration(data.key, actor, now.date()))
 
 
 FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_risk")

