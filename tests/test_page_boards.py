@@ -15,6 +15,7 @@ from cs_data.db import get_engine
 from cs_data.models import User
 from tests.apptest import add_user, log_in, new_app
 from ui.board_view import VIEW_KEY
+from ui.locale_en import MESSAGES as ENGLISH
 from ui.text import literal
 
 PAGE = "pages/boards.py"
@@ -316,6 +317,18 @@ def test_the_analytics_tab_draws_its_charts(shared_mode):
     open_view(at, "analytics")
     assert len(at.get("vega_lite_chart")) == 3
     assert "Settings" in at.segmented_control(key=VIEW_KEY).options
+
+
+def test_the_cumulative_flow_writes_its_days_in_the_catalogs_date_formats(shared_mode):
+    """The language's own day formats (``chart.axis_day``: "11/30" in Korean), not d3's
+    English default ("Sep 06") whatever the language."""
+    team_board()
+    at = open_view(show("mina"), "analytics")
+
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    flow = next(spec for spec in specs if spec["title"]["text"] == "Cumulative flow")
+    assert flow["encoding"]["x"]["axis"]["format"] == ENGLISH["chart.axis_day"]
+    assert flow["encoding"]["tooltip"][0]["format"] == ENGLISH["chart.tooltip_day"]
 
 
 def test_a_member_adds_a_checklist_item_ticks_it_and_comments_in_the_dialog(shared_mode):

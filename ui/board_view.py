@@ -225,6 +225,7 @@ def analytics(actor: Actor, view: boards.BoardView, key: DataKey, today: date) -
     st.caption(
         t("boards.analytics_intro", start=format_date(flow.start), end=format_date(flow.end))
     )
+    axis_format, tooltip_format = charts.period_formats(flow.cumulative_flow["day"])
     cfd = (
         alt.Chart(
             flow.cumulative_flow,
@@ -234,12 +235,19 @@ def analytics(actor: Actor, view: boards.BoardView, key: DataKey, today: date) -
         )
         .mark_area()
         .encode(
-            x=alt.X("day:T", title=t("boards.day")),
+            x=alt.X(
+                "day:T",
+                timeUnit="yearmonthdate",
+                title=t("boards.day"),
+                axis=alt.Axis(format=axis_format, labelAngle=0),
+            ),
             y=alt.Y("sum(cards):Q", stack=True, title=t("boards.cards")),
             color=alt.Color("column:N", sort=flow.columns[::-1], title=t("boards.column")),
             order=alt.Order("position:Q", sort="descending"),
             tooltip=[
-                alt.Tooltip("day:T", title=t("boards.day")),
+                alt.Tooltip(
+                    "day:T", timeUnit="yearmonthdate", title=t("boards.day"), format=tooltip_format
+                ),
                 alt.Tooltip("column:N", title=t("boards.column")),
                 alt.Tooltip("cards:Q", title=t("boards.cards")),
             ],
