@@ -7,7 +7,11 @@ language choice, "signed in as", logout button); ``filters`` the filter bar (res
 period presets, three selects, the window caption); ``table`` a 50-row table of 8 columns;
 ``cards`` five metric cards with a sparkline each; ``charts`` two line charts; ``toolbar`` the
 Boards page's frame (three menus, three segmented controls, a caption); ``component`` an empty
-custom component (components v2, inline) that marks itself drawn as the board's does.
+custom component (components v2, inline) that marks itself drawn as the board's does;
+``overview`` the Overview's elements, as many of each kind: four bordered metric cards, ten
+with a sparkline each (two rows of five), six labelled progress bars and a page link in a
+bordered container, a five-row table of seven columns with a link column, and a bar chart of
+30 days.
 """
 
 import altair as alt
@@ -16,6 +20,8 @@ import streamlit as st
 
 ELEMENTS = set(st.query_params.get("elements", "").split(","))
 SECTIONS = {"Insights": 6, "Customers": 3, "Work": 1, "Admin": 4}
+PAGES: list = []
+"""The navigation's pages (with ``shell``), for the page link of ``overview``."""
 COMPONENT_JS = """
 export default function ({ parentElement }) {
   if (parentElement.querySelector(".root")) return;
@@ -63,6 +69,8 @@ def body() -> None:
                 st.text_input("Search")
             st.segmented_control("Highlight", ["Mine", "Needs attention", "Due this week"])
             st.segmented_control("Card size", ["Titles only"])
+    if "overview" in ELEMENTS:
+        overview()
     if "component" in ELEMENTS:
         st.components.v2.component("floor.component", html=None, js=COMPONENT_JS)(key="board")
     if "table" in ELEMENTS:
@@ -71,6 +79,58 @@ def body() -> None:
                 {f"column {c}": [f"row {r} text {c}" for r in range(50)] for c in range(8)}
             ),
             hide_index=True,
+        )
+
+
+def overview() -> None:
+    """The Overview's kinds and numbers of elements, drawn with made-up values."""
+    st.subheader("Customers")
+    for column, number in zip(st.columns(4), range(4), strict=True):
+        column.metric(f"Figure {number}", f"${number}.5M", help="The exact amount.", border=True)
+    st.subheader("Last 30 days")
+    for row in range(2):
+        for column, number in zip(st.columns(5), range(5), strict=True):
+            column.metric(
+                f"KPI {row}{number}",
+                f"{number}.0",
+                delta="+1.0",
+                help="The definition, the previous value and the counts.",
+                border=True,
+                chart_data=[(day * (number + 1)) % 17 for day in range(30)],
+                chart_type="area" if number % 2 else "line",
+            )
+    st.subheader("Targets")
+    with st.container(border=True):
+        for number in range(6):
+            st.text(f"Target {number}")
+            st.progress(number / 6, text=f"KPI {number}: {number} of 6 · on track · 31 Dec 2026")
+        if PAGES:
+            st.page_link(PAGES[-1], label="All targets", icon=":material/flag:")
+    st.subheader("Accounts at risk")
+    with st.container(border=True):
+        st.caption("12 accounts at risk; the largest by ARR:")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Open": [f"/accounts?account=ACC-{r}" for r in range(5)],
+                    "Name": [f"Account {r}" for r in range(5)],
+                    "ARR": [100_000.0 * (5 - r) for r in range(5)],
+                    "Health": [30 + r for r in range(5)],
+                    "Why at risk": ["Red band · renewal at risk"] * 5,
+                    "CSM": [f"CSM {r}" for r in range(5)],
+                    "Renewal": pd.date_range("2027-01-01", periods=5),
+                }
+            ),
+            hide_index=True,
+            column_config={"Open": st.column_config.LinkColumn(display_text=r"account=(.*)$")},
+        )
+    frame = pd.DataFrame({"day": pd.date_range("2026-11-01", periods=30), "n": range(30)})
+    with st.container(border=True):
+        st.altair_chart(
+            alt.Chart(frame, title="Tickets created")
+            .mark_bar()
+            .encode(x="day:T", y="n:Q", tooltip=["day", "n"]),
+            width="stretch",
         )
 
 
@@ -94,6 +154,7 @@ if "shell" in ELEMENTS:
         ]
         for i, (section, count) in enumerate(SECTIONS.items())
     }
+    PAGES.extend(page for section in menu.values() for page in section)
     st.navigation(menu, position="top").run()
 else:
     body()

@@ -31,8 +31,9 @@ component of the page has drawn an element matching the selector inside its shad
    common elements with plain Streamlit and no data (the shell, then the filter bar, a table,
    cards and charts), alternating with the hello page: what Streamlit itself needs for them;
 6. **concurrent**: N browser contexts (``--concurrency``) loading the Overview at once, then
-   (with ``--floor``) the floor with the navigation alone and with everything, and the hello
-   page under the same load, wave by wave; p50 and p95 over ``--waves`` waves.
+   (with ``--floor``) the floors of ``--concurrent-floors`` (by default the navigation alone
+   and with everything; ``shell,overview`` is plain Streamlit drawing the Overview's elements),
+   and the hello page under the same load, wave by wave; p50 and p95 over ``--waves`` waves.
 
 The app is started as ``./cockpit run`` starts it (``streamlit run server.py``: app.py with the
 start-up warm-up), or with ``--app-script app.py`` as plain ``streamlit run app.py`` (no
@@ -628,7 +629,7 @@ async def run(args) -> None:
             await filter_changes(browser, state, args, pages, results, app)
             print("concurrent:", flush=True)
             targets = {"overview": (app, "overview")}
-            for elements in CONCURRENT_FLOORS if args.floor else ():
+            for elements in args.concurrent_floors if args.floor else ():
                 targets[f"floor: {elements}"] = (floor, f"?elements={elements}")
             targets["hello"] = (hello, "")
             await concurrent(browser, state, args, results, targets)
@@ -663,6 +664,13 @@ def main() -> None:
         default=list(FLOORS),
         metavar="ELEMENTS",
         help="the floors measured (bench/floor_app.py's ?elements=), e.g. shell,toolbar",
+    )
+    parser.add_argument(
+        "--concurrent-floors",
+        nargs="*",
+        default=list(CONCURRENT_FLOORS),
+        metavar="ELEMENTS",
+        help="the floors also loaded at once, e.g. shell shell,overview",
     )
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 5, 10])
     parser.add_argument("--waves", type=int, default=3)
