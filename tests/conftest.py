@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
+import types
 from collections.abc import Iterator
+from multiprocessing.context import SpawnContext
 
 import pytest
 from sqlalchemy import Engine
@@ -66,6 +70,15 @@ def no_bucket_clock(monkeypatch) -> None:
 def fast_password_hashing(monkeypatch) -> None:
     """bcrypt at its lowest cost in tests: hashes stay real, tests stay fast."""
     monkeypatch.setattr(users, "BCRYPT_ROUNDS", 4)
+
+
+@pytest.fixture
+def spawn(monkeypatch) -> SpawnContext:
+    """multiprocessing's spawn context, whose children do not run the parent's ``__main__``
+    again: after an AppTest in the same worker that is app.py (Streamlit runs a script as
+    ``__main__``), and a child process cannot run it."""
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    return multiprocessing.get_context("spawn")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ exactly the final layout (so no move was applied on a stale view of the board).
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 
 from sqlalchemy import select
@@ -54,7 +53,7 @@ def _replay(start: dict[int, list[int]], moves: list[tuple[int, int, int]]) -> d
     return {column: numbers for column, numbers in board.items() if numbers}
 
 
-def test_two_processes_moving_cards_at_once_lose_and_misplace_nothing(engine, db_url):
+def test_two_processes_moving_cards_at_once_lose_and_misplace_nothing(engine, db_url, spawn):
     board = boards.create_board(engine, operator(), name="Busy", template="blank")
     for i in range(CARDS):
         boards.add_card(
@@ -65,11 +64,9 @@ def test_two_processes_moving_cards_at_once_lose_and_misplace_nothing(engine, db
         for column, cards in layout(engine, board.id).items()
     }
 
-    context = multiprocessing.get_context("spawn")
-    start, done = context.Barrier(2), context.Queue()
+    start, done = spawn.Barrier(2), spawn.Queue()
     workers = [
-        context.Process(target=_mover, args=(db_url, board.id, seed, start, done))
-        for seed in (1, 2)
+        spawn.Process(target=_mover, args=(db_url, board.id, seed, start, done)) for seed in (1, 2)
     ]
     for worker in workers:
         worker.start()

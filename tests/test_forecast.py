@@ -3,7 +3,6 @@ snapshots (idempotent across processes), movement and accuracy, probability cali
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -266,13 +265,11 @@ def _take_weekly(url: str, now: datetime, start, results) -> None:
     engine.dispose()
 
 
-def test_two_processes_take_the_weekly_snapshot_once(quarter_data, db_url):
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(2), context.Queue()
+def test_two_processes_take_the_weekly_snapshot_once(quarter_data, db_url, spawn):
+    start, results = spawn.Barrier(2), spawn.Queue()
     monday = datetime(2025, 2, 17, 9, tzinfo=UTC)
     workers = [
-        context.Process(target=_take_weekly, args=(db_url, monday, start, results))
-        for _ in range(2)
+        spawn.Process(target=_take_weekly, args=(db_url, monday, start, results)) for _ in range(2)
     ]
     for worker in workers:
         worker.start()
