@@ -27,12 +27,13 @@ left, right = st.columns(2)
 quarter = left.selectbox(
     t("forecast.quarter"),
     quarters,
-    index=quarters.index(current),
+    index=quarters.index(view.quarter_from_url(quarters, current)),
     key=choice_key("fc_quarter"),
     format_func=lambda q: t(
         "forecast.quarter_label", label=q.label, start=format_date(q.start), end=format_date(q.end)
     ),
 )
+view.keep_quarter_in_url(quarter, current)
 segment = right.selectbox(
     t("forecast.segment"),
     [None, *domain.SEGMENTS],

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from cs_data.auth import Actor
 from cs_data.db import get_engine, transaction
+from cs_data.fiscal import quarter_of
 from cs_data.models import Account, Renewal, User
 from cs_data.renewals import probabilities
 from cs_data.renewals.commands import update_renewal
@@ -158,6 +159,32 @@ def test_the_forecast_page_is_for_execs_and_managers(shared_mode):
         refused.run()
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             refused.switch_page(FORECAST_PAGE)
+
+
+def test_the_forecasts_quarter_is_kept_in_the_url(shared_mode):
+    """A reload or a shared link shows the quarter chosen; a quarter the page does not offer
+    shows the current one."""
+    migrate(get_engine())
+    seed()
+    today = datetime.now(UTC).date()
+    current = quarter_of(today)
+    previous = current.previous()
+    at = open_page("eve", FORECAST_PAGE)
+    assert at.selectbox(key="fc_quarter").value == current
+    assert "quarter" not in at.query_params
+
+    at.selectbox(key="fc_quarter").set_value(previous).run()
+    assert at.query_params["quarter"] == previous.label
+
+    def reload(quarter: str) -> AppTest:
+        """A new session at the executive's landing page, the Forecast, with the URL's quarter."""
+        again = log_in(new_app(), "eve")
+        again.query_params["quarter"] = quarter
+        return again.run()
+
+    assert reload(previous.label).selectbox(key="fc_quarter").value == previous
+    for unknown in ("1999Q1", "next"):
+        assert reload(unknown).selectbox(key="fc_quarter").value == current
 
 
 def test_an_unknown_renewal_by_url_is_reported_not_raised(shared_mode):

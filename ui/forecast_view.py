@@ -14,7 +14,7 @@ from cs_data.auth import Actor
 from cs_data.config import Settings
 from cs_data.data_versions import RENEWAL_TABLES
 from cs_data.db import get_engine
-from cs_data.fiscal import Quarter
+from cs_data.fiscal import Quarter, parse_quarter
 from cs_data.money import cents_to_decimal
 from cs_data.renewals import forecast, queries
 from ui import charts
@@ -93,6 +93,29 @@ def load(
     data = page_data(settings, RENEWAL_TABLES)
     result, moved, at_risk = load_forecast(data.key, actor, quarter, segment, week)
     return ForecastData(result, moved, at_risk, load_calibration(data.key, actor, now.date()))
+
+
+QUARTER_PARAM = "quarter"
+"""The query parameter holding the quarter shown (``2026Q3``), so a reload or a shared link
+shows the same quarter; absent for the current one."""
+
+
+def quarter_from_url(quarters: list[Quarter], current: Quarter) -> Quarter:
+    """The quarter the URL names when it is one of ``quarters``, else ``current``."""
+    try:
+        wanted = parse_quarter(st.query_params.get(QUARTER_PARAM, ""))
+    except ValueError:
+        return current
+    return wanted if wanted in quarters else current
+
+
+def keep_quarter_in_url(quarter: Quarter, current: Quarter) -> None:
+    """Name ``quarter`` in the URL (nothing for the current quarter)."""
+    wanted = None if quarter == current else quarter.label
+    if wanted is None:
+        st.query_params.pop(QUARTER_PARAM, None)
+    elif st.query_params.get(QUARTER_PARAM) != wanted:
+        st.query_params[QUARTER_PARAM] = wanted
 
 
 FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_risk")
