@@ -111,11 +111,10 @@ def quarter_from_url(quarters: list[Quarter], current: Quarter) -> Quarter:
 
 def keep_quarter_in_url(quarter: Quarter, current: Quarter) -> None:
     """Name ``quarter`` in the URL (nothing for the current quarter)."""
-    wanted = None if quarter == current else quarter.label
-    if wanted is None:
+    if quarter == current:
         st.query_params.pop(QUARTER_PARAM, None)
-    elif st.query_params.get(QUARTER_PARAM) != wanted:
-        st.query_params[QUARTER_PARAM] = wanted
+    elif st.query_params.get(QUARTER_PARAM) != quarter.label:
+        st.query_params[QUARTER_PARAM] = quarter.label
 
 
 FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_risk")
