@@ -5,18 +5,22 @@ logic: the floor under every page's time in ``bench/page_ready.py``.
 ``shell`` the top navigation (the app's 4 sections, 14 pages) and the sidebar (name, badge,
 language choice, "signed in as", logout button); ``filters`` the filter bar (reset button,
 period presets, three selects, the window caption); ``table`` a 50-row table of 8 columns;
-``cards`` five metric cards with a sparkline each; ``charts`` two line charts; ``toolbar`` the
-Boards page's frame (three menus, three segmented controls, a caption); ``component`` an empty
-custom component (components v2, inline) that marks itself drawn as the board's does;
-``overview`` the Overview's elements, as many of each kind: four bordered metric cards, ten
-with a sparkline each (two rows of five), six labelled progress bars and a page link in a
-bordered container, a five-row table of seven columns with a link column, and a bar chart of
-30 days.
+``cards`` five figure cards with a sparkline each (``ui.card_grid``); ``charts`` two line
+charts; ``toolbar`` the Boards page's frame (three menus, three segmented controls, a
+caption); ``component`` an empty custom component (components v2, inline) that marks itself
+drawn as the board's does;
+``overview`` the Overview's elements, as many of each kind: four figure cards, ten with a
+sparkline each (two rows of five; both grids drawn by ``ui.card_grid`` as the app's are), six
+labelled progress bars and a page link in a bordered container, a five-row static table of
+seven columns with a link column, and a bar chart of 30 days.
 """
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+
+from ui import card_grid
+from ui.card_grid import Card
 
 ELEMENTS = set(st.query_params.get("elements", "").split(","))
 SECTIONS = {"Insights": 6, "Customers": 3, "Work": 1, "Admin": 4}
@@ -48,9 +52,7 @@ def body() -> None:
                 column.selectbox(name, ["Enterprise", "Mid-market", "SMB"], index=None)
         st.caption("1 Nov 2026 – 30 Nov 2026 · 30 days · by day")
     if "cards" in ELEMENTS:
-        series = list(range(30))
-        for column, number in zip(st.columns(5), range(5), strict=True):
-            column.metric(f"KPI {number}", f"{number}.0", delta="+1.0", chart_data=series)
+        kpi_grid(5)
     if "charts" in ELEMENTS:
         frame = pd.DataFrame({"day": pd.date_range("2026-11-01", periods=30), "n": range(30)})
         for _ in range(2):
@@ -82,23 +84,35 @@ def body() -> None:
         )
 
 
+def kpi_grid(count: int) -> None:
+    """``count`` KPI cards with a change and a sparkline of 30 days, five to a row."""
+    card_grid.show(
+        [
+            Card(
+                f"KPI {number}",
+                f"{number}.0",
+                help="The definition, the previous value and the counts.",
+                delta="+1.0",
+                tone="green",
+                arrow="up",
+                trend=[(day * (number % 5 + 1)) % 17 for day in range(30)],
+                area=bool(number % 2),
+            )
+            for number in range(count)
+        ],
+        per_row=5,
+    )
+
+
 def overview() -> None:
     """The Overview's kinds and numbers of elements, drawn with made-up values."""
     st.subheader("Customers")
-    for column, number in zip(st.columns(4), range(4), strict=True):
-        column.metric(f"Figure {number}", f"${number}.5M", help="The exact amount.", border=True)
+    card_grid.show(
+        [Card(f"Figure {n}", f"${n}.5M", help="The exact amount.") for n in range(4)],
+        per_row=4,
+    )
     st.subheader("Last 30 days")
-    for row in range(2):
-        for column, number in zip(st.columns(5), range(5), strict=True):
-            column.metric(
-                f"KPI {row}{number}",
-                f"{number}.0",
-                delta="+1.0",
-                help="The definition, the previous value and the counts.",
-                border=True,
-                chart_data=[(day * (number + 1)) % 17 for day in range(30)],
-                chart_type="area" if number % 2 else "line",
-            )
+    kpi_grid(10)
     st.subheader("Targets")
     with st.container(border=True):
         for number in range(6):
@@ -109,20 +123,17 @@ def overview() -> None:
     st.subheader("Accounts at risk")
     with st.container(border=True):
         st.caption("12 accounts at risk; the largest by ARR:")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Open": [f"/accounts?account=ACC-{r}" for r in range(5)],
-                    "Name": [f"Account {r}" for r in range(5)],
-                    "ARR": [100_000.0 * (5 - r) for r in range(5)],
-                    "Health": [30 + r for r in range(5)],
-                    "Why at risk": ["Red band · renewal at risk"] * 5,
-                    "CSM": [f"CSM {r}" for r in range(5)],
-                    "Renewal": pd.date_range("2027-01-01", periods=5),
-                }
-            ),
+        st.table(
+            {
+                "Account": [f"[ACC-{r}](/accounts?account=ACC-{r})" for r in range(5)],
+                "Name": [f"Account {r}" for r in range(5)],
+                "ARR": [f"${100_000 * (5 - r):,}" for r in range(5)],
+                "Health": [str(30 + r) for r in range(5)],
+                "Why at risk": ["Red band · renewal at risk"] * 5,
+                "CSM": [f"CSM {r}" for r in range(5)],
+                "Renewal": [f"Jan {1 + r}, 2027" for r in range(5)],
+            },
             hide_index=True,
-            column_config={"Open": st.column_config.LinkColumn(display_text=r"account=(.*)$")},
         )
     frame = pd.DataFrame({"day": pd.date_range("2026-11-01", periods=30), "n": range(30)})
     with st.container(border=True):

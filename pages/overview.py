@@ -7,7 +7,8 @@ import streamlit as st
 
 from cs_data import kpi
 from cs_data.targets import Progress
-from ui import accounts_view, charts, overview_view, prefetch, shell
+from ui import accounts_view, card_grid, charts, overview_view, prefetch, shell
+from ui.card_grid import Card
 from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
@@ -21,13 +22,13 @@ MAX_TARGETS = 6
 def customer_cards(summary: kpi.Overview) -> None:
     upcoming_start, upcoming_end = (format_date(d) for d in summary.upcoming)
     customers = [
-        (t("overview.accounts"), format_count(summary.accounts), t("overview.accounts_help")),
-        (
+        Card(t("overview.accounts"), format_count(summary.accounts), t("overview.accounts_help")),
+        Card(
             t("overview.arr"),
             format_money(summary.arr_cents, compact=True),
             t("overview.arr_help", exact=format_money(summary.arr_cents)),
         ),
-        (
+        Card(
             t("overview.renewals", days=format_count(UPCOMING_DAYS)),
             format_money(summary.renewals_due_arr_cents, compact=True),
             t(
@@ -38,7 +39,7 @@ def customer_cards(summary: kpi.Overview) -> None:
                 end=upcoming_end,
             ),
         ),
-        (
+        Card(
             t("overview.at_risk", days=format_count(UPCOMING_DAYS)),
             format_money(summary.at_risk_arr_cents, compact=True),
             t(
@@ -51,10 +52,7 @@ def customer_cards(summary: kpi.Overview) -> None:
         ),
     ]
     st.subheader(t("overview.customers"), anchor=False)
-    for column, (label, value, help_text) in zip(
-        st.columns(len(customers)), customers, strict=True
-    ):
-        column.metric(label, value, help=help_text, border=True)
+    card_grid.show(customers, per_row=len(customers))
 
 
 def target_section(progress: list[Progress]) -> None:

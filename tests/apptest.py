@@ -10,7 +10,11 @@ cannot write session state, so this is no way in for a visitor.
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 from streamlit.testing.v1 import AppTest
 
@@ -62,3 +66,71 @@ def pinned_columns(at: AppTest, table: int = 0) -> list[str]:
     """The columns of the ``table``-th dataframe that stay in view when it scrolls sideways."""
     config = json.loads(at.dataframe[table].proto.columns)
     return [name for name, column in config.items() if column.get("pinned")]
+
+
+@dataclass
+class ShownCard:
+    """A card of ``ui.card_grid`` as drawn: its texts, tone, arrow and sparkline points."""
+
+    label: str = ""
+    value: str = ""
+    help: str = ""
+    delta: str = ""
+    tone: str = ""
+    arrow: str = ""
+    points: int = 0
+    _part: str = field(default="", repr=False)
+
+
+class _CardReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[ShownCard] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        if "cc-card" in classes:
+            tone = next(name[3:] for name in classes if name in ("cc-green", "cc-red", "cc-gray"))
+            self.cards.append(ShownCard(tone=tone, arrow=attributes["data-arrow"] or ""))
+        elif not self.cards:
+            return
+        card = self.cards[-1]
+        if "cc-label" in classes:
+            card._part = "label"
+        elif "cc-value" in classes:
+            card._part = "value"
+        elif "cc-delta" in classes:
+            card._part = "delta"
+        elif "cc-help" in classes:
+            card.help, card._part = attributes["aria-label"] or "", ""
+        elif "cc-spark" in classes:
+            svg = unquote((attributes["src"] or "").removeprefix("data:image/svg+xml,"))
+            card.points = len(re.search(r'<polyline points="([^"]*)"', svg)[1].split())
+
+    def handle_data(self, data: str) -> None:
+        if self.cards and self.cards[-1]._part:
+            card = self.cards[-1]
+            setattr(card, card._part, getattr(card, card._part) + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.cards and tag in ("div", "span"):
+            self.cards[-1]._part = ""
+
+
+def drawn_cards(at: AppTest) -> list[ShownCard]:
+    """The figure cards (``ui.card_grid``) the run drew, in order."""
+    reader = _CardReader()
+    for element in at.get("html"):
+        reader.feed(element.value)
+    return reader.cards
+
+
+def shown_cards(at: AppTest) -> dict[str, ShownCard]:
+    """The figure cards the run drew, by label."""
+    return {card.label: card for card in drawn_cards(at)}
+
+
+def card_values(at: AppTest) -> dict[str, str]:
+    """The cards' values by label."""
+    return {label: card.value for label, card in shown_cards(at).items()}

@@ -3,9 +3,11 @@ cards whose arrow and colour follow the change (AppTest.from_function, no databa
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
+
+from tests.apptest import drawn_cards
 
 MINUS = "\u2212"
 
@@ -89,35 +91,44 @@ def test_cards_show_direction_and_whether_the_change_is_good():
     at.run()
 
     assert not at.exception
-    thin_tickets, thin_nps = (card.proto for card in at.metric[-2:])
-    cards = {card.label: card.proto for card in at.metric[:-2]}
-    shown = {
-        label: (
-            card.body,
-            card.delta,
-            Metric.MetricDirection.Name(card.direction),
-            Metric.MetricColor.Name(card.color),
-        )
-        for label, card in cards.items()
-    }
+    assert len(at.get("html")) == 4, "each call draws its cards as one element"
+    drawn = drawn_cards(at)
+    thin_tickets, thin_nps = drawn[-2:]
+    cards = {card.label: card for card in drawn[:-2]}
+    shown = {name: (card.value, card.delta, card.arrow, card.tone) for name, card in cards.items()}
     assert shown == {
-        "Tickets created": ("100", f"{MINUS}20", "DOWN", "GRAY"),  # volume: neither good nor bad
-        "Open backlog": ("50", "+10", "UP", "RED"),  # lower is better
-        "Median first response": ("60 min", f"{MINUS}30 min", "DOWN", "GREEN"),
-        "CSAT": ("80.0%", "0.0 pp", "NONE", "GRAY"),  # no change: neutral
-        "Gross retention": ("90.0%", "", "NONE", "GRAY"),  # no previous value
-        "ARR at risk": ("$10K", f"{MINUS}$20K", "DOWN", "GREEN"),
+        "Tickets created": ("100", f"{MINUS}20", "down", "gray"),  # volume: neither good nor bad
+        "Open backlog": ("50", "+10", "up", "red"),  # lower is better
+        "Median first response": ("60 min", f"{MINUS}30 min", "down", "green"),
+        "CSAT": ("80.0%", "0.0 pp", "off", "gray"),  # no change: neutral
+        "Gross retention": ("90.0%", "", "off", "gray"),  # no previous value
+        "ARR at risk": ("$10K", f"{MINUS}$20K", "down", "green"),
     }
     assert "Previous window of the same length: —." in cards["Gross retention"].help
-    assert not cards["Tickets created"].chart_data, "no series, no sparkline"
-    assert list(cards["ARR at risk"].chart_data) == [1.0, 3.0], "undefined periods left out"
-    assert list(cards["CSAT"].chart_data) == [0.8, 0.9, 0.7], "3 responses: too few to draw"
+    assert not cards["Tickets created"].points, "no series, no sparkline"
+    assert cards["ARR at risk"].points == 2, "undefined periods left out"
+    assert cards["CSAT"].points == 3, "3 responses: too few to draw"
     assert "the trailing 12 months at each month end" in cards["Gross retention"].help
     for card in (thin_tickets, thin_nps):
         assert card.delta == "Too little data before"
-        assert Metric.MetricColor.Name(card.color) == "GRAY"
-        assert Metric.MetricDirection.Name(card.direction) == "NONE"
+        assert (card.tone, card.arrow) == ("gray", "off")
     assert "NPS responses: 60 now, 1 before." in thin_nps.help
+
+
+def test_the_sparkline_keeps_the_values_of_the_trend():
+    from cs_data.kpi import Change
+    from ui.card_grid import SPARK_HEIGHT, spark_points
+    from ui.kpi_cards import kpi_card
+
+    trend = pd.DataFrame({"value": [0.5, 0.8, 0.9, 0.7], "n": [3, 40, 25, 30]})
+    card = kpi_card("csat", Change(0.8, 0.8, 0.0), trend)
+    assert list(card.trend) == [0.8, 0.9, 0.7], "3 responses: too few to draw"
+    assert not card.area, "a share is a line; counts and money are areas"
+    assert kpi_card("tickets_created", Change(1, 1, 0), trend).area
+    (x0, y0), (x1, y1), (x2, y2) = spark_points(card.trend)
+    assert (x0, x1, x2) == (0, 50, 100), "evenly from left to right"
+    assert y1 < y0 < y2, "the highest value at the top, the lowest at the bottom"
+    assert {y for _, y in spark_points([3.0, 3.0])} == {SPARK_HEIGHT / 2}, "flat in the middle"
 
 
 @pytest.mark.parametrize(("language", "limit"), [("en", 21), ("ko", 13)])
@@ -146,3 +157,15 @@ def test_dates_on_trend_axes_carry_the_year_when_it_matters():
     assert period_formats(one_year, "day")[0] == "%b %-d"
     assert period_formats(across, "week")[0] == "%b %-d, %Y", "a window crossing a new year"
     assert period_formats(one_year, "month")[0] == "%b %Y", "months always with their year"
+
+
+def test_card_texts_are_escaped_and_shown_as_given():
+    from ui.card_grid import Card, grid_html
+
+    drawn = grid_html(
+        [Card('<b>Label</b> "x"', "<i>1</i>", help='Help <a href="y">link</a>', delta="<s>")],
+        per_row=1,
+    )
+    assert "<b>" not in drawn and "<i>" not in drawn and "<a " not in drawn and "<s>" not in drawn
+    assert "&lt;b&gt;Label&lt;/b&gt; &quot;x&quot;" in drawn
+    assert 'aria-label="Help &lt;a href=&quot;y&quot;&gt;link&lt;/a&gt;"' in drawn

@@ -13,6 +13,7 @@ from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Interaction, Subscription, Ticket, User
 from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
 from tests.databases import migrate
+from ui.text import literal
 
 PAGE = "pages/accounts.py"
 SETTINGS = "pages/settings.py"
@@ -227,8 +228,9 @@ def test_the_overview_shows_the_accounts_at_risk(shared_mode):
     at = open_page("manager", page="pages/overview.py")
     assert "Accounts at risk" in [s.value for s in at.subheader]
     assert any(c.value == "1 accounts at risk; the largest by ARR:" for c in at.caption)
-    risky = next(d.value for d in at.dataframe if "Why at risk" in d.value.columns)
-    assert list(risky["Name"]) == ["Alpha <b>Co</b>"]
+    risky = next(d.value for d in at.table if "Why at risk" in d.value.columns)
+    assert list(risky["Name"]) == [literal("Alpha <b>Co</b>")], "Markdown cells: shown as typed"
+    assert list(risky["Account"]) == [f"[{literal('A1')}](/accounts?account=A1)"]
 
 
 def test_a_csm_who_logs_in_with_the_form_starts_on_their_accounts(shared_mode, monkeypatch):

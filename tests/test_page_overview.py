@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from cs_data import config, data_versions, demo, targets
@@ -13,7 +12,7 @@ from cs_data.auth import operator
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Renewal, Subscription, SurveyResponse, Ticket
-from tests.apptest import ROOT, add_user, log_in, new_app
+from tests.apptest import ROOT, add_user, card_values, log_in, new_app, shown_cards
 from tests.databases import migrate, recorded_statements
 
 
@@ -22,10 +21,6 @@ def app(shared_mode) -> AppTest:
     """The app on this test's configured (so never seeded) database, logged in as a viewer."""
     add_user("vic", "viewer")
     return log_in(new_app(), "vic")
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def sidebar_text(at: AppTest) -> str:
@@ -93,7 +88,7 @@ def test_an_empty_configured_database_shows_the_empty_state(app):
     assert not app.exception
     assert app.title[0].value == "Overview"
     assert "No data yet" in [header.value for header in app.subheader]
-    assert not app.metric
+    assert not shown_cards(app) and not app.metric
     sidebar = sidebar_text(app)
     assert "Database: **SQLite**" in sidebar or "Database: **PostgreSQL**" in sidebar
     assert "://" not in sidebar, "the database URL (maybe with a password) is never shown"
@@ -107,7 +102,7 @@ def test_the_metrics_show_the_figures_of_the_rows(app):
     app.run()
 
     assert not app.exception
-    assert metrics(app) == {
+    assert card_values(app) == {
         "Accounts": "2",
         "ARR": "$1.5M",
         "Renewals due · next 90 days": "$20K",
@@ -123,23 +118,23 @@ def test_the_metrics_show_the_figures_of_the_rows(app):
         "Logo churn rate": "50.0%",
         "Renewal rate (ARR)": "—",
     }
-    cards = {metric.label: metric for metric in app.metric}
+    cards = shown_cards(app)
     assert cards["Tickets created"].delta == "+2", "T4 was created 40 days ago"
     assert cards["Open backlog"].delta == "+2", "only T4 was open 30 days ago"
     # two accounts in the cohort 30 days ago: too few to compare with
     assert cards["Gross retention"].delta == "Too little data before"
     assert cards["CSAT"].delta == "Too little data before", "no responses before"
-    color = {name: Metric.MetricColor.Name(card.proto.color) for name, card in cards.items()}
-    assert color["Tickets created"] == "GRAY", "volume is neither good nor bad"
-    assert color["Open backlog"] == "RED", "a higher backlog is worse"
-    assert color["Gross retention"] == "GRAY"
-    assert color["Logo churn rate"] == "GRAY", "too few accounts before to compare with"
-    assert color["Renewal rate (ARR)"] == "GRAY", "no renewal closed in either window"
-    assert len(cards["Tickets created"].proto.chart_data) == 30, "a sparkline of 30 days"
+    tone = {name: card.tone for name, card in cards.items()}
+    assert tone["Tickets created"] == "gray", "volume is neither good nor bad"
+    assert tone["Open backlog"] == "red", "a higher backlog is worse"
+    assert tone["Gross retention"] == "gray"
+    assert tone["Logo churn rate"] == "gray", "too few accounts before to compare with"
+    assert tone["Renewal rate (ARR)"] == "gray", "no renewal closed in either window"
+    assert cards["Tickets created"].points == 30, "a sparkline of 30 days"
     assert "Share of CSAT responses" in cards["CSAT"].help
     assert "Previous window of the same length: —." in cards["CSAT"].help
-    arr = next(metric for metric in app.metric if metric.label == "ARR")
-    assert "$1,500,000" in arr.help and "subscription" in arr.help
+    assert "$1,500,000" in cards["ARR"].help and "subscription" in cards["ARR"].help
+    assert not app.metric, "every card of the Overview is drawn by the card grid"
     assert app.get("vega_lite_chart"), "the daily ticket chart is missing"
 
 
@@ -205,7 +200,7 @@ def test_korean_from_the_link(app):
 
     assert not app.exception
     assert app.title[0].value == "개요"
-    assert metrics(app)["고객 계정"] == "2"
+    assert card_values(app)["고객 계정"] == "2"
 
 
 def test_the_sidebar_switch_changes_the_language_and_the_link(app):
@@ -251,12 +246,12 @@ def test_an_empty_embedded_database_is_seeded_with_demo_data_and_says_so(embedde
     assert at.status[0].label.endswith("(scale S)")
     assert not at.toast, "a toast would cover the login form"
     assert "Demo data" in sidebar_text(at)
-    assert metrics(at)["Accounts"] == f"{accounts:,}"
+    assert card_values(at)["Accounts"] == f"{accounts:,}"
 
     at.run()
 
     assert not at.status, "seeding happens once per process"
-    assert metrics(at)["Accounts"] == f"{accounts:,}"
+    assert card_values(at)["Accounts"] == f"{accounts:,}"
 
 
 def test_no_recent_tickets_shows_a_message_instead_of_the_chart(app):
@@ -267,8 +262,8 @@ def test_no_recent_tickets_shows_a_message_instead_of_the_chart(app):
     app.run()
 
     assert not app.exception
-    assert metrics(app)["Accounts"] == "1"
-    assert metrics(app)["CSAT"] == "—"
+    assert card_values(app)["Accounts"] == "1"
+    assert card_values(app)["CSAT"] == "—"
     assert [info.value for info in app.info] == ["No tickets were created in the last 30 days."]
     assert not app.get("vega_lite_chart")
 
@@ -309,14 +304,14 @@ def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypa
         app.run()
         assert not reads_kpi_tables(), "the figures of an unchanged database come from the cache"
         assert any("data_versions" in s for s in statements), "one small read of the version"
-        assert metrics(app)["Tickets created"] == "3"
+        assert card_values(app)["Tickets created"] == "3"
 
         with transaction(get_engine()) as session:
             session.add(Ticket(id="T5", account_id="A1", created_at=now))
         statements.clear()
         app.run()
         assert reads_kpi_tables(), "a write changes the version: the page reads afresh"
-        assert metrics(app)["Tickets created"] == "4", "at once, not a cache lifetime later"
+        assert card_values(app)["Tickets created"] == "4", "at once, not a cache lifetime later"
 
         statements.clear()
         app.run()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Subscription, Ticket, User
-from tests.apptest import add_user, log_in, new_app
+from tests.apptest import add_user, log_in, new_app, shown_cards
 from tests.databases import migrate
 
 PAGE = "pages/team.py"
@@ -63,7 +63,7 @@ def test_agents_and_csms_against_the_team_median(shared_mode):
     at = open_page()
 
     assert at.title[0].value == "Team"
-    cards = {m.label: m for m in at.metric}
+    cards = shown_cards(at)
     assert cards["Tickets created"].value == "3"
     assert "Previous window of the same length" in cards["Tickets created"].help
     median, agents, csm_median, csms = (frame.value for frame in at.dataframe)

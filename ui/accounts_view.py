@@ -1,7 +1,7 @@
 """The Accounts page's loaders, filters and tables: the list, the at-risk list, the CSV export.
 
-Account names are data: they reach the screen only as dataframe text, and every table links
-to the account 360 (``/accounts?account=ID``).
+Account names are data: they reach the screen as dataframe text, or ``literal`` in the
+Overview's static table, and every table links to the account 360 (``/accounts?account=ID``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,18 @@ from cs_data.db import get_engine
 from cs_data.paging import Page
 from ui import shell
 from ui.filters import load_choices
-from ui.i18n import choice_key, format_count, format_number, label, money_column_format, t
+from ui.i18n import (
+    choice_key,
+    format_count,
+    format_date,
+    format_money,
+    format_number,
+    label,
+    money_column_format,
+    t,
+)
 from ui.page_data import CACHE_TTL_SECONDS, DataKey
+from ui.text import literal
 
 PAGE_SIZE = 50
 CENTS_PER_DOLLAR = 100
@@ -259,6 +269,28 @@ def _reason(row: accounts.AtRiskRow, reason: str) -> str:
     return t(f"accounts.reason.{reason}")
 
 
+def _at_risk_summary(rows: list[accounts.AtRiskRow]) -> None:
+    """The card's few rows as a static table (``st.table``: no grid to load for five rows).
+    Its cells are Markdown, so the data in them is ``literal``."""
+    st.table(
+        {
+            t("accounts.col_link"): [f"[{literal(r.id)}]({link(r.id)})" for r in rows],
+            t("accounts.col_name"): [literal(r.name) for r in rows],
+            t("accounts.col_arr"): [format_money(r.arr_cents) for r in rows],
+            t("accounts.col_health"): [format_number(r.health, digits=0) for r in rows],
+            t("accounts.col_reasons"): [
+                " · ".join(_reason(r, reason) for reason in r.reasons) for r in rows
+            ],
+            t("accounts.col_csm"): [literal(r.csm_name or t("fmt.none")) for r in rows],
+            t("accounts.col_renewal"): [
+                t("fmt.none") if r.next_renewal_date is None else format_date(r.next_renewal_date)
+                for r in rows
+            ],
+        },
+        hide_index=True,
+    )
+
+
 def at_risk_card(top: Page[accounts.AtRiskRow]) -> None:
     """The Overview's card: how many accounts are at risk (``top``: the largest five, from
     ``load_at_risk_top``), one click from their account 360."""
@@ -268,7 +300,7 @@ def at_risk_card(top: Page[accounts.AtRiskRow]) -> None:
             st.caption(t("accounts.at_risk_empty"))
         else:
             st.caption(t("accounts.card_count", count=format_count(top.total)))
-            at_risk_table(top)
+            _at_risk_summary(top.rows)
         st.page_link(
             "pages/accounts.py", label=t("accounts.card_link"), icon=":material/apartment:"
         )

@@ -1,8 +1,8 @@
 """KPI cards, the one helper for them: a registry KPI's value, its change against the previous
 window (an arrow, and a colour saying whether the change is good; or a note that the window
 before has too little data to compare with), its definition as help text and, when a trend is
-given, a sparkline; the formatter of KPI values and changes; and the cached loaders of the
-changes and trends the KPI pages show."""
+given, a sparkline, drawn by ``ui.card_grid``; the formatter of KPI values and changes; and
+the cached loaders of the changes and trends the KPI pages show."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from cs_data import kpi
 from cs_data.db import get_engine
 from cs_data.kpi import density
+from ui import card_grid
+from ui.card_grid import Arrow, Card, Tone
 from ui.i18n import format_count, format_money, format_number, format_percent, t
 from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
 
@@ -117,7 +118,7 @@ def format_kpi(key: str, value: Any, *, signed: bool = False) -> str:
     return "+" + text if signed or unit == "nps" else text
 
 
-def delta_style(key: str, delta: Any) -> tuple[str, str]:
+def delta_style(key: str, delta: Any) -> tuple[Tone, Arrow]:
     """The card's delta colour and arrow for a change of ``key``: gray without an arrow when the
     change shows as zero or is undefined; else the arrow of its sign, green when it is good
     (down when lower is better) and red when bad, gray for volumes (neither)."""
@@ -170,33 +171,25 @@ def card_help(key: str, change: kpi.Change, *, trailing_year: bool = False) -> s
     return " ".join(parts)
 
 
-def kpi_card(
-    container: DeltaGenerator,
-    key: str,
-    change: kpi.Change,
-    trend: pd.DataFrame | None = None,
-) -> None:
-    """One bordered metric: value, change, definition (and previous value) as help text and,
+def kpi_card(key: str, change: kpi.Change, trend: pd.DataFrame | None = None) -> Card:
+    """The card of ``key``: value, change, definition (and previous value) as help text and,
     when ``trend`` (``value`` and ``n`` per period) is given, its sparkline. When the window
     before has too little data, the change gives way to a note saying so."""
-    color, arrow = delta_style(key, change.delta)
+    tone, arrow = delta_style(key, change.delta)
     delta = None if change.delta is None else format_kpi(key, change.delta, signed=True)
     if not change.comparable:
-        delta, color, arrow = t("kpi_text.thin_previous"), "gray", "off"
-    chart = sparkline(trend, key) if trend is not None else []
-    container.metric(
-        t(f"kpi_text.{key}"),
-        format_kpi(key, change.current),
-        delta=delta,
-        delta_color=color,
-        delta_arrow=arrow,
+        delta, tone, arrow = t("kpi_text.thin_previous"), "gray", "off"
+    return Card(
+        label=t(f"kpi_text.{key}"),
+        value=format_kpi(key, change.current),
         help=card_help(
             key, change, trailing_year=trend is not None and key in kpi.RETENTION_TREND_KEYS
         ),
-        border=True,
-        height="stretch",
-        chart_data=chart or None,
-        chart_type="area" if kpi.KPIS[key].unit in ("count", "cents") else "line",
+        delta=delta,
+        tone=tone,
+        arrow=arrow,
+        trend=sparkline(trend, key) if trend is not None else (),
+        area=kpi.KPIS[key].unit in ("count", "cents"),
     )
 
 
@@ -207,9 +200,9 @@ def kpi_cards(
     series: Mapping[str, pd.DataFrame] | None = None,
     per_row: int = MAX_PER_ROW,
 ) -> None:
-    """One card per key, ``per_row`` to a row (the last row keeps the same card width); with
+    """One card per key, ``per_row`` to a row, drawn as one element (``ui.card_grid``); with
     ``series`` (key → trend with ``value`` and ``n``), each card has a sparkline."""
-    for first in range(0, len(keys), per_row):
-        row = keys[first : first + per_row]
-        for column, key in zip(st.columns(per_row)[: len(row)], row, strict=True):
-            kpi_card(column, key, changes[key], None if series is None else series[key])
+    card_grid.show(
+        [kpi_card(key, changes[key], None if series is None else series[key]) for key in keys],
+        per_row=per_row,
+    )

@@ -52,7 +52,7 @@ def test_a_manager_opens_the_page_link_and_reads_it_in_english_then_korean(
             idle(page)
         expect(page.locator("h1", has_text=journey.titles[index])).to_be_visible()
         expect(page.get_by_test_id("stException")).to_have_count(0)
-        expect(page.get_by_test_id("stMetric")).to_have_count(journey.cards)
+        expect(page.locator(".cc-card")).to_have_count(journey.cards)
         expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(journey.charts)
         expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
         if journey.tab:

@@ -18,10 +18,11 @@ OVERVIEW_METRICS = 4 + len(kpi.CARD_KEYS)
 
 def expect_overview(page, *, title: str, first_metric: str) -> None:
     expect(page.locator("h1", has_text=title)).to_be_visible()
-    metrics = page.get_by_test_id("stMetric")
-    expect(metrics).to_have_count(OVERVIEW_METRICS)
-    expect(page.get_by_test_id("stMetricLabel").first).to_contain_text(first_metric)
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text(re.compile(r"^\d[\d,]*$"))
+    expect(page.locator(".cc-card")).to_have_count(OVERVIEW_METRICS)
+    expect(page.locator(".cc-label").first).to_contain_text(first_metric)
+    expect(page.locator(".cc-value").first).to_have_text(re.compile(r"^\d[\d,]*$"))
+    expect(page.locator(".cc-spark").first).to_be_visible()
+    expect(page.get_by_test_id("stTable")).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart").locator("svg, canvas").first).to_be_visible()
     expect(page.get_by_test_id("stProgress").first).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -36,6 +37,12 @@ def test_overview_shows_metrics_and_chart_in_english_then_korean(
 
     expect_overview(page, title="Overview", first_metric="Accounts")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Database: SQLite")
+    help_icon = page.locator(".cc-help").first
+    expect(help_icon).to_have_attribute("aria-label", re.compile("^Number of customer accounts"))
+    help_icon.focus()  # the help shows on keyboard focus, as on hover
+    shown = help_icon.evaluate("icon => getComputedStyle(icon, '::after').display")
+    assert shown == "block"
+    help_icon.blur()
     screenshot(page, "overview-en")
 
     korean = page.get_by_test_id("stSidebar").get_by_role("radio", name="한국어")

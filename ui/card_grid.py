@@ -1,0 +1,124 @@
+"""A grid of figure cards drawn as one static HTML element (``st.html``): each card has a label
+with its help (shown on hover and on keyboard focus), the value, optionally the change (an
+arrow and a tone: green good, red bad, gray neither) and a sparkline, an SVG image (``st.html``
+keeps HTML only: inline SVG is removed, an image's data address is kept).
+
+The KPI pages' cards and the Overview's customer cards use it; a single figure beside a form
+or a list stays an ``st.metric``. One element for the grid instead of a metric per card: a
+metric with a sparkline is a Vega view of its own, and the browser's work for the Overview's
+ten was a third of the page's (bench/README.md, "KPI cards in one element").
+
+Every text is escaped here and shows exactly as given (``literal`` would show its backslashes).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+import streamlit as st
+
+Tone = Literal["green", "red", "gray"]
+Arrow = Literal["up", "down", "off"]
+
+CSS = (Path(__file__).parent / "card_grid.css").read_text(encoding="utf-8")
+SPARK_WIDTH = 100
+SPARK_HEIGHT = 40
+"""The sparkline's drawing box; the SVG stretches it to the card's width."""
+_SPARK_MARGIN = 3
+TONE_COLORS = {"green": "#16A34A", "red": "#DC2626", "gray": "#6B7280"}
+"""The sparkline's colour per tone (the change's colours are in card_grid.css)."""
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card: ``delta`` is the change as text (none: no change line); ``trend`` the values
+    of the sparkline, oldest first (fewer than two: none), drawn as a filled area when
+    ``area``."""
+
+    label: str
+    value: str
+    help: str = ""
+    delta: str | None = None
+    tone: Tone = "gray"
+    arrow: Arrow = "off"
+    trend: Sequence[float] = ()
+    area: bool = False
+
+
+def spark_points(values: Sequence[float]) -> list[tuple[float, float]]:
+    """``values`` placed in the sparkline's box: evenly from left to right, the lowest at the
+    bottom and the highest at the top (a flat line in the middle when all are equal)."""
+    low, high = min(values), max(values)
+    span = SPARK_HEIGHT - 2 * _SPARK_MARGIN
+    step = SPARK_WIDTH / (len(values) - 1)
+    return [
+        (
+            round(index * step, 2),
+            round(
+                SPARK_HEIGHT / 2
+                if high == low
+                else _SPARK_MARGIN + (high - value) / (high - low) * span,
+                2,
+            ),
+        )
+        for index, value in enumerate(values)
+    ]
+
+
+def sparkline_svg(card: Card) -> str:
+    """The card's sparkline as an SVG document (empty without two values): a line in its
+    tone's colour, over a filled area when ``area``."""
+    if len(card.trend) < 2:
+        return ""
+    color = TONE_COLORS[card.tone]
+    line = " ".join(f"{x:g},{y:g}" for x, y in spark_points(card.trend))
+    area = (
+        f'<path d="M0,{SPARK_HEIGHT} L{line} L{SPARK_WIDTH},{SPARK_HEIGHT} Z" '
+        f'fill="{color}" fill-opacity="0.12"/>'
+        if card.area
+        else ""
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" '
+        f'preserveAspectRatio="none">{area}<polyline points="{line}" fill="none" '
+        f'stroke="{color}" stroke-width="1.5" stroke-linejoin="round" '
+        'vector-effect="non-scaling-stroke"/></svg>'
+    )
+
+
+def _card(card: Card, *, end: bool) -> str:
+    help_text = html.escape(card.help)
+    help_icon = (
+        f'<span class="cc-help" tabindex="0" role="img" aria-label="{help_text}">?</span>'
+        if card.help
+        else ""
+    )
+    delta = "" if card.delta is None else f'<div class="cc-delta">{html.escape(card.delta)}</div>'
+    svg = sparkline_svg(card)
+    spark = f'<img class="cc-spark" alt="" src="data:image/svg+xml,{quote(svg)}">' if svg else ""
+    classes = f"cc-card cc-{card.tone}" + (" cc-end" if end else "")
+    return (
+        f'<div class="{classes}" data-arrow="{card.arrow}">'
+        f'<div class="cc-label"><span>{html.escape(card.label)}</span>{help_icon}</div>'
+        f'<div class="cc-value">{html.escape(card.value)}</div>{delta}{spark}</div>'
+    )
+
+
+def grid_html(cards: Sequence[Card], *, per_row: int) -> str:
+    """The cards, ``per_row`` to a row (the last row keeps the same card width), with the
+    grid's style; help near a row's end opens towards the left."""
+    drawn = "".join(
+        _card(card, end=per_row > 1 and index % per_row >= per_row / 2)
+        for index, card in enumerate(cards)
+    )
+    return f'<style>{CSS}</style><div class="cc-grid" style="--cc-per-row: {per_row}">{drawn}</div>'
+
+
+def show(cards: Sequence[Card], *, per_row: int) -> None:
+    """Draw the cards as one element."""
+    st.html(grid_html(cards, per_row=per_row))
