@@ -128,6 +128,7 @@ def daily_bars(
                 f"{value}:Q",
                 title=value_title,
                 axis=_value_axis(value_format, tickMinStep=1),
+                stack=None,
             ),
             tooltip=[
                 alt.Tooltip(
@@ -248,7 +249,7 @@ def category_bars(
     data, value_tooltip = _with_value_text(data, value, value_title, value_format)
     encoding = {
         "x": alt.X(f"{category}:N", title=category_title, sort=order, axis=alt.Axis(labelAngle=0)),
-        "y": alt.Y(f"{value}:Q", title=value_title, axis=_value_axis(value_format)),
+        "y": alt.Y(f"{value}:Q", title=value_title, axis=_value_axis(value_format), stack=None),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),
             *([alt.Tooltip(f"{color}:N", title=color_title)] if color else []),
