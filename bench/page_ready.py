@@ -494,14 +494,22 @@ async def filter_changes(browser, state, args, pages, results, app) -> None:
 
 async def concurrent(browser, state, args, results, targets: dict[str, tuple[Server, str]]) -> None:
     """Wave by wave, every tab loads each of ``targets`` (name → server and path) at once, and
-    leaves it for a blank page; the CPU spent meanwhile is divided by the loads."""
+    leaves it for a blank page; the CPU spent meanwhile is divided by the loads.
+
+    Before the first wave every tab opens the servers' site once (a health check), so that no
+    target pays for starting the tabs' renderer processes; and each wave starts one target
+    later than the one before, so that no target always loads first."""
+    names = list(targets)
     for users in args.concurrency:
         contexts = [
             await new_context(browser, state, args.settle_ms, args.drawn) for _ in range(users)
         ]
         tabs = [await context.new_page() for context in contexts]
-        for _ in range(args.waves):
-            for name, (server, path) in targets.items():
+        site = next(iter(targets.values()))[0].url
+        await asyncio.gather(*(tab.goto(f"{site}/_stcore/health") for tab in tabs))
+        for wave in range(args.waves):
+            for name in names[wave % len(names) :] + names[: wave % len(names)]:
+                server, path = targets[name]
                 url = f"{server.url}/{path}"
                 server_before, browser_before = server.cpu_seconds(), browser_cpu_seconds()
                 loads = await asyncio.gather(*(load_in_time(tab, url) for tab in tabs))
@@ -532,6 +540,12 @@ def median(loads: list[Load]) -> float:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def by_wave(times: list[float], users: int) -> list[str]:
+    """The median of each wave's loads (``times`` hold the waves one after the other)."""
+    waves = [times[start : start + users] for start in range(0, len(times), users)]
+    return [f"{statistics.median(wave) / 1000:.1f} s" for wave in waves]
 
 
 def mean_ms(seconds: list[float] | None) -> str:
@@ -585,10 +599,10 @@ def report(results: Results, pages: list[NavPage], args) -> None:
         )
     if results.concurrent:
         print(
-            "\n| users at once | page | p50 | p95 | p95 ÷ hello p95 | timed out "
+            "\n| users at once | page | p50 | p95 | p95 ÷ hello p95 | p50 by wave | timed out "
             "| server CPU per load | browser CPU per load |"
         )
-        print("|---:|---|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         for users in args.concurrency:
             hello_p95 = percentile(results.concurrent[("hello", users)], 0.95)
             for name in dict.fromkeys(name for name, _ in results.concurrent):
@@ -598,6 +612,7 @@ def report(results: Results, pages: list[NavPage], args) -> None:
                     f"| {users} | {name} | {percentile(times, 0.5):,.0f} ms "
                     f"| {percentile(times, 0.95):,.0f} ms "
                     f"| {percentile(times, 0.95) / hello_p95:.1f}× "
+                    f"| {' / '.join(by_wave(times, users))} "
                     f"| {results.timeouts[(name, users)]} "
                     f"| {mean_ms([server for server, _ in spent])} "
                     f"| {mean_ms([browser for _, browser in spent])} |"
@@ -628,7 +643,8 @@ async def run(args) -> None:
             print("filter changes:", flush=True)
             await filter_changes(browser, state, args, pages, results, app)
             print("concurrent:", flush=True)
-            targets = {"overview": (app, "overview")}
+            overview = next(nav for nav in navigation_pages() if nav.label == "overview")
+            targets = {"overview": (app, overview.url_path)}  # "/": the admin's landing page
             for elements in args.concurrent_floors if args.floor else ():
                 targets[f"floor: {elements}"] = (floor, f"?elements={elements}")
             targets["hello"] = (hello, "")
