@@ -327,7 +327,5 @@ RAW_HTML = re.compile(r"\bst\.html\(|unsafe_allow_html|unsafe_allow_javascript")
 def test_raw_html_is_written_only_by_the_card_grid():
     """``st.html`` shows markup as given; ``ui.card_grid`` escapes every text it puts there.
     Any other page or helper shows text through Streamlit's elements (and ``ui.text``)."""
-    writers = [
-        name(path) for path in UI_LAYER if RAW_HTML.search(path.read_text(encoding="utf-8"))
-    ]
+    writers = [name(path) for path in UI_LAYER if RAW_HTML.search(path.read_text(encoding="utf-8"))]
     assert writers == ["ui/card_grid.py"]

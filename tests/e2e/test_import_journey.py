@@ -24,8 +24,8 @@ PUBLIC_TICKETS = next(
 def backlog(page: Page, server: str, idle) -> str:
     page.goto(f"{server}/support?period=90d")
     idle(page)
-    card = page.get_by_test_id("stMetric").filter(has_text="Open backlog")
-    return card.get_by_test_id("stMetricValue").inner_text()
+    card = page.locator(".cc-card").filter(has_text="Open backlog")
+    return card.locator(".cc-value").inner_text()
 
 
 def upload(page: Page, idle) -> None:

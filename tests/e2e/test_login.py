@@ -71,6 +71,7 @@ def wait_for_failures(database_url: str, username: str, count: int) -> None:
 def expect_login_form(page: Page) -> None:
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    expect(page.locator(".cc-card")).to_have_count(0)
     expect(page.get_by_test_id("stTopNavSection")).to_have_count(0)
 
 
@@ -157,6 +158,7 @@ def test_logout_returns_to_the_login_form_and_stays_there(
     # the login form and no data; the top menu of the signed-out user may linger until reload
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    expect(page.locator(".cc-card")).to_have_count(0)
 
     page.reload()
     idle(page)
