@@ -8,11 +8,11 @@ period presets, three selects, the window caption); ``table`` a 50-row table of 
 ``cards`` five figure cards with a sparkline each (``ui.card_grid``); ``charts`` two line
 charts; ``toolbar`` the Boards page's frame (three menus, three segmented controls, a
 caption); ``component`` an empty custom component (components v2, inline) that marks itself
-drawn as the board's does;
-``overview`` the Overview's elements, as many of each kind: four figure cards, ten with a
-sparkline each (two rows of five; both grids drawn by ``ui.card_grid`` as the app's are), six
-labelled progress bars and a page link in a bordered container, a five-row static table of
-seven columns with a link column, and a bar chart of 30 days.
+drawn as the board's does; ``overview`` the Overview's elements, as many of each kind: four
+figure cards, ten with a sparkline each (two rows of five; both grids drawn by
+``ui.card_grid`` as the app's are), six labelled progress bars and a page link in a bordered
+container, a five-row static table of seven columns with a link column, and a bar chart of
+30 days.
 """
 
 import altair as alt
