@@ -493,28 +493,32 @@ async def filter_changes(browser, state, args, pages, results, app) -> None:
 
 
 async def concurrent(browser, state, args, results, targets: dict[str, tuple[Server, str]]) -> None:
-    """Wave by wave, every tab loads each of ``targets`` (name → server and path) at once, and
-    leaves it for a blank page; the CPU spent meanwhile is divided by the loads.
+    """Wave by wave, ``users`` tabs load each of ``targets`` (name → server and path) at once,
+    and leave it for a blank page; the CPU spent meanwhile is divided by the loads.
 
-    Before the first wave every tab opens the servers' site once (a health check), so that no
-    target pays for starting the tabs' renderer processes; and each wave starts one target
-    later than the one before, so that no target always loads first."""
+    Each target has tabs of its own (fresh browser contexts), so every target's first wave is
+    its browsers' first visit (nothing cached) and the later ones return visits, whichever
+    server the targets share (the floors do). Before the first wave every tab opens the site
+    once (a health check), so that no target pays for starting the tabs' renderer processes;
+    and each wave starts one target later than the one before."""
     names = list(targets)
     for users in args.concurrency:
-        contexts = [
-            await new_context(browser, state, args.settle_ms, args.drawn) for _ in range(users)
-        ]
-        tabs = [await context.new_page() for context in contexts]
-        site = next(iter(targets.values()))[0].url
-        await asyncio.gather(*(tab.goto(f"{site}/_stcore/health") for tab in tabs))
+        contexts, tabs = [], {}
+        for name, (server, _) in targets.items():
+            mine = [
+                await new_context(browser, state, args.settle_ms, args.drawn) for _ in range(users)
+            ]
+            contexts += mine
+            tabs[name] = [await context.new_page() for context in mine]
+            await asyncio.gather(*(tab.goto(f"{server.url}/_stcore/health") for tab in tabs[name]))
         for wave in range(args.waves):
             for name in names[wave % len(names) :] + names[: wave % len(names)]:
                 server, path = targets[name]
                 url = f"{server.url}/{path}"
                 server_before, browser_before = server.cpu_seconds(), browser_cpu_seconds()
-                loads = await asyncio.gather(*(load_in_time(tab, url) for tab in tabs))
+                loads = await asyncio.gather(*(load_in_time(tab, url) for tab in tabs[name]))
                 # the sessions' end is part of what a load costs
-                await asyncio.gather(*(tab.goto("about:blank") for tab in tabs))
+                await asyncio.gather(*(tab.goto("about:blank") for tab in tabs[name]))
                 await asyncio.sleep(args.settle_ms / 1000)
                 spent = (
                     (server.cpu_seconds() - server_before) / users,
