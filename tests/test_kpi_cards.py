@@ -169,3 +169,11 @@ def test_card_texts_are_escaped_and_shown_as_given():
     assert "<b>" not in drawn and "<i>" not in drawn and "<a " not in drawn and "<s>" not in drawn
     assert "&lt;b&gt;Label&lt;/b&gt; &quot;x&quot;" in drawn
     assert 'aria-label="Help &lt;a href=&quot;y&quot;&gt;link&lt;/a&gt;"' in drawn
+
+
+def test_a_long_value_is_set_smaller_and_kept_whole_on_hover():
+    from ui.card_grid import Card, grid_html
+
+    short, long = (grid_html([Card("ARR", value)], per_row=5) for value in ("$54.8M", "US$5484만"))
+    assert '<div class="cc-value" title="$54.8M">$54.8M</div>' in short
+    assert '<div class="cc-value cc-long" title="US$5484만">US$5484만</div>' in long

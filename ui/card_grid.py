@@ -30,6 +30,8 @@ SPARK_WIDTH = 100
 SPARK_HEIGHT = 40
 """The sparkline's drawing box; the SVG stretches it to the card's width."""
 _SPARK_MARGIN = 3
+LONG_VALUE = 7
+"""Values longer than this (``US$5484만``) are set smaller, to fit a card of a five-card row."""
 TONE_COLORS = {"green": "#16A34A", "red": "#DC2626", "gray": "#6B7280"}
 """The sparkline's colour per tone (the change's colours are in card_grid.css)."""
 
@@ -102,10 +104,12 @@ def _card(card: Card, *, end: bool) -> str:
     svg = sparkline_svg(card)
     spark = f'<img class="cc-spark" alt="" src="data:image/svg+xml,{quote(svg)}">' if svg else ""
     classes = f"cc-card cc-{card.tone}" + (" cc-end" if end else "")
+    value = html.escape(card.value)
+    size = " cc-long" if len(card.value) > LONG_VALUE else ""
     return (
         f'<div class="{classes}" data-arrow="{card.arrow}">'
         f'<div class="cc-label"><span>{html.escape(card.label)}</span>{help_icon}</div>'
-        f'<div class="cc-value">{html.escape(card.value)}</div>{delta}{spark}</div>'
+        f'<div class="cc-value{size}" title="{value}">{value}</div>{delta}{spark}</div>'
     )
 
 
