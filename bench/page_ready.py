@@ -19,8 +19,10 @@ component of the page has drawn an element matching the selector inside its shad
 
 1. **cold**: the first load of the page on a freshly started server, requested as soon as it
    answers (during its start-up warm-up, ``ui.warm_up``), against the hello page's first load
-   on its own fresh server; with the warm-up, once more on fresh servers after the app's log
-   says the warm-up has ended (servers restarted for each page, or once with ``--cold first``);
+   on its own fresh server: with no figures stored in the database (``stored_views`` emptied:
+   the server computes them), then with those the first server stored (a restart, a new
+   replica); with the warm-up, once more on fresh servers after the app's log says the
+   warm-up has ended (servers restarted for each page, or once with ``--cold first``);
 2. **warm**: ``--rounds`` revisits (a full page load, a new Streamlit session each time)
    alternating with loads of the hello page;
 3. **new minute**: one more visit of every page after the clock's minute has turned
@@ -63,7 +65,9 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from cs_data.config import DEFAULT_COOKIE_NAME
+from cs_data.db import create_engine_for
 from cs_data.demo import DEMO_PASSWORD
+from cs_data.models import StoredView
 from ui.navigation import LANDING, PAGES
 from ui.warm_up import ENDED as WARM_UP_ENDED
 
@@ -167,6 +171,8 @@ class Load:
 @dataclass
 class Results:
     cold: dict[str, list[Load]] = field(default_factory=dict)
+    cold_computed: dict[str, list[Load]] = field(default_factory=dict)
+    """At once, with no stored views: the fresh server computes the page's figures."""
     cold_warmed: dict[str, list[Load]] = field(default_factory=dict)
     warm: dict[str, list[Load]] = field(default_factory=dict)
     new_minute: dict[str, list[Load]] = field(default_factory=dict)
@@ -410,19 +416,25 @@ def preset(page: Page, label: str):
 
 async def cold(browser, state, args, pages, results, log) -> None:
     """Each page's first load on a fresh server, requested as soon as it answers (during its
-    warm-up), then the hello page's on its own fresh server; with a warm-up, once more on
-    fresh servers after the warm-up has ended (hello first, then the page)."""
+    warm-up), then the hello page's on its own fresh server: first with no stored views (the
+    server computes the figures), then with the views the first server stored; with a
+    warm-up, once more on fresh servers after the warm-up has ended (hello first, then the
+    page)."""
     app_server = partial(server, args.app_script, args.db_url, log, args.server_arg)
     hello_server = partial(server, "bench/hello_app.py", args.db_url, log, args.server_arg)
     for nav in pages if args.cold == "each" else pages[:1]:
-        context = await new_context(browser, state, args.settle_ms, args.drawn)
-        page = await context.new_page()
-        with app_server() as app:
-            results.add("cold", nav.label, await load(page, f"{app.url}/{nav.url_path}"))
-        with hello_server() as hello:
-            results.add("cold", "hello", await load(page, hello.url))
-        await context.close()
-        print(f"  cold, at once, {nav.label}: {results.cold[nav.label][-1].ms:,.0f} ms", flush=True)
+        for scenario, label in (("cold_computed", "nothing stored"), ("cold", "stored")):
+            if scenario == "cold_computed":
+                clear_stored_views(args.db_url)
+            context = await new_context(browser, state, args.settle_ms, args.drawn)
+            page = await context.new_page()
+            with app_server() as app:
+                results.add(scenario, nav.label, await load(page, f"{app.url}/{nav.url_path}"))
+            with hello_server() as hello:
+                results.add(scenario, "hello", await load(page, hello.url))
+            await context.close()
+            took = getattr(results, scenario)[nav.label][-1].ms
+            print(f"  cold, at once, {label}, {nav.label}: {took:,.0f} ms", flush=True)
         if args.app_script != APP_SCRIPT:
             continue
         context = await new_context(browser, state, args.settle_ms, args.drawn)
@@ -434,6 +446,14 @@ async def cold(browser, state, args, pages, results, log) -> None:
         await context.close()
         after = results.cold_warmed[nav.label][-1].ms
         print(f"  cold, warm-up ended, {nav.label}: {after:,.0f} ms", flush=True)
+
+
+def clear_stored_views(database_url: str) -> None:
+    """Delete the figures earlier servers stored (``cs_data.stored_views``)."""
+    engine = create_engine_for(database_url)
+    with engine.begin() as connection:
+        connection.execute(StoredView.__table__.delete())
+    engine.dispose()
 
 
 async def warm(browser, state, args, pages, results, app, hello, floor) -> None:
@@ -565,15 +585,17 @@ def report(results: Results, pages: list[NavPage], args) -> None:
     hello = results.warm.get("hello")
     print(f"\nscale {args.scale}, {args.db_url}; medians, ratio to the hello page in ()")
     print(
-        "| page | cold, at once | cold, warm-up ended | warm | new minute "
+        "| page | cold, at once, nothing stored | cold, at once, stored | cold, warm-up ended "
+        "| warm | new minute "
         "| filter change, first | filter change, cached | runs per warm load "
         "| server CPU per warm load | browser CPU per warm load |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in ["hello", *(nav.label for nav in pages)]:
         runs = statistics.median(x.runs for x in results.warm.get(name, [Load(0, 0)]))
         print(
-            f"| {name} | {cell(results.cold, name, results.cold.get('hello'))} "
+            f"| {name} | {cell(results.cold_computed, name, results.cold_computed.get('hello'))} "
+            f"| {cell(results.cold, name, results.cold.get('hello'))} "
             f"| {cell(results.cold_warmed, name, results.cold_warmed.get('hello'))} "
             f"| {cell(results.warm, name, hello)} "
             f"| {cell(results.new_minute, name, results.new_minute.get('hello'))} "

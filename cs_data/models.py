@@ -726,6 +726,21 @@ class DataVersion(Base):
     """When the last write to the table was committed (by the writer's clock)."""
 
 
+class StoredView(Base):
+    """A page's figures as computed once, shared by every replica and restart until the data
+    or the moment they stand on changes (``cs_data.stored_views``). Not data: never versioned,
+    and any row may be deleted at any time."""
+
+    __tablename__ = "stored_views"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """A digest of the code, the data version and the arguments the figures stand on."""
+    payload: Mapped[str] = mapped_column(Text)
+    """The figures as JSON."""
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
 class ImportPreset(Base):
     """A column mapping a user saved as a preset (``cs_data.presets``): its definition as JSON."""
 

@@ -30,7 +30,7 @@ from ui.i18n import (
     money_column_format,
     t,
 )
-from ui.page_data import CACHE_TTL_SECONDS, DataKey
+from ui.page_data import CACHE_TTL_SECONDS, DataKey, stored
 from ui.text import literal
 
 PAGE_SIZE = 50
@@ -76,7 +76,13 @@ def load_at_risk(
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=10)
 def load_at_risk_top(key: DataKey, day: date) -> Page[accounts.AtRiskRow]:
     """The largest accounts at risk, for the Overview's card."""
-    return accounts.at_risk(get_engine(), page_size=AT_RISK_CARD_ROWS, today=day)
+    return stored(
+        "accounts.at_risk_top",
+        Page[accounts.AtRiskRow],
+        key,
+        day,
+        compute=lambda: accounts.at_risk(get_engine(), page_size=AT_RISK_CARD_ROWS, today=day),
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=10)

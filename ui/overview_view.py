@@ -20,7 +20,14 @@ from cs_data.db import get_engine
 from cs_data.paging import Page
 from cs_data.targets import Progress
 from ui.accounts_view import load_at_risk_top, today
-from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, PageData, page_data
+from ui.page_data import (
+    CACHE_MAX_ENTRIES,
+    CACHE_TTL_SECONDS,
+    DataKey,
+    PageData,
+    page_data,
+    stored,
+)
 from ui.targets import load_progress
 
 RECENT_DAYS = 30
@@ -30,8 +37,14 @@ UPCOMING_DAYS = 90
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_overview(data_key: DataKey, as_of: datetime) -> kpi.Overview:
     """Everything the page shows but the targets and the at-risk accounts."""
-    return kpi.overview(
-        get_engine(), as_of=as_of, recent_days=RECENT_DAYS, upcoming_days=UPCOMING_DAYS
+    return stored(
+        "overview",
+        kpi.Overview,
+        data_key,
+        as_of,
+        compute=lambda: kpi.overview(
+            get_engine(), as_of=as_of, recent_days=RECENT_DAYS, upcoming_days=UPCOMING_DAYS
+        ),
     )
 
 

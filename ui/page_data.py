@@ -9,11 +9,12 @@ without clearing any cache.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from cs_data import data_versions
+from cs_data import data_versions, stored_views
 from cs_data.config import Settings
 from cs_data.db import get_engine
 
@@ -44,3 +45,13 @@ def page_data(settings: Settings, tables: Iterable[str] | None = None) -> PageDa
     is never stale for a table it forgot to name); one small read."""
     found = data_versions.stamp(get_engine(), tables)
     return PageData(DataKey(settings.database_url, found.version), found.as_of)
+
+
+T = TypeVar("T")
+
+
+def stored(name: str, result: Any, key: DataKey, *args: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, of type ``result``, done once for every process at ``key``'s version and
+    ``args`` (``cs_data.stored_views``): a fresh process reads what another one computed. For
+    a loader's body, under its own ``name``; ``key`` must always be of the same tables."""
+    return stored_views.fetch_or_compute(get_engine(), name, result, (key.version, *args), compute)

@@ -19,7 +19,7 @@ from ui.errors import show_field_errors
 from ui.forms import length_limit
 from ui.i18n import choice_key, currency_symbol, format_date, label, t
 from ui.kpi_cards import format_kpi
-from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey
+from ui.page_data import CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS, DataKey, stored
 from ui.tables import WRAPPED_ROW_HEIGHT, wrapped_height
 from ui.text import literal
 
@@ -99,9 +99,15 @@ def load_progress(
     data_key: DataKey, as_of: datetime, include_past: bool = False
 ) -> list[targets.Progress]:
     """The targets (active ones unless ``include_past``) with their progress at ``as_of``."""
-    engine = get_engine()
-    found = targets.list_targets(engine, include_past=include_past, today=as_of.date())
-    return targets.target_progress(engine, found, as_of=as_of)
+
+    def compute() -> list[targets.Progress]:
+        engine = get_engine()
+        found = targets.list_targets(engine, include_past=include_past, today=as_of.date())
+        return targets.target_progress(engine, found, as_of=as_of)
+
+    return stored(
+        "targets.progress", list[targets.Progress], data_key, as_of, include_past, compute=compute
+    )
 
 
 def format_value(key: str, value: float | None) -> str:
