@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from cs_data import schema
@@ -28,6 +31,16 @@ def test_upgrade_from_empty_creates_every_model_table(empty_engine):
     assert schema.current_revision(empty_engine) == schema.head_revision()
     tables = set(inspect(empty_engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
+
+
+def test_the_head_read_from_file_names_is_alembics_head():
+    """``head_revision`` reads the migration files' names, not the scripts: every file is
+    named after its revision, and the highest name is the head Alembic finds."""
+    scripts = ScriptDirectory(str(schema.MIGRATIONS_DIR))
+
+    for script in scripts.walk_revisions():
+        assert Path(script.path).name.startswith(f"{script.revision}_"), script.path
+    assert schema.head_revision() == scripts.get_current_head()
 
 
 def test_upgrade_is_idempotent_and_downgrade_empties(empty_engine):
