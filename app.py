@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from cs_data.auth import can
-from ui import health_refresh, login, shell
+from ui import health_refresh, login, shell, warm_up
 from ui.i18n import t
 from ui.navigation import LANDING, PAGES, SECTIONS
 
@@ -26,7 +26,10 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.svg"
 
 st.set_page_config(page_title=t("app.name"), page_icon=str(FAVICON), layout="wide")
 
-with shell.outage_guard():  # the database down or busy: "retrying", then back by itself
+with (
+    warm_up.page_run(),  # a fresh server's warm-up waits for it
+    shell.outage_guard(),  # the database down or busy: "retrying", then back by itself
+):
     settings = shell.page_setup()
     shell.sidebar(settings)
     actor, authenticator = login.gate(settings)

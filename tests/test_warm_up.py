@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from tests.apptest import ROOT, add_user, log_in, new_app
 from tests.factories import make_account, make_subscription, make_ticket
-from ui import health_refresh, overview_view, warm_up
+from ui import health_refresh, overview_view, prefetch, warm_up
 
 KPI_READS = ("FROM tickets", "FROM subscriptions", "FROM survey_responses", "FROM renewals")
 
@@ -117,6 +118,45 @@ def test_an_executives_first_visit_after_the_warm_up_reads_no_renewal(database, 
     assert at.title[0].value == "Forecast", "an executive lands on the Forecast"
     read = [s for s in statements.seen if "FROM renewals" in s or "forecast_snapshots" in s]
     assert not read, "the Forecast's figures come from the warm-up"
+
+
+def warm_up_beside_a_page_run(monkeypatch, run_for_s: float) -> list[str]:
+    """What happened, in order, while a page run stayed under way for ``run_for_s`` after the
+    warm-up had loaded the Overview: ``keep_warm`` (the Overview loaded), ``first_uses`` (a
+    later step) and ``run ended``."""
+    happened: list[str] = []
+    overview_loaded = threading.Event()
+    keep_warm, first_uses = prefetch.keep_warm, warm_up.first_uses
+
+    def recorded_keep_warm(*args):
+        happened.append("keep_warm")
+        overview_loaded.set()
+        keep_warm(*args)
+
+    def recorded_first_uses():
+        happened.append("first_uses")
+        first_uses()
+
+    monkeypatch.setattr(prefetch, "keep_warm", recorded_keep_warm)
+    monkeypatch.setattr(warm_up, "first_uses", recorded_first_uses)
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        with warm_up.page_run():
+            done = runner.submit(warm_up.warm_up)
+            assert overview_loaded.wait(30)
+            time.sleep(run_for_s)
+            happened.append("run ended")
+        assert done.result(timeout=60)
+    return happened
+
+
+def test_after_the_overview_the_warm_up_waits_for_page_runs(database, monkeypatch):
+    assert warm_up_beside_a_page_run(monkeypatch, 2.0) == ["keep_warm", "run ended", "first_uses"]
+
+
+def test_the_warm_up_ends_beside_a_page_run_that_takes_too_long(database, monkeypatch):
+    monkeypatch.setattr(warm_up, "YIELD_FOR_S", 0.1)
+
+    assert warm_up_beside_a_page_run(monkeypatch, 3.0) == ["keep_warm", "first_uses", "run ended"]
 
 
 def test_the_warm_up_returns_every_connection(database):

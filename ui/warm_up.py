@@ -7,8 +7,11 @@ the server answers at once. A visitor who comes before it has ended waits for wh
 (a module being imported, a cache entry being computed: Streamlit computes an entry once) and
 does the rest. Everything is read through the pages' own loaders with the pages' own keys (the
 data version and ``as_of`` bucket of ``ui.page_data``), so an entry is exact and a write
-invalidates it like any other. A failure is logged and the server goes on: the pages then
-compute on first visit, as they would without a warm-up.
+invalidates it like any other. Once the landing page's figures are in, the warm-up yields to
+page runs: between its steps it waits while one is under way (``page_run``), so a visitor of
+a fresh server does not share Python's lock with imports and figures of pages they did not
+open. A failure is logged and the server goes on: the pages then compute on first visit, as
+they would without a warm-up.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ import inspect
 import pkgutil
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,13 +54,49 @@ FIRST_USE_IMPORTS = (
 )
 """Modules imported on first use rather than with ``ui`` (found by profiling a first visit
 after the warm-up)."""
+YIELD_FOR_S = 30.0
+"""How long in all the warm-up waits for page runs to end: past it, it goes on beside them
+(a server that is never idle still finishes its warm-up)."""
 
 
-def import_modules() -> None:
+class _PageRuns:
+    """The script runs under way in this process, which the warm-up waits for."""
+
+    def __init__(self) -> None:
+        self.under_way = 0
+        self.condition = threading.Condition()
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        with self.condition:
+            self.under_way += 1
+        try:
+            yield
+        finally:
+            with self.condition:
+                self.under_way -= 1
+                self.condition.notify_all()
+
+    def wait_until_none(self, deadline: float) -> None:
+        with self.condition:
+            self.condition.wait_for(
+                lambda: self.under_way == 0, max(0.0, deadline - time.monotonic())
+            )
+
+
+_page_runs = _PageRuns()
+page_run = _page_runs.run
+"""Around a whole script run (app.py): the warm-up's later steps wait while one is under way."""
+
+
+def import_modules(deadline: float = 0.0) -> None:
     """Import every module of ``ui`` (and so what app.py and the pages import) but
-    ``SCRIPT_RUN_ONLY``, and ``FIRST_USE_IMPORTS``."""
+    ``SCRIPT_RUN_ONLY``, and ``FIRST_USE_IMPORTS``; each once no page run is under way,
+    until ``deadline`` (``time.monotonic()``)."""
     found = [module.name for module in pkgutil.iter_modules(ui.__path__, f"{ui.__name__}.")]
-    for name in [*(name for name in found if name not in SCRIPT_RUN_ONLY), *FIRST_USE_IMPORTS]:
+    names = [*(name for name in found if name not in SCRIPT_RUN_ONLY), *FIRST_USE_IMPORTS]
+    for name in names:
+        _page_runs.wait_until_none(deadline)
         importlib.import_module(name)
 
 
@@ -82,9 +121,10 @@ def warm_up() -> bool:
     (its first visitor seeds it, with progress on screen), migrate it, store today's health
     snapshots when missing (their commit changes the data version), load the Overview (the
     landing page of every role but CSMs and executives; its loads at once) and keep it warm at
-    each new ``as_of`` bucket (``prefetch.keep_warm``); then import every page's modules, do
-    the ``first_uses`` and load the executives' landing page, the Forecast of this quarter
-    (the same for every reader). True when done; a failure is logged, never raised."""
+    each new ``as_of`` bucket (``prefetch.keep_warm``); then, yielding to page runs, import
+    every page's modules, do the ``first_uses`` and load the executives' landing page, the
+    Forecast of this quarter (the same for every reader). True when done; a failure is
+    logged, never raised."""
     started = time.perf_counter()
     try:
         from cs_data.config import get_settings
@@ -98,7 +138,9 @@ def warm_up() -> bool:
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cockpit-warm-up") as pool:
             overview_view.load(settings, pool)
         prefetch.keep_warm("overview", overview_view.load_at)
-        import_modules()
+        deadline = time.monotonic() + YIELD_FOR_S
+        import_modules(deadline)
+        _page_runs.wait_until_none(deadline)
         first_uses()
         # imported only now that the Overview has imported cs_data.kpi whole: imported first
         # through cs_data.renewals while a page run imports cs_data.kpi, Python hands one of
@@ -107,6 +149,7 @@ def warm_up() -> bool:
         from cs_data.fiscal import quarter_of
         from ui import forecast_view
 
+        _page_runs.wait_until_none(deadline)
         now = datetime.now(UTC)
         forecast_view.load(settings, operator(), quarter_of(now.date()), None, now)
     except Exception:
