@@ -219,6 +219,8 @@ class Server:
     log: Path
     log_start: int
     """Where this server's output starts in ``log`` (servers share the file)."""
+    answered_after_ms: float
+    """From the process's start until the server answered its health check."""
 
     def wait_for_warm_up(self) -> None:
         """Until the server's log says its warm-up has ended (done, skipped or failed)."""
@@ -323,11 +325,13 @@ def server(script: str, database_url: str, log: Path, extra: list[str]) -> Itera
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         log_start = out.tell()
+        started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log)
-        yield Server(url, process.pid, log, log_start)
+        answered_after_ms = (time.perf_counter() - started) * 1000
+        yield Server(url, process.pid, log, log_start, answered_after_ms)
     finally:
         process.terminate()
         try:
@@ -434,7 +438,12 @@ async def cold(browser, state, args, pages, results, log) -> None:
                 results.add(scenario, "hello", await load(page, hello.url))
             await context.close()
             took = getattr(results, scenario)[nav.label][-1].ms
-            print(f"  cold, at once, {label}, {nav.label}: {took:,.0f} ms", flush=True)
+            print(
+                f"  cold, at once, {label}, {nav.label}: {took:,.0f} ms (its server answered "
+                f"{app.answered_after_ms:,.0f} ms after its start, hello's "
+                f"{hello.answered_after_ms:,.0f} ms)",
+                flush=True,
+            )
         if args.app_script != APP_SCRIPT:
             continue
         context = await new_context(browser, state, args.settle_ms, args.drawn)

@@ -202,7 +202,8 @@ def test_a_new_embedded_database_is_left_to_its_first_visitor_to_seed(embedded):
 
 
 def test_the_server_answers_while_the_warm_up_runs(database, monkeypatch):
-    """The lifespan returns at once; a warm-up that fails later does not stop the server."""
+    """The lifespan returns once the modules are imported, before the warm-up has ended; a
+    warm-up that fails later does not stop the server."""
     release = threading.Event()
     ended = threading.Event()
 
@@ -251,6 +252,45 @@ def test_the_warm_up_imports_declare_no_component_outside_a_script_run():
     component: no login cookie). A fresh interpreter, so no earlier import hides one."""
     imported = subprocess.run(
         [sys.executable, "-c", DECLARED_BY_IMPORTS],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert imported.stdout.strip() == "[]"
+
+
+IMPORTED_BY_PAGE_RUNS = """
+import ast, importlib.util, pathlib, sys
+from ui import warm_up
+warm_up.import_modules()
+imported = set(sys.modules)  # before looking up modules below imports their parents
+wanted = set()
+for script in [pathlib.Path("app.py"), *sorted(pathlib.Path("pages").glob("*.py"))]:
+    for node in ast.walk(ast.parse(script.read_text())):
+        if isinstance(node, ast.Import):
+            wanted |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            wanted.add(node.module)
+            package = importlib.util.find_spec(node.module).submodule_search_locations
+            wanted |= {
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if package and importlib.util.find_spec(f"{node.module}.{alias.name}")
+            }
+print(sorted(wanted - imported - warm_up.SCRIPT_RUN_ONLY))
+"""
+
+
+def test_the_warm_up_imports_what_page_runs_import():
+    """Two threads importing one package from different modules can deadlock (a first visit
+    of the Renewals beside the warm-up did): before the server answers, ``lifespan`` imports
+    everything app.py and the pages import. A fresh interpreter, so no earlier import hides
+    one."""
+    imported = subprocess.run(
+        [sys.executable, "-c", IMPORTED_BY_PAGE_RUNS],
         cwd=ROOT,
         env=os.environ | {"PYTHONPATH": str(ROOT)},
         capture_output=True,

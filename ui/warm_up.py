@@ -2,16 +2,21 @@
 database and fill the landing page's caches, so that a fresh server answers its first visitor
 about as fast as its hundredth.
 
-``server.py`` calls ``start()`` from its lifespan: the warm-up runs in a thread of its own and
-the server answers at once. A visitor who comes before it has ended waits for what it is doing
-(a module being imported, a cache entry being computed: Streamlit computes an entry once) and
-does the rest. Everything is read through the pages' own loaders with the pages' own keys (the
-data version and ``as_of`` bucket of ``ui.page_data``), so an entry is exact and a write
-invalidates it like any other. Once the landing page's figures are in, the warm-up yields to
-page runs: between its steps it waits while one is under way (``page_run``), so a visitor of
-a fresh server does not share Python's lock with imports and figures of pages they did not
-open. A failure is logged and the server goes on: the pages then compute on first visit, as
-they would without a warm-up.
+``server.py`` runs ``lifespan``: it imports every module page runs import (``import_modules``)
+before the server answers, then starts the rest in a thread of its own and serves at once.
+The imports come first because two threads importing one package from different modules can
+deadlock (Python then fails one of the imports): a first visit of the Renewals did while the
+warm-up imported ``cs_data.kpi``, and so could two first visitors of different pages. They
+take as long either way (bench/README.md), and a proxy's health check keeps visitors away
+until they are done. A visitor who comes before the rest has ended waits for what it is
+doing (a cache entry being computed: Streamlit computes an entry once) and does the rest.
+Everything is read through the pages' own loaders with the pages' own keys (the data version
+and ``as_of`` bucket of ``ui.page_data``), so an entry is exact and a write invalidates it
+like any other. Once the landing page's figures are in, the warm-up yields to page runs:
+between its steps it waits while one is under way (``page_run``), so a visitor of a fresh
+server does not share Python's lock with figures of pages they did not open. A failure is
+logged and the server goes on: the pages then compute on first visit, as they would without
+a warm-up.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ log = get_logger(__name__)
 DONE = "warm-up done"
 SKIPPED = "warm-up skipped"
 FAILED = "warm-up failed"
+IMPORTED = "modules imported"
 ENDED = (DONE, SKIPPED, FAILED)
 """How the server's log says the warm-up has ended (``bench/page_ready.py`` waits for them)."""
 SCRIPT_RUN_ONLY = frozenset({"ui.login_cookie"})
@@ -54,6 +60,8 @@ FIRST_USE_IMPORTS = (
 )
 """Modules imported on first use rather than with ``ui`` (found by profiling a first visit
 after the warm-up)."""
+PAGE_IMPORTS = ("cs_data.kpi.support_detail",)
+"""What a page script imports that no module of ``ui`` does (a test finds them)."""
 YIELD_FOR_S = 30.0
 """How long in all the warm-up waits for page runs to end: past it, it goes on beside them
 (a server that is never idle still finishes its warm-up)."""
@@ -89,14 +97,12 @@ page_run = _page_runs.run
 """Around a whole script run (app.py): the warm-up's later steps wait while one is under way."""
 
 
-def import_modules(deadline: float = 0.0) -> None:
+def import_modules() -> None:
     """Import every module of ``ui`` (and so what app.py and the pages import) but
-    ``SCRIPT_RUN_ONLY``, and ``FIRST_USE_IMPORTS``; each once no page run is under way,
-    until ``deadline`` (``time.monotonic()``)."""
+    ``SCRIPT_RUN_ONLY``, ``PAGE_IMPORTS`` and ``FIRST_USE_IMPORTS``."""
     found = [module.name for module in pkgutil.iter_modules(ui.__path__, f"{ui.__name__}.")]
-    names = [*(name for name in found if name not in SCRIPT_RUN_ONLY), *FIRST_USE_IMPORTS]
-    for name in names:
-        _page_runs.wait_until_none(deadline)
+    found = [name for name in found if name not in SCRIPT_RUN_ONLY]
+    for name in [*found, *PAGE_IMPORTS, *FIRST_USE_IMPORTS]:
         importlib.import_module(name)
 
 
@@ -121,10 +127,9 @@ def warm_up() -> bool:
     (its first visitor seeds it, with progress on screen), migrate it, store today's health
     snapshots when missing (their commit changes the data version), load the Overview (the
     landing page of every role but CSMs and executives; its loads at once) and keep it warm at
-    each new ``as_of`` bucket (``prefetch.keep_warm``); then, yielding to page runs, import
-    every page's modules, do the ``first_uses`` and load the executives' landing page, the
-    Forecast of this quarter (the same for every reader). True when done; a failure is
-    logged, never raised."""
+    each new ``as_of`` bucket (``prefetch.keep_warm``); then, yielding to page runs, do the
+    ``first_uses`` and load the executives' landing page, the Forecast of this quarter (the
+    same for every reader). True when done; a failure is logged, never raised."""
     started = time.perf_counter()
     try:
         from cs_data.config import get_settings
@@ -139,12 +144,8 @@ def warm_up() -> bool:
             overview_view.load(settings, pool)
         prefetch.keep_warm("overview", overview_view.load_at)
         deadline = time.monotonic() + YIELD_FOR_S
-        import_modules(deadline)
         _page_runs.wait_until_none(deadline)
         first_uses()
-        # imported only now that the Overview has imported cs_data.kpi whole: imported first
-        # through cs_data.renewals while a page run imports cs_data.kpi, Python hands one of
-        # the two threads the package half done (a circular import across threads)
         from cs_data.auth import operator
         from cs_data.fiscal import quarter_of
         from ui import forecast_view
@@ -168,6 +169,9 @@ def start() -> threading.Thread:
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """``st.App``'s lifespan: start the warm-up and serve at once."""
+    """``st.App``'s lifespan: import what page runs need, then start the warm-up and serve."""
+    started = time.perf_counter()
+    import_modules()
+    log.info("%s in %.1f s", IMPORTED, time.perf_counter() - started)
     start()
     yield
