@@ -15,7 +15,7 @@ from cs_data.fiscal import quarter_of
 from cs_data.models import Account, Renewal, User
 from cs_data.renewals import probabilities
 from cs_data.renewals.commands import update_renewal
-from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
+from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns, shown_cards
 from tests.databases import migrate
 from tests.factories import make_account, make_renewal
 from ui.text import literal
@@ -76,8 +76,12 @@ def test_a_csm_sees_their_book_by_default(shared_mode):
     assert table_ids(at) == [ids["ann"]]
     assert at.dataframe[0].proto.placeholder == "—", "an empty amount shows a dash, not None"
     assert pinned_columns(at) == ["attention", "id", "account"], "16 columns scroll under these"
+    totals = shown_cards(at)
+    assert (totals["Renewals"].value, totals["Current ARR"].value) == ("1", "$50K")
+    assert totals["Current ARR"].help == "$50,000", "the exact sum behind the compact one"
     at.toggle(key="rn_book").set_value(False).run()
     assert sorted(table_ids(at)) == sorted(ids.values())
+    assert shown_cards(at)["Current ARR"].help == "$100,000", "the totals follow the filter"
     manager = open_page("meg")
     assert sorted(table_ids(manager)) == sorted(ids.values())
 

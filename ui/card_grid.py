@@ -3,10 +3,11 @@ with its help (shown on hover and on keyboard focus), the value, optionally the 
 arrow and a tone: green good, red bad, gray neither) and a sparkline, an SVG image (``st.html``
 keeps HTML only: inline SVG is removed, an image's data address is kept).
 
-The KPI pages' cards and the Overview's customer cards use it; a single figure beside a form
-or a list stays an ``st.metric``. One element for the grid instead of a metric per card: a
-metric with a sparkline is a Vega view of its own, and drawing the Overview's ten was much of
-the browser's work per load (bench/README.md, "KPI cards in one element").
+The KPI pages' cards, the Overview's customer cards and the Renewals' totals use it; a single
+figure beside a form or a list stays an ``st.metric``. One element for the grid instead of a
+metric per card: a metric with a sparkline is a Vega view of its own, and drawing the
+Overview's ten was much of the browser's work per load (bench/README.md, "KPI cards in one
+element").
 
 Every text is escaped here and shows exactly as given (``literal`` would show its backslashes).
 """

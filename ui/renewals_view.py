@@ -29,6 +29,8 @@ from cs_data.money import cents_to_decimal
 from cs_data.paging import Page
 from cs_data.renewals import queries
 from cs_data.renewals.history import Change
+from ui import card_grid
+from ui.card_grid import Card
 from ui.errors import show_field_errors
 from ui.i18n import (
     choice_key,
@@ -597,20 +599,22 @@ def conflict_box(
 
 
 def totals_row(totals: queries.PipelineTotals) -> None:
-    """Count and sums of every selected renewal (not just the page shown)."""
-    cells = st.columns(5)
-    cells[0].metric(t("renewals.total_count"), format_count(totals.renewals))
-    for cell, (key, cents) in zip(
-        cells[1:4],
-        (
-            ("total_current", totals.current_arr_cents),
-            ("total_expected", totals.expected_arr_cents),
-            ("total_upsell", totals.upsell_cents),
+    """Count and sums of every selected renewal (not just the page shown), as one card grid;
+    a sum's help gives its exact amount."""
+    sums = (
+        ("total_current", totals.current_arr_cents),
+        ("total_expected", totals.expected_arr_cents),
+        ("total_upsell", totals.upsell_cents),
+    )
+    cards = [
+        Card(t("renewals.total_count"), format_count(totals.renewals)),
+        *(
+            Card(t(f"renewals.{key}"), format_money(cents, compact=True), help=format_money(cents))
+            for key, cents in sums
         ),
-        strict=True,
-    ):
-        cell.metric(t(f"renewals.{key}"), format_money(cents, compact=True))
-    cells[4].metric(t("renewals.total_attention"), format_count(totals.needing_attention))
+        Card(t("renewals.total_attention"), format_count(totals.needing_attention)),
+    ]
+    card_grid.show(cards, per_row=len(cards))
 
 
 def _shown_value(field: str, value: Any) -> str:
