@@ -88,7 +88,7 @@ def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
     screenshot(page, "account-red-en")
 
     page.get_by_text("Log an interaction").click()
-    page.get_by_text("Call", exact=True).click()
+    page.get_by_role("radio", name="Call", exact=True).click()  # not a "Call" in its table
     page.get_by_role("textbox", name="Summary").fill(SUMMARY)
     page.get_by_role("button", name="Save", exact=True).click()  # not "Save renewal"
     idle(page)
