@@ -229,6 +229,20 @@ def test_the_server_answers_while_the_warm_up_runs(database, monkeypatch):
         assert runner.submit(asyncio.run, serve()).result()
 
 
+def printed_by_a_fresh_python(code: str) -> str:
+    """What ``code`` prints, run by a new interpreter in the project (no earlier import of
+    this one hides anything)."""
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return run.stdout.strip()
+
+
 DECLARED_BY_IMPORTS = """
 from streamlit.components.v1 import component_registry
 
@@ -250,16 +264,7 @@ def test_the_warm_up_imports_declare_no_component_outside_a_script_run():
     """Streamlit registers a components-v1 component only when it is declared in a script
     run; declared in the warm-up's thread, its frame never loads (the login library's cookie
     component: no login cookie). A fresh interpreter, so no earlier import hides one."""
-    imported = subprocess.run(
-        [sys.executable, "-c", DECLARED_BY_IMPORTS],
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-    assert imported.stdout.strip() == "[]"
+    assert printed_by_a_fresh_python(DECLARED_BY_IMPORTS) == "[]"
 
 
 IMPORTED_BY_PAGE_RUNS = """
@@ -289,13 +294,4 @@ def test_the_warm_up_imports_what_page_runs_import():
     of the Renewals beside the warm-up did): before the server answers, ``lifespan`` imports
     everything app.py and the pages import. A fresh interpreter, so no earlier import hides
     one."""
-    imported = subprocess.run(
-        [sys.executable, "-c", IMPORTED_BY_PAGE_RUNS],
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-    assert imported.stdout.strip() == "[]"
+    assert printed_by_a_fresh_python(IMPORTED_BY_PAGE_RUNS) == "[]"
