@@ -49,6 +49,17 @@ def test_dry_run_prints_the_report_and_writes_nothing(db_url, tmp_path, capsys):
     assert responses(db_url) == 0
 
 
+def test_the_report_counts_problems_by_what_they_mean_with_their_code(db_url, capsys):
+    code = cli(db_url, "import", "--preset", "survey_responses", "--dry-run", "surveys", SURVEYS)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == EXIT_REJECTED
+    assert lines[2:4] == [
+        "  Score off the survey's scale [finding:score_off_scale]: 1",
+        "  Unknown account id (import the accounts first) [finding:unknown_account]: 3",
+    ]
+
+
 def test_rejected_rows_refuse_the_file_unless_excluded(db_url, tmp_path, capsys):
     accounts(db_url, tmp_path)
     capsys.readouterr()

@@ -3,7 +3,9 @@ delimiters, Excel workbooks, data-quality findings, saved presets and permission
 
 from __future__ import annotations
 
+import ast
 import csv
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from cs_data.models import (
     Ticket,
     User,
 )
-from cs_data.presets import BUILTIN, check_file, import_with_preset, preview
+from cs_data.presets import BUILTIN, PROBLEM_CODES, check_file, import_with_preset, preview
 from cs_data.presets.reading import detect_encoding
 from tests.factories import make_account, make_user
 
@@ -381,6 +383,43 @@ def test_unknown_accounts_and_duplicate_ids_are_findings(engine, tmp_path):
     ]
     assert report.problems_csv().splitlines()[0] == "row,column,reason,code"
     assert report.to_insert == 1
+
+
+def problem_codes_in_the_source() -> set[str]:
+    """Every code cs_data.presets gives a ``Problem``, read from its source (``PROBLEM_CODES``
+    left out): each ``finding:...`` literal, each literal handed to ``Problem(...)`` as its code,
+    and each literal assigned to a ``code``."""
+    found: set[str] = set()
+    for path in sorted(Path(presets.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree.body = [
+            node
+            for node in tree.body
+            if not (isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "PROBLEM_CODES")
+        ]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if re.fullmatch(r"finding:[a-z_]+", node.value):
+                    found.add(node.value)
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) == "Problem":
+                given = node.args[3:4] + [k.value for k in node.keywords if k.arg == "code"]
+                found |= {g.value for g in given if isinstance(g, ast.Constant)}
+            elif (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and any(ast.unparse(target) == "code" for target in node.targets)
+            ):
+                found.add(node.value.value)
+    return found
+
+
+def test_every_problem_code_is_described_and_every_description_has_its_code():
+    """The command line's report and the Import page name each problem by its description."""
+    found = problem_codes_in_the_source()
+    assert {"finding:no_created_at", "mapping", "import"} <= found, "is the scan still right?"
+    assert sorted(found - set(PROBLEM_CODES)) == [], "describe the new code in PROBLEM_CODES"
+    assert sorted(set(PROBLEM_CODES) - found) == [], "no code gives this problem any more"
+    assert all(text.strip() and text[0].isupper() for text in PROBLEM_CODES.values())
 
 
 def test_preview_shows_rows_as_they_will_be_stored(engine):

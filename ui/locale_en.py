@@ -1,6 +1,11 @@
-"""English texts. Every key here exists in ``locale_ko`` with the same ``{placeholders}``."""
+"""English texts. Every key here exists in ``locale_ko`` with the same ``{placeholders}``.
+
+A text that cs_data also prints (the command line) is cs_data's and taken from there, so it is
+written once: the import problem codes' descriptions (``PROBLEM_CODES``)."""
 
 from __future__ import annotations
+
+from cs_data.presets.mapping import PROBLEM_CODES
 
 MESSAGES: dict[str, str] = {
     # the app shell
@@ -198,23 +203,17 @@ MESSAGES: dict[str, str] = {
     "import.note.customer_support_csat.0": (
         "Only closed tickets carry a rating; the others are skipped."
     ),
-    "import.finding.no_created_at": "No creation time (first response time cannot be computed)",
+    # each problem code's name is cs_data's description (the command line prints it too)
+    **{
+        "import.finding." + code.removeprefix("finding:"): text
+        for code, text in PROBLEM_CODES.items()
+    },
     "import.finding.no_created_at.reason": ("The row gives no creation time."),
-    "import.finding.response_before_created": "First response before creation",
     "import.finding.response_before_created.reason": ("First response {value}, created {created}."),
-    "import.finding.resolved_before_created": "Resolved before creation",
     "import.finding.resolved_before_created.reason": ("Resolved {value}, created {created}."),
-    "import.finding.resolved_before_first_response": "Resolved before the first response",
     "import.finding.resolved_before_first_response.reason": (
         "Resolved {resolved}, first response {first}."
     ),
-    "import.finding.duplicate_id": "Duplicate id",
-    "import.finding.unknown_account": "Unknown account id (import the accounts first)",
-    "import.finding.unknown_ticket": "Unknown ticket id (import the tickets first)",
-    "import.finding.unknown_renewal": "Unknown renewal id (import the renewals first)",
-    "import.finding.score_off_scale": "Score off the survey's scale",
-    "import.finding.mapping": "Value the preset cannot convert",
-    "import.finding.import": "Value the import refuses",
     "import.validate": "Validate",
     "import.working": "Working…",
     "import.phase": "{phase}",

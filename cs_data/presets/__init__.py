@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cs_data.presets.builtin import BUILTIN
 from cs_data.presets.guess import MANUAL, guess_columns, guess_preset, manual_preset
-from cs_data.presets.mapping import Problem
+from cs_data.presets.mapping import PROBLEM_CODES, Problem
 from cs_data.presets.reading import SourceTable
 from cs_data.presets.run import Preview, Report, check_file, import_with_preset, preview
 from cs_data.presets.spec import ColumnRule, Preset, preset_from_dict
@@ -14,6 +14,7 @@ from cs_data.presets.store import delete_preset, get_preset, list_presets, save_
 __all__ = [
     "BUILTIN",
     "MANUAL",
+    "PROBLEM_CODES",
     "ColumnRule",
     "Preset",
     "Preview",

@@ -62,6 +62,24 @@ def split_zone(name: str) -> tuple[str, str | None]:
     return match.group(1), match.group(2)
 
 
+PROBLEM_CODES: dict[str, str] = {
+    "finding:no_created_at": "No creation time (first response time cannot be computed)",
+    "finding:response_before_created": "First response before creation",
+    "finding:resolved_before_created": "Resolved before creation",
+    "finding:resolved_before_first_response": "Resolved before the first response",
+    "finding:duplicate_id": "Duplicate id",
+    "finding:unknown_account": "Unknown account id (import the accounts first)",
+    "finding:unknown_ticket": "Unknown ticket id (import the tickets first)",
+    "finding:unknown_renewal": "Unknown renewal id (import the renewals first)",
+    "finding:score_off_scale": "Score off the survey's scale",
+    "mapping": "Value the preset cannot convert",
+    "import": "Value the import refuses",
+}
+"""Every ``Problem.code``, with what it means in plain English: the one source of these texts.
+``Report.text`` (the command line) prints them; the Import page's English catalog takes them
+as ``import.finding.<code without finding:>`` (and the Korean one translates each)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One rejected row: where (source row, column as the user knows it), why, and a code

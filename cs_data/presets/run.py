@@ -29,7 +29,7 @@ from cs_data.importers import (
     ImportResult,
     import_file,
 )
-from cs_data.presets.mapping import Mapper, Problem
+from cs_data.presets.mapping import PROBLEM_CODES, Mapper, Problem
 from cs_data.presets.reading import SourceFormat, SourceTable
 from cs_data.presets.spec import Preset
 from cs_data.progress import ProgressCallback, no_progress
@@ -99,7 +99,8 @@ class Report:
         return out.getvalue()
 
     def text(self) -> str:
-        """The report as lines for a terminal."""
+        """The report as lines for a terminal. Problems are counted by what they mean, with
+        their code in brackets (as the CSV's code column names it) for scripts and support."""
         lines = [
             f"{self.file}: preset {self.preset} ({self.kind}), read as "
             f"{self.source_format.encoding}"
@@ -120,7 +121,8 @@ class Report:
             counts.append(f"{self.skipped:,} skipped (not {self.kind})")
         lines.append(", ".join(counts))
         for code, count in sorted(self.counts_by_code().items()):
-            lines.append(f"  {code}: {count:,}")
+            described = f"{PROBLEM_CODES[code]} [{code}]" if code in PROBLEM_CODES else code
+            lines.append(f"  {described}: {count:,}")
         lines += [
             f"row {p.row}" + (f", column {p.column}" if p.column else "") + f": {p.reason}"
             for p in self.problems
