@@ -5,12 +5,16 @@ The right answers are worked out in the comments next to the rows.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import random
 import re
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -702,6 +706,31 @@ def test_the_overview_figures_agree_with_the_registry(everything):
     cohorts = kpi.retention_trend(everything, start=MARCH["start"], end=MARCH["end"])
     for key in ("grr", "nrr", "logo_churn_rate"):
         assert summary.series[key]["value"].equals(cohorts[key]), key
+
+
+def test_the_overview_computed_concurrently_is_the_same(everything, monkeypatch):
+    as_of = at("2025-03-31 12:00")
+    threads = []
+    module = importlib.import_module("cs_data.kpi.overview")  # kpi.overview is the function
+    trend = module.retention_trend
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return trend(*args, **kwargs)
+
+    monkeypatch.setattr(module, "retention_trend", recorded)
+    alone = kpi.overview(everything, as_of=as_of, recent_days=31)
+    concurrent = kpi.overview(everything, as_of=as_of, recent_days=31, concurrent=True)
+
+    assert threads[0] == threading.current_thread().name
+    assert threads[1].startswith("retention-trend")
+    assert concurrent.changes == alone.changes
+    assert concurrent.series.keys() == alone.series.keys()
+    for key, frame in alone.series.items():
+        pd.testing.assert_frame_equal(concurrent.series[key], frame, obj=key)
+    assert dataclasses.replace(concurrent, series={}, changes={}) == dataclasses.replace(
+        alone, series={}, changes={}
+    )
 
 
 def test_retention_series_chains_cohorts_like_separate_windows(engine):

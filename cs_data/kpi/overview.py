@@ -1,11 +1,14 @@
-"""Everything the Overview page shows, computed on one connection."""
+"""Everything the Overview page shows, computed on one connection (or two, ``concurrent``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from cs_data.kpi.density import trend_grain
 from cs_data.kpi.registry import (
@@ -67,12 +70,41 @@ class Overview:
 
 
 def overview(
-    bind: Bind, *, as_of: datetime, recent_days: int = 30, upcoming_days: int = 90
+    bind: Bind,
+    *,
+    as_of: datetime,
+    recent_days: int = 30,
+    upcoming_days: int = 90,
+    concurrent: bool = False,
 ) -> Overview:
     """Accounts and ARR at ``as_of``; the card KPIs over the trailing ``recent_days`` (with
     the previous window and a trend); open renewal ARR due in the ``upcoming_days`` from
-    ``as_of`` on, and the part of it at risk."""
+    ``as_of`` on, and the part of it at risk. With ``concurrent`` and an engine, the retention
+    trend (about half the work at scale L) is computed on a connection of its own, in a thread
+    beside the rest: the queries run outside Python's lock, so on two cores the Overview takes
+    about as long as the longer part (bench/README.md)."""
     recent = trailing_window(as_of, recent_days)
+    keys = [key for key in CARD_KEYS if key in RETENTION_KEYS]
+
+    def retention(on: Bind) -> pd.DataFrame:
+        return retention_trend(on, keys, start=recent[0], end=recent[1])
+
+    if not (concurrent and isinstance(bind, Engine)):
+        return _overview(bind, as_of, recent, upcoming_days, retention=retention)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-trend") as own:
+        trend = own.submit(retention, bind)
+        return _overview(bind, as_of, recent, upcoming_days, retention=lambda _: trend.result())
+
+
+def _overview(
+    bind: Bind,
+    as_of: datetime,
+    recent: tuple[date, date],
+    upcoming_days: int,
+    *,
+    retention: Callable[[Bind], pd.DataFrame],
+) -> Overview:
+    """``overview`` with the retention cards' trend from ``retention`` (given the connection)."""
     upcoming = leading_window(as_of, upcoming_days)
     with connect(bind) as connection:
         changes = compare_previous(
@@ -89,15 +121,19 @@ def overview(
                 connection, start=upcoming[0], end=upcoming[1], as_of=as_of, keys=["at_risk_arr"]
             )["at_risk_arr"],
             changes=changes,
-            series=card_series(connection, changes, recent, as_of),
+            series=card_series(connection, changes, recent, as_of, retention(connection)),
         )
 
 
 def card_series(
-    connection: Bind, changes: dict[str, Change], recent: tuple[date, date], as_of: datetime
+    connection: Bind,
+    changes: dict[str, Change],
+    recent: tuple[date, date],
+    as_of: datetime,
+    retention: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
     """The trend of each card KPI (see ``Overview.series``); ``changes`` gives the counts
-    that decide each one's grain."""
+    that decide each one's grain, ``retention`` is the retention cards' trend."""
     by_grain: dict[Grain, list[str]] = {}
     for key in CARD_KEYS:
         if key not in RETENTION_KEYS:
@@ -109,9 +145,7 @@ def card_series(
             connection, keys, start=recent[0], end=recent[1], grain=grain, as_of=as_of
         )
         frames.update({key: _one(frame, key) for key in keys})
-    retention = [key for key in CARD_KEYS if key in RETENTION_KEYS]
-    frame = retention_trend(connection, retention, start=recent[0], end=recent[1])
-    frames.update({key: _one(frame, key) for key in retention})
+    frames.update({key: _one(retention, key) for key in CARD_KEYS if key in RETENTION_KEYS})
     return {key: frames[key] for key in CARD_KEYS}
 
 
