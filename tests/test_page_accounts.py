@@ -11,7 +11,7 @@ from cs_data import health
 from cs_data.auth import operator
 from cs_data.db import get_engine, transaction
 from cs_data.models import Account, Interaction, Subscription, Ticket, User
-from tests.apptest import add_user, log_in, new_app, open_tab, pinned_columns
+from tests.apptest import add_user, drawn_cards, log_in, new_app, open_tab, pinned_columns
 from tests.databases import migrate
 from ui.text import literal
 
@@ -135,6 +135,17 @@ def test_account_360_explains_the_score_and_logs_a_call(shared_mode):
     add_book()
     at = open_page("csm", query={"account": "A1"})
     assert at.title[0].value == "Alpha <b>Co</b>"
+    header = drawn_cards(at)
+    (today,) = health.stored(get_engine(), datetime.now(UTC).date(), account_ids=["A1"])
+    assert [(c.label, c.value) for c in header] == [
+        ("Health", f"{today.score:.0f} · Red"),
+        ("ARR", "$10,000"),
+        ("Segment", "SMB"),
+        ("CSM", "Casey"),
+        ("Next renewal", "—"),
+    ], "one card grid"
+    assert header[0].help.startswith("Snapshot of "), header[0].help
+    assert (header[0].delta, header[4].help) == ("", ""), "no week-old snapshot, no renewal"
     why = at.dataframe[0].value
     assert list(why["Component"]) == [
         "Support load",

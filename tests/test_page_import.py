@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cs_data.db import get_engine, read_session, transaction
 from cs_data.models import AuditEntry, ImportPreset, SurveyResponse
-from tests.apptest import add_user, log_in, new_app
+from tests.apptest import add_user, card_values, log_in, new_app
 from tests.factories import make_account
 from ui.text import literal
 
@@ -62,8 +62,14 @@ def test_manager_previews_validates_and_imports_with_the_rejected_row_left_out(t
     assert "Read as cp1252." in [c.value for c in at.caption]
 
     button(at, "Validate").click().run()
-    metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["To insert"], metrics["Rejected"]) == ("2", "1")
+    counts = card_values(at)
+    assert counts == {
+        "Rows": "3",
+        "To insert": "2",
+        "To update": "0",
+        "Rejected": "1",
+        "Skipped": "0",
+    }
     rejected = at.dataframe[1].value
     assert list(rejected["Row"]) == [4]
     assert list(rejected["Finding"]) == ["Score off the survey's scale"]

@@ -155,8 +155,28 @@ def test_the_forecast_page_is_for_execs_and_managers(shared_mode):
     seed()
     at = open_page("eve", FORECAST_PAGE)
     assert at.title[0].value == "Forecast"
-    labels = [m.label for m in at.metric]
-    assert {"Closed won", "Commit", "Weighted forecast", "ARR at risk"} <= set(labels)
+    cards = shown_cards(at)
+    assert list(cards) == [
+        "Closed won",
+        "Commit",
+        "Best case",
+        "Pipeline",
+        "Weighted forecast",
+        "ARR at risk",
+        "Renewal rate (count)",
+        "Renewal rate (ARR)",
+        "Open renewals",
+    ], "one card grid, nothing drawn as an st.metric"
+    assert not at.metric
+    assert (cards["Closed won"].value, cards["Closed won"].help) == (
+        "$0",
+        "Exactly $0.\n\nΣ renewed ARR of the won renewals due in the quarter.",
+    ), "the exact amount first, then the definition"
+    due_now = quarter_of(datetime.now(UTC).date() + timedelta(days=14)) == quarter_of(
+        datetime.now(UTC).date()
+    )
+    assert cards["Open renewals"].value == ("2" if due_now else "0")
+    assert cards["Renewal rate (count)"].help == "Won / (won + lost): 0 won, 0 lost."
     assert "Probability calibration" in [h.value for h in at.subheader]
     for username in ("ann", "vic"):
         refused = log_in(new_app(), username)

@@ -17,7 +17,8 @@ from cs_data import accounts, domain, health
 from cs_data.auth import Actor, Owned, can
 from cs_data.db import get_engine
 from cs_data.paging import Page
-from ui import accounts_view, charts, renewal_panel
+from ui import accounts_view, card_grid, charts, renewal_panel
+from ui.card_grid import Arrow, Card, Tone
 from ui.errors import show_field_errors
 from ui.forms import form_error, show_notice, submit
 from ui.i18n import (
@@ -73,35 +74,49 @@ def load_interactions(key: DataKey, account_id: str, page: int) -> Page[accounts
     return accounts.account_interactions(get_engine(), account_id, page=page, page_size=PAGE_SIZE)
 
 
+def health_card(view: accounts.AccountView) -> Card:
+    """Score and band with the change against the snapshot a week before: green and up when
+    it rose, red and down when it fell, gray without an arrow when it shows as zero."""
+    current, previous = view.health, view.previous
+    if current is None:
+        return Card(t("account.health"), t("fmt.none"), help=t("account.no_health"))
+    delta = current.score - previous.score if previous is not None else None
+    shown = None if delta is None else format_number(delta, signed=True)
+    tone: Tone = "gray"
+    arrow: Arrow = "off"
+    if delta is not None and shown != format_number(0.0):
+        tone, arrow = ("green", "up") if delta > 0 else ("red", "down")
+    return Card(
+        t("account.health"),
+        f"{current.score:.0f} · {label('health_band', current.band)}",
+        help=t("account.health_help", day=format_date(current.day)),
+        delta=shown,
+        tone=tone,
+        arrow=arrow,
+    )
+
+
 def header(view: accounts.AccountView) -> None:
-    """Name, health and band with the weekly change, ARR, segment, CSM and next renewal."""
+    """Name, then one card grid: health and band with the weekly change, ARR, segment, CSM and
+    next renewal (its stage as help)."""
     st.title(view.name, anchor=False)
     st.caption(t("account.id", id=literal(view.id)))
-    columns = st.columns(5)
-    current, previous = view.health, view.previous
-    if current is not None:
-        delta = current.score - previous.score if previous is not None else None
-        shown = None if delta is None else format_number(delta, signed=True)
-        columns[0].metric(
-            t("account.health"),
-            f"{current.score:.0f} · {label('health_band', current.band)}",
-            delta=shown,
-            delta_arrow="off" if shown == format_number(0.0) else "auto",
-            help=t("account.health_help", day=format_date(current.day)),
-        )
-    else:
-        columns[0].metric(t("account.health"), t("fmt.none"), help=t("account.no_health"))
-    columns[1].metric(t("account.arr"), format_money(view.arr_cents))
-    columns[2].metric(
-        t("account.segment"), label("segment", view.segment) if view.segment else t("fmt.none")
-    )
-    columns[3].metric(t("account.csm"), view.csm_name or t("fmt.none"))
     renewal = view.renewal
-    columns[4].metric(
-        t("account.next_renewal"),
-        format_date(renewal.renewal_date) if renewal else t("fmt.none"),
-        help=label("renewal_stage", renewal.stage) if renewal else None,
-    )
+    cards = [
+        health_card(view),
+        Card(t("account.arr"), format_money(view.arr_cents)),
+        Card(
+            t("account.segment"),
+            label("segment", view.segment) if view.segment else t("fmt.none"),
+        ),
+        Card(t("account.csm"), view.csm_name or t("fmt.none")),
+        Card(
+            t("account.next_renewal"),
+            format_date(renewal.renewal_date) if renewal else t("fmt.none"),
+            help=label("renewal_stage", renewal.stage) if renewal else "",
+        ),
+    ]
+    card_grid.show(cards, per_row=len(cards))
 
 
 def _words(part: health.Component) -> str:

@@ -3,13 +3,16 @@ with its help (shown on hover and on keyboard focus), the value, optionally the 
 arrow and a tone: green good, red bad, gray neither) and a sparkline, an SVG image (``st.html``
 keeps HTML only: inline SVG is removed, an image's data address is kept).
 
-The KPI pages' cards, the Overview's customer cards and the Renewals' totals use it; a single
-figure beside a form or a list stays an ``st.metric``. One element for the grid instead of a
-metric per card: a metric with a sparkline is a Vega view of its own, and drawing the
-Overview's ten was much of the browser's work per load (bench/README.md, "KPI cards in one
-element").
+Every row of figures in the app is drawn by it: the KPI pages' cards, the Overview's customer
+cards, the Renewals' totals, the Forecast's figures, the account 360's header and the Import
+report's counts; a single figure beside a form or a list would stay an ``st.metric`` (none
+does today). One element for the grid instead of a metric per card: a metric with a sparkline
+is a Vega view of its own, and drawing the Overview's ten was much of the browser's work per
+load (bench/README.md, "KPI cards in one element").
 
-Every text is escaped here and shows exactly as given (``literal`` would show its backslashes).
+Every text is escaped here and shows exactly as given (``literal`` would show its backslashes);
+a help's line breaks are kept (a blank line parts the Forecast's exact amount from its
+definition).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from cs_data.db import get_engine
 from cs_data.fiscal import Quarter, parse_quarter
 from cs_data.money import cents_to_decimal
 from cs_data.renewals import forecast, queries
-from ui import charts
+from ui import card_grid, charts
+from ui.card_grid import Card
 from ui.i18n import (
     currency_symbol,
     format_count,
@@ -121,39 +122,41 @@ FIGURE_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "at_
 
 
 def figure_cards(figures: forecast.Figures) -> None:
-    """The six figures, each with its exact amount and definition as help, three to a row (a
-    compact amount such as ``US$190.1만`` needs a third of the width)."""
-    for first in range(0, len(FIGURE_KEYS), FIGURES_PER_ROW):
-        row = FIGURE_KEYS[first : first + FIGURES_PER_ROW]
-        for cell, key in zip(st.columns(FIGURES_PER_ROW), row, strict=False):
-            amount = getattr(figures, key)
-            cell.metric(
-                t(f"forecast.{key}"),
-                format_money(amount, compact=True),
-                help=t("forecast.exact", amount=format_money(amount))
-                + "\n\n"
-                + t(f"forecast.{key}.help"),
-            )
-    left, middle, right = st.columns(3)
-    left.metric(
-        t("forecast.rate_count"),
-        format_percent(figures.renewal_rate_count),
-        help=t(
-            "forecast.rate_count.help",
-            won=format_count(figures.won),
-            lost=format_count(figures.lost),
+    """The nine figures as one card grid, three to a row (a compact amount such as
+    ``US$190.1만`` needs a third of the width): the six amounts, each with its exact amount and
+    definition as help, then the renewal rates and the open renewals."""
+    amounts = [
+        Card(
+            t(f"forecast.{key}"),
+            format_money(cents, compact=True),
+            help=t("forecast.exact", amount=format_money(cents))
+            + "\n\n"
+            + t(f"forecast.{key}.help"),
+        )
+        for key, cents in ((key, getattr(figures, key)) for key in FIGURE_KEYS)
+    ]
+    others = [
+        Card(
+            t("forecast.rate_count"),
+            format_percent(figures.renewal_rate_count),
+            help=t(
+                "forecast.rate_count.help",
+                won=format_count(figures.won),
+                lost=format_count(figures.lost),
+            ),
         ),
-    )
-    middle.metric(
-        t("forecast.rate_arr"),
-        format_percent(figures.renewal_rate_arr),
-        help=t("forecast.rate_arr.help"),
-    )
-    right.metric(
-        t("forecast.open"),
-        format_count(figures.open),
-        help=t("forecast.open.help", count=format_count(figures.at_risk_count)),
-    )
+        Card(
+            t("forecast.rate_arr"),
+            format_percent(figures.renewal_rate_arr),
+            help=t("forecast.rate_arr.help"),
+        ),
+        Card(
+            t("forecast.open"),
+            format_count(figures.open),
+            help=t("forecast.open.help", count=format_count(figures.at_risk_count)),
+        ),
+    ]
+    card_grid.show([*amounts, *others], per_row=FIGURES_PER_ROW)
 
 
 def targets_frame(lines: list[forecast.TargetLine]) -> pd.DataFrame:

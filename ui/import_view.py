@@ -17,6 +17,8 @@ from cs_data import presets
 from cs_data.auth import Actor, can
 from cs_data.errors import CockpitError, InvalidInput, PermissionDenied
 from cs_data.importers import IMPORT_KINDS, file_columns
+from ui import card_grid
+from ui.card_grid import Card
 from ui.errors import show_error
 from ui.forms import form_error, submit
 from ui.i18n import choice_key, format_count, has_key, t
@@ -145,13 +147,15 @@ def problems_frame(problems: list[presets.Problem], *, with_code: bool = False) 
 
 
 def report_view(report: presets.Report) -> None:
-    """Counts, the preset's notes, every rejected row and its CSV download."""
-    counts = st.columns(5)
-    counts[0].metric(t("import.rows"), format_count(report.rows))
-    counts[1].metric(t("import.to_insert"), format_count(report.to_insert))
-    counts[2].metric(t("import.to_update"), format_count(report.to_update))
-    counts[3].metric(t("import.rejected"), format_count(len(report.rejected_rows)))
-    counts[4].metric(t("import.skipped"), format_count(report.skipped))
+    """Counts (one card grid), the preset's notes, every rejected row and its CSV download."""
+    counts = [
+        Card(t("import.rows"), format_count(report.rows)),
+        Card(t("import.to_insert"), format_count(report.to_insert)),
+        Card(t("import.to_update"), format_count(report.to_update)),
+        Card(t("import.rejected"), format_count(len(report.rejected_rows))),
+        Card(t("import.skipped"), format_count(report.skipped)),
+    ]
+    card_grid.show(counts, per_row=len(counts))
     for index, note in enumerate(report.notes):
         st.text(note_text(report.preset, index, note))
     if report.missing_columns:

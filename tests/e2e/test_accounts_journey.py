@@ -4,6 +4,7 @@ recompute (done by an admin on Settings). Screenshots in English and Korean."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -84,7 +85,9 @@ def test_a_csm_finds_a_red_account_logs_a_call_and_sees_engagement_move(
     idle(page)
     expect(page.locator("h1", has_text=name)).to_be_visible()
     expect(page.get_by_role("heading", name="Why this score")).to_be_visible()
-    expect(page.get_by_test_id("stMetric").first).to_contain_text("Red")
+    health_card = page.locator(".cc-card").first  # the header's card grid, health first
+    expect(health_card.locator(".cc-label > span").first).to_have_text("Health")
+    expect(health_card.locator(".cc-value")).to_have_text(re.compile(r"^\d+ · Red$"))
     screenshot(page, "account-red-en")
 
     page.get_by_text("Log an interaction").click()

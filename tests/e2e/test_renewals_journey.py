@@ -6,6 +6,7 @@ Korean go to test-artifacts/."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -58,13 +59,13 @@ def pick_renewal(database_url: str) -> tuple[str, str, str, str]:
 def weighted(page: Page) -> str:
     """The weighted forecast's exact amount, from its help (the card shows it compact, which a
     small change may leave as it was)."""
-    page.get_by_role("button", name="Help for Weighted forecast").hover()
-    tip = page.get_by_test_id("stTooltipContent").filter(has_text="Exactly")
-    expect(tip).to_be_visible()
-    exact = tip.inner_text().split("\n")[0]
+    card = page.locator(".cc-card").filter(has_text="Weighted forecast")
+    help_icon = card.locator(".cc-help")
+    expect(help_icon).to_have_attribute("aria-label", re.compile(r"^Exactly .+\.\n\nΣ "))
+    help_icon.hover()  # the help shows on hover
+    assert help_icon.evaluate("icon => getComputedStyle(icon, '::after').display") == "block"
     page.mouse.move(0, 0)
-    expect(tip).to_be_hidden()
-    return exact
+    return (help_icon.get_attribute("aria-label") or "").split("\n")[0]
 
 
 def choose(page: Page, box, option: str) -> None:
