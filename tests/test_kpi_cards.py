@@ -175,5 +175,17 @@ def test_a_long_value_is_set_smaller_and_kept_whole_on_hover():
     from ui.card_grid import Card, grid_html
 
     short, long = (grid_html([Card("ARR", value)], per_row=5) for value in ("$54.8M", "US$5484만"))
-    assert '<div class="cc-value" title="$54.8M">$54.8M</div>' in short
-    assert '<div class="cc-value cc-long" title="US$5484만">US$5484만</div>' in long
+    assert '<div class="cc-value" style="--cc-em: 3.6" title="$54.8M">$54.8M</div>' in short
+    assert (
+        '<div class="cc-value cc-long" style="--cc-em: 5.2" title="US$5484만">US$5484만</div>'
+        in long
+    )
+
+
+def test_a_value_carries_its_width_so_a_narrow_card_sets_it_smaller():
+    """The width in em the card's style divides its width by: a Hangul syllable as wide as
+    the font size, any other character 0.6 of it."""
+    from ui.card_grid import value_width
+
+    assert value_width("$12,747") == pytest.approx(7 * 0.6)
+    assert value_width("2027년 2월 15일") == pytest.approx(3 * 1.0 + 9 * 0.6)

@@ -10,6 +10,10 @@ does today). One element for the grid instead of a metric per card: a metric wit
 is a Vega view of its own, and drawing the Overview's ten was much of the browser's work per
 load (bench/README.md, "KPI cards in one element").
 
+A value is set smaller when its card is too narrow for it (a Korean date or a full amount in a
+five-card row, any row on a narrow screen), down to 1rem; only then is it cut off, its whole
+text on hover.
+
 Every text is escaped here and shows exactly as given (``literal`` would show its backslashes);
 a help's line breaks are kept (a blank line parts the Forecast's exact amount from its
 definition).
@@ -22,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from unicodedata import east_asian_width
 from urllib.parse import quote
 
 import streamlit as st
@@ -36,6 +41,10 @@ SPARK_HEIGHT = 40
 _SPARK_MARGIN = 3
 LONG_VALUE = 7
 """Values longer than this (``US$5484만``) are set smaller, to fit a card of a five-card row."""
+WIDE_EM = 1.0
+NARROW_EM = 0.6
+"""A character's width in em, about: a wide one (Hangul, CJK) and any other (Latin letters,
+digits and signs are narrower, so the estimate errs on the small side)."""
 TONE_COLORS = {"green": "#16A34A", "red": "#DC2626", "gray": "#6B7280"}
 """The sparkline's colour per tone (the change's colours are in card_grid.css)."""
 
@@ -97,6 +106,11 @@ def sparkline_svg(card: Card) -> str:
     )
 
 
+def value_width(value: str) -> float:
+    """The width of ``value`` in em, about: what a card needs to show it whole."""
+    return sum(WIDE_EM if east_asian_width(c) in "WF" else NARROW_EM for c in value)
+
+
 def _card(card: Card, *, end: bool) -> str:
     help_text = html.escape(card.help)
     help_icon = (
@@ -113,7 +127,8 @@ def _card(card: Card, *, end: bool) -> str:
     return (
         f'<div class="{classes}" data-arrow="{card.arrow}">'
         f'<div class="cc-label"><span>{html.escape(card.label)}</span>{help_icon}</div>'
-        f'<div class="cc-value{size}" title="{value}">{value}</div>{delta}{spark}</div>'
+        f'<div class="cc-fit"><div class="cc-value{size}" style="--cc-em: '
+        f'{value_width(card.value):.1f}" title="{value}">{value}</div></div>{delta}{spark}</div>'
     )
 
 
