@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -70,6 +71,7 @@ from cs_data.demo import DEMO_PASSWORD
 from cs_data.models import StoredView
 from ui.navigation import LANDING, PAGES
 from ui.warm_up import ENDED as WARM_UP_ENDED
+from ui.warm_up import LANDING_LOADED
 
 APP_SCRIPT = "server.py"
 """What ``./cockpit run`` starts: app.py behind ``st.App``, with the start-up warm-up."""
@@ -222,13 +224,22 @@ class Server:
     answered_after_ms: float
     """From the process's start until the server answered its health check."""
 
+    def logged(self) -> str:
+        """What this server has written to its log so far."""
+        with self.log.open("rb") as output:
+            output.seek(self.log_start)
+            return output.read().decode(errors="replace")
+
+    def landing_loaded(self) -> str:
+        """When its warm-up had the Overview's figures, as its log says (or "not logged")."""
+        found = re.search(rf"{re.escape(LANDING_LOADED)} after ([0-9.]+ s)", self.logged())
+        return found.group(1) if found else "not logged"
+
     def wait_for_warm_up(self) -> None:
         """Until the server's log says its warm-up has ended (done, skipped or failed)."""
         deadline = time.monotonic() + WARM_UP_TIMEOUT_S
         while True:
-            with self.log.open("rb") as output:
-                output.seek(self.log_start)
-                text = output.read().decode(errors="replace")
+            text = self.logged()
             if any(marker in text for marker in WARM_UP_ENDED):
                 return
             if time.monotonic() > deadline:
@@ -441,7 +452,8 @@ async def cold(browser, state, args, pages, results, log) -> None:
             print(
                 f"  cold, at once, {label}, {nav.label}: {took:,.0f} ms (its server answered "
                 f"{app.answered_after_ms:,.0f} ms after its start, hello's "
-                f"{hello.answered_after_ms:,.0f} ms)",
+                f"{hello.answered_after_ms:,.0f} ms; its warm-up had the Overview's figures "
+                f"after {app.landing_loaded()})",
                 flush=True,
             )
         if args.app_script != APP_SCRIPT:

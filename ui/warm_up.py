@@ -42,6 +42,7 @@ DONE = "warm-up done"
 SKIPPED = "warm-up skipped"
 FAILED = "warm-up failed"
 IMPORTED = "modules imported"
+LANDING_LOADED = "the Overview's figures loaded"
 ENDED = (DONE, SKIPPED, FAILED)
 """How the server's log says the warm-up has ended (``bench/page_ready.py`` waits for them)."""
 SCRIPT_RUN_ONLY = frozenset({"ui.login_cookie"})
@@ -142,6 +143,7 @@ def warm_up() -> bool:
         health_refresh.ensure_today(wait=True)
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cockpit-warm-up") as pool:
             overview_view.load(settings, pool)
+        log.info("%s after %.1f s", LANDING_LOADED, time.perf_counter() - started)
         prefetch.keep_warm("overview", overview_view.load_at)
         deadline = time.monotonic() + YIELD_FOR_S
         _page_runs.wait_until_none(deadline)
