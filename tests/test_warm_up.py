@@ -91,9 +91,9 @@ def test_the_first_visit_after_the_warm_up_reads_no_kpi_table(database, statemen
     assert not statements.read_kpi_tables(), "the Overview's figures come from the warm-up"
 
 
-def test_the_warm_up_runs_the_overviews_loads_at_once(database, monkeypatch):
-    """Each load in a thread of the warm-up's pool (their queries run outside Python's lock):
-    none of them goes on until all three have started."""
+def loads_that_wait_for_each_other(monkeypatch) -> None:
+    """Make each of the Overview's three loads wait until all three have started (in vain, and
+    so failing, when they run one after the other)."""
     all_started = threading.Barrier(3, timeout=20)
     for name in ("load_overview", "load_progress", "load_at_risk_top"):
         loader = getattr(overview_view, name)
@@ -104,7 +104,17 @@ def test_the_warm_up_runs_the_overviews_loads_at_once(database, monkeypatch):
 
         monkeypatch.setattr(overview_view, name, at_once)
 
+
+def test_the_warm_up_runs_the_overviews_loads_at_once(database, monkeypatch):
+    """Each load in a thread of the warm-up's pool (their queries run outside Python's lock)."""
+    loads_that_wait_for_each_other(monkeypatch)
     assert warm_up.warm_up(), "one after the other, the first load would wait in vain"
+
+
+def test_a_page_run_loads_the_overview_at_once_too(database, monkeypatch):
+    loads_that_wait_for_each_other(monkeypatch)
+    loaded = overview_view.load(get_settings())
+    assert loaded.summary.as_of == loaded.data.as_of
 
 
 def test_an_executives_first_visit_after_the_warm_up_reads_no_renewal(database, statements):
