@@ -318,3 +318,36 @@ def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypa
         assert not reads_kpi_tables()
 
     assert not app.exception
+
+
+def test_the_retention_trend_is_kept_through_writes_to_tables_it_does_not_read(app, monkeypatch):
+    monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
+    migrate(get_engine())
+    now = datetime.now(UTC)
+    add_rows(now)
+    with recorded_statements(get_engine()) as statements:
+
+        def trend_computed() -> bool:  # its one scan reads each account's ARR at cohort edges
+            return any("FROM subscriptions" in s and " AS e0" in s for s in statements)
+
+        app.run()
+        assert trend_computed()
+        grr = card_values(app)["Gross retention"]
+
+        with transaction(get_engine()) as session:
+            session.add(Ticket(id="T5", account_id="A1", created_at=now))
+        statements.clear()
+        app.run()
+        assert card_values(app)["Tickets created"] == "4", "the Overview is computed again"
+        assert not trend_computed(), "a ticket changes no retention figure"
+        assert card_values(app)["Gross retention"] == grr
+
+        with transaction(get_engine()) as session:
+            session.add(
+                Subscription(id="S3", account_id="A2", start_date=now.date(), arr_cents=100_00)
+            )
+        statements.clear()
+        app.run()
+        assert trend_computed(), "a subscription written computes the trend again"
+
+    assert not app.exception

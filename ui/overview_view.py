@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
-from cs_data import accounts, kpi
+from cs_data import accounts, data_versions, kpi
 from cs_data.config import Settings
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
+from cs_data.models import Account, Subscription
 from cs_data.paging import Page
 from cs_data.targets import Progress
 from ui.accounts_view import load_at_risk_top, today
@@ -36,22 +38,43 @@ PAGE_LOADS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="overview-load
 """The page runs' threads for the three loads (``load_at``), shared by every run: a load
 waits for no other load of this pool but one already computing its entry, so it cannot
 deadlock."""
+RETENTION_TABLES = (Account.__tablename__, Subscription.__tablename__)
+"""What the retention cards' trend reads: a write to any other table (a ticket, a survey, a
+renewal) keeps it."""
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def load_overview(data_key: DataKey, as_of: datetime) -> kpi.Overview:
     """Everything the page shows but the targets and the at-risk accounts."""
-    return stored(
-        "overview",
-        kpi.Overview,
-        data_key,
-        as_of,
-        compute=lambda: kpi.overview(
+
+    def compute() -> kpi.Overview:
+        version = data_versions.stamp(get_engine(), RETENTION_TABLES).version
+        return kpi.overview(
             get_engine(),
             as_of=as_of,
             recent_days=RECENT_DAYS,
             upcoming_days=UPCOMING_DAYS,
             concurrent=True,
+            kept_trend=partial(load_retention_trend, DataKey(data_key.database, version)),
+        )
+
+    return stored("overview", kpi.Overview, data_key, as_of, compute=compute)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def load_retention_trend(data_key: DataKey, start: date, end: date) -> pd.DataFrame:
+    """The retention cards' trend over ``[start, end]`` (about half the Overview's work at
+    scale L), keyed by ``RETENTION_TABLES`` alone: the Overview's figures are computed again
+    at each ``as_of`` bucket and after any write, this trend only when its days or its tables
+    change."""
+    return stored(
+        "overview.retention_trend",
+        pd.DataFrame,
+        data_key,
+        start,
+        end,
+        compute=lambda: kpi.retention_trend(
+            get_engine(), kpi.RETENTION_CARD_KEYS, start=start, end=end
         ),
     )
 

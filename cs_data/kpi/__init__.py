@@ -19,7 +19,7 @@ Functions take a bind: an ``Engine``, or a ``Connection`` to run several on one 
 from __future__ import annotations
 
 from cs_data.kpi.density import length_grain, trend_grain
-from cs_data.kpi.overview import CARD_KEYS, Overview, overview
+from cs_data.kpi.overview import CARD_KEYS, RETENTION_CARD_KEYS, Overview, overview
 from cs_data.kpi.registry import (
     KPIS,
     UNITS,
@@ -63,6 +63,7 @@ __all__ = [
     "NO_FILTER",
     "NPS_DETRACTOR_MAX",
     "NPS_PROMOTER_MIN",
+    "RETENTION_CARD_KEYS",
     "RETENTION_TREND_KEYS",
     "TICKET_FILTERS",
     "UNITS",

@@ -36,6 +36,10 @@ CARD_KEYS = (
     "renewal_rate_arr",
 )
 """The KPIs on the Overview's cards: support load and speed, sentiment, retention."""
+RETENTION_CARD_KEYS = tuple(key for key in CARD_KEYS if key in RETENTION_KEYS)
+"""The cards whose trend is ``retention_trend`` (one point per month end)."""
+RetentionTrend = Callable[[date, date], pd.DataFrame]
+"""The retention cards' trend over ``[start, end]``, as ``retention_trend`` computes it."""
 
 
 @dataclass(frozen=True)
@@ -76,18 +80,21 @@ def overview(
     recent_days: int = 30,
     upcoming_days: int = 90,
     concurrent: bool = False,
+    kept_trend: RetentionTrend | None = None,
 ) -> Overview:
     """Accounts and ARR at ``as_of``; the card KPIs over the trailing ``recent_days`` (with
     the previous window and a trend); open renewal ARR due in the ``upcoming_days`` from
     ``as_of`` on, and the part of it at risk. With ``concurrent`` and an engine, the retention
     trend (about half the work at scale L) is computed on a connection of its own, in a thread
     beside the rest: the queries run outside Python's lock, so on two cores the Overview takes
-    about as long as the longer part (bench/README.md)."""
+    about as long as the longer part (bench/README.md). ``kept_trend`` gives the retention
+    trend instead, for a caller that keeps it (it reads fewer tables than the rest)."""
     recent = trailing_window(as_of, recent_days)
-    keys = [key for key in CARD_KEYS if key in RETENTION_KEYS]
 
     def retention(on: Bind) -> pd.DataFrame:
-        return retention_trend(on, keys, start=recent[0], end=recent[1])
+        if kept_trend is not None:
+            return kept_trend(*recent)
+        return retention_trend(on, RETENTION_CARD_KEYS, start=recent[0], end=recent[1])
 
     if not (concurrent and isinstance(bind, Engine)):
         return _overview(bind, as_of, recent, upcoming_days, retention=retention)
@@ -145,7 +152,7 @@ def card_series(
             connection, keys, start=recent[0], end=recent[1], grain=grain, as_of=as_of
         )
         frames.update({key: _one(frame, key) for key in keys})
-    frames.update({key: _one(retention, key) for key in CARD_KEYS if key in RETENTION_KEYS})
+    frames.update({key: _one(retention, key) for key in RETENTION_CARD_KEYS})
     return {key: frames[key] for key in CARD_KEYS}
 
 
