@@ -288,11 +288,18 @@ def test_an_unreachable_database_shows_a_message_not_a_traceback(monkeypatch):
     assert not at.title, "no page runs without a database"
 
 
-def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypatch):
+@pytest.fixture
+def rows_in_one_bucket(app, monkeypatch) -> datetime:
+    """``add_rows`` at now, in an ``as_of`` bucket of a day (no new bucket during the test)."""
     monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
     migrate(get_engine())
     now = datetime.now(UTC)
     add_rows(now)
+    return now
+
+
+def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, rows_in_one_bucket):
+    now = rows_in_one_bucket
     with recorded_statements(get_engine()) as statements:
 
         def reads_kpi_tables() -> bool:
@@ -320,11 +327,10 @@ def test_reruns_read_cached_figures_until_a_write_changes_the_data(app, monkeypa
     assert not app.exception
 
 
-def test_the_retention_trend_is_kept_through_writes_to_tables_it_does_not_read(app, monkeypatch):
-    monkeypatch.setattr(data_versions, "AS_OF_BUCKET", timedelta(days=1))
-    migrate(get_engine())
-    now = datetime.now(UTC)
-    add_rows(now)
+def test_the_retention_trend_is_kept_through_writes_to_tables_it_does_not_read(
+    app, rows_in_one_bucket
+):
+    now = rows_in_one_bucket
     with recorded_statements(get_engine()) as statements:
 
         def trend_computed() -> bool:  # its one scan reads each account's ARR at cohort edges

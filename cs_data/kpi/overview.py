@@ -137,10 +137,10 @@ def card_series(
     changes: dict[str, Change],
     recent: tuple[date, date],
     as_of: datetime,
-    retention: pd.DataFrame,
+    retention_frame: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
     """The trend of each card KPI (see ``Overview.series``); ``changes`` gives the counts
-    that decide each one's grain, ``retention`` is the retention cards' trend."""
+    that decide each one's grain, ``retention_frame`` is the retention cards' trend."""
     by_grain: dict[Grain, list[str]] = {}
     for key in CARD_KEYS:
         if key not in RETENTION_KEYS:
@@ -152,7 +152,7 @@ def card_series(
             connection, keys, start=recent[0], end=recent[1], grain=grain, as_of=as_of
         )
         frames.update({key: _one(frame, key) for key in keys})
-    frames.update({key: _one(retention, key) for key in RETENTION_CARD_KEYS})
+    frames.update({key: _one(retention_frame, key) for key in RETENTION_CARD_KEYS})
     return {key: frames[key] for key in CARD_KEYS}
 
 
