@@ -552,6 +552,7 @@ def at_risk(
             page_size=page_size,
             max_page_size=MAX_PAGE_SIZE,
             into=_at_risk_row,
+            total_with_rows=True,
         )
 
 

@@ -18,6 +18,8 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
 """The most rows one page may hold, unless a list sets its own limit."""
+TOTAL_COLUMN = "paging_total"
+"""The column holding the count, with ``paginate(total_with_rows=True)``."""
 
 
 @dataclass(frozen=True)
@@ -50,20 +52,36 @@ def paginate(
     page_size: int,
     into: Callable[[Row[Any]], T],
     max_page_size: int = MAX_PAGE_SIZE,
+    total_with_rows: bool = False,
 ) -> Page[T]:
     """Page ``page`` of ``stmt`` (which must be ordered, for a stable paging), each row turned
     into a ``T`` by ``into``.
 
     ``page_size`` is kept within ``1..max_page_size``; ``page`` within the pages that exist
     (below 1 gives the first, beyond the end the last). Two queries: the count of all rows
-    ``stmt`` yields, then the page's rows.
+    ``stmt`` yields, then the page's rows. With ``total_with_rows``, one: the page's rows
+    carry the count (``count(*) over ()``). That suits a list sorted by a figure computed for
+    every row (the accounts at risk, by ARR), which the page query computes in full anyway;
+    a list that an index can page must not use it (the count would read every row's columns).
+    A page beyond the end then takes the two queries after the empty one.
     """
     page_size = min(max(1, page_size), max_page_size)
+    page = max(1, page)
+    if total_with_rows:
+        counted_rows = stmt.add_columns(func.count().over().label(TOTAL_COLUMN))
+        found = connection.execute(_page_of(counted_rows, page, page_size)).all()
+        if found or page == 1:
+            total = int(found[0]._mapping[TOTAL_COLUMN]) if found else 0
+            return Page([into(row) for row in found], total, page, page_size)
     counted = select(func.count()).select_from(stmt.order_by(None).subquery())
     total = int(connection.execute(counted).scalar_one())
-    page = min(max(1, page), page_count(total, page_size))
-    found = connection.execute(stmt.limit(page_size).offset((page - 1) * page_size))
+    page = min(page, page_count(total, page_size))
+    found = connection.execute(_page_of(stmt, page, page_size)).all()
     return Page(rows=[into(row) for row in found], total=total, page=page, page_size=page_size)
+
+
+def _page_of(stmt: Select[Any], page: int, page_size: int) -> Select[Any]:
+    return stmt.limit(page_size).offset((page - 1) * page_size)
 
 
 def paginate_keys(
