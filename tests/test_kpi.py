@@ -21,6 +21,7 @@ from sqlalchemy import select
 from cs_data import kpi
 from cs_data.config import get_settings
 from cs_data.db import transaction
+from cs_data.kpi import revenue
 from cs_data.models import User
 from tests.factories import (
     make_account,
@@ -731,6 +732,29 @@ def test_the_overview_computed_concurrently_is_the_same(everything, monkeypatch)
     assert dataclasses.replace(concurrent, series={}, changes={}) == dataclasses.replace(
         alone, series={}, changes={}
     )
+
+
+def test_the_retention_trend_in_two_halves_at_once_is_the_same(everything, monkeypatch):
+    runs = []
+    over = revenue.retention_over
+
+    def recorded(connection, windows, filters):
+        runs.append((threading.current_thread().name, len(windows)))
+        return over(connection, windows, filters)
+
+    monkeypatch.setattr(revenue, "retention_over", recorded)
+    days = {"start": date(2025, 3, 1), "end": date(2025, 3, 31)}
+    alone = kpi.retention_trend(everything, **days)
+    halves = kpi.retention_trend(everything, **days, concurrent=True)
+
+    pd.testing.assert_frame_equal(halves, alone)
+    here = threading.current_thread().name
+    points = len(alone)
+    assert runs[0] == (here, points)
+    by_thread = dict(runs[1:])
+    assert by_thread.pop(here) == points // 2
+    [(other, rest)] = by_thread.items()
+    assert other.startswith("retention-trend-half") and rest == points - points // 2
 
 
 def test_retention_series_chains_cohorts_like_separate_windows(engine):

@@ -71,7 +71,9 @@ def load_retention_trend(
     (``density.retention_trend_days``): ``kpi.retention_trend`` from the first to the last
     gives those points again. Keyed by the points, the trend is shared by every window that
     ends on the same day and starts within the year before it."""
-    return kpi.retention_trend(get_engine(), start=days[0], end=days[-1], filters=where)
+    return kpi.retention_trend(
+        get_engine(), start=days[0], end=days[-1], filters=where, concurrent=True
+    )
 
 
 def format_minutes(minutes: float | None) -> str:

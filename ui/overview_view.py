@@ -74,7 +74,7 @@ def load_retention_trend(data_key: DataKey, start: date, end: date) -> pd.DataFr
         start,
         end,
         compute=lambda: kpi.retention_trend(
-            get_engine(), kpi.RETENTION_CARD_KEYS, start=start, end=end
+            get_engine(), kpi.RETENTION_CARD_KEYS, start=start, end=end, concurrent=True
         ),
     )
 

@@ -94,7 +94,9 @@ def overview(
     def retention(on: Bind) -> pd.DataFrame:
         if kept_trend is not None:
             return kept_trend(*recent)
-        return retention_trend(on, RETENTION_CARD_KEYS, start=recent[0], end=recent[1])
+        return retention_trend(
+            on, RETENTION_CARD_KEYS, start=recent[0], end=recent[1], concurrent=concurrent
+        )
 
     if not (concurrent and isinstance(bind, Engine)):
         return _overview(bind, as_of, recent, upcoming_days, retention=retention)

@@ -4,12 +4,13 @@ and the three ways to ask for them (one window, a time series, against the previ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from cs_data.kpi import renewals, revenue, support, surveys
 from cs_data.kpi.density import BASIS, is_thin, retention_trend_days, trend_window
@@ -545,20 +546,23 @@ def retention_trend(
     start: date,
     end: date,
     filters: KpiFilter = NO_FILTER,
+    concurrent: bool = False,
 ) -> pd.DataFrame:
     """Retention KPIs over meaningful cohorts: one point per month end of ``[start, end]``
     (at least the last ``density.RETENTION_TREND_POINTS``, and ``end`` itself when it is no
     month end), each over the 365 days ending that day (``density.trend_window``). Columns
     ``period_start`` (the cohort's day), ``period_end`` (the point's day), one per key and
-    ``<key>_n`` (the cohort's accounts)."""
+    ``<key>_n`` (the cohort's accounts). With ``concurrent`` and an engine, the points are
+    computed in two halves at once, each on a connection and thread of its own: each half
+    reads every subscription, but does half the sums, which are most of the work (at scale
+    L on SQLite, 0.84 instead of 1.5 s on two idle cores, bench/README.md)."""
     chosen = _keys(keys)
     outside = [key for key in chosen if KPIS[key].group is not _RETENTION]
     if outside:
         raise ValueError(f"not a retention KPI: {', '.join(outside)}")
     days = retention_trend_days(start, end)
     windows = [make_window(*trend_window(day)) for day in days]
-    with connect(bind) as connection:
-        values = revenue.retention_over(connection, windows, filters)
+    values = _retention_over(bind, windows, filters, concurrent=concurrent)
     frame = pd.DataFrame(
         {
             "period_start": pd.to_datetime([w.start for w in windows]),
@@ -569,3 +573,21 @@ def retention_trend(
         frame[key] = pd.Series([v[key] for v in values], dtype="float64")
         frame[f"{key}_n"] = pd.Series([v["cohort_accounts"] for v in values], dtype="int64")
     return frame
+
+
+def _retention_over(
+    bind: Bind, windows: list[Window], filters: KpiFilter, *, concurrent: bool
+) -> list[dict[str, Any]]:
+    """``revenue.retention_over`` of ``windows``; with ``concurrent`` and an engine, its two
+    halves at once (see ``retention_trend``)."""
+
+    def over(some: list[Window]) -> list[dict[str, Any]]:
+        with connect(bind) as connection:
+            return revenue.retention_over(connection, some, filters)
+
+    if not (concurrent and isinstance(bind, Engine)) or len(windows) < 2:
+        return over(windows)
+    half = len(windows) // 2
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-trend-half") as own:
+        later = own.submit(over, windows[half:])
+        return over(windows[:half]) + later.result()
