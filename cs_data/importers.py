@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Date, Engine, Table, insert, select, tuple_
 from sqlalchemy import column as sql_column
@@ -109,6 +109,11 @@ class RowError:
     row: int
     column: str | None
     reason: str
+    finding: str | None = field(default=None, compare=False)
+    """For a data-quality finding a translated report names, its code (``finding:...``)."""
+    params: dict[str, str] = field(default_factory=dict, compare=False)
+    """The values the finding's reason names, as shown in ``reason`` (an error is still
+    equal to one of the same row, column and reason)."""
 
     def __str__(self) -> str:
         where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
@@ -304,35 +309,55 @@ def _tags(text: str) -> str | None:
     return ";".join(tags) or None
 
 
-# --- cross-column checks on a parsed row: None, or (column, reason) --------------------------
+# --- cross-column checks on a parsed row: None, or what is wrong ----------------------------
 
-RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
+
+class Rejection(NamedTuple):
+    """What a cross-column check rejects: the column and why (with ``RowError``'s finding
+    and values when a translated report names it)."""
+
+    column: str
+    reason: str
+    finding: str | None = None
+    params: dict[str, str] | None = None
+
+
+RowCheck = Callable[[dict[str, Any]], Rejection | None]
 
 
 def _not_before(earlier: str, later: str) -> RowCheck:
-    def check(record: dict[str, Any]) -> tuple[str, str] | None:
+    def check(record: dict[str, Any]) -> Rejection | None:
         first, then = record.get(earlier), record.get(later)
         if first is not None and then is not None and then < first:
-            return later, f"{later} {then.isoformat()} is before {earlier} {first.isoformat()}"
+            return Rejection(
+                later, f"{later} {then.isoformat()} is before {earlier} {first.isoformat()}"
+            )
         return None
 
     return check
 
 
-def _end_after_start(record: dict[str, Any]) -> tuple[str, str] | None:
+def _end_after_start(record: dict[str, Any]) -> Rejection | None:
     start, end = record.get("start_date"), record.get("end_date")
     if start is not None and end is not None and end <= start:
-        return "end_date", f"end_date {end} is not after start_date {start} (end is exclusive)"
+        return Rejection(
+            "end_date", f"end_date {end} is not after start_date {start} (end is exclusive)"
+        )
     return None
 
 
-def _score_on_scale(record: dict[str, Any]) -> tuple[str, str] | None:
+def _score_on_scale(record: dict[str, Any]) -> Rejection | None:
     kind, score = record.get("survey_type"), record.get("score")
     if kind is None or score is None:
         return None
     low, high = domain.SURVEY_SCALES[kind]
     if not low <= score <= high:
-        return "score", f"score {score} is off the {kind} scale {low}..{high}"
+        return Rejection(
+            "score",
+            f"score {score} is off the {kind} scale {low}..{high}",
+            "finding:score_off_scale",
+            {"score": str(score), "kind": kind, "low": str(low), "high": str(high)},
+        )
     return None
 
 
@@ -742,10 +767,17 @@ class _Import:
         self.user_ids: dict[str, int] = {}
         self.account_ids: frozenset[str] = frozenset()
 
-    def error(self, row: int, column: str | None, reason: str) -> None:
+    def error(
+        self,
+        row: int,
+        column: str | None,
+        reason: str,
+        finding: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(row, column, reason))
+            self.errors.append(RowError(row, column, reason, finding, params or {}))
 
     def rejected(self) -> ImportRejected:
         return ImportRejected(self.label, self.kind.name, self.errors, self.error_count)
@@ -945,8 +977,13 @@ class _Import:
                 valid = False
         account = record.get("account_id")
         if account is not None and account not in self.account_ids:
+            shown = _shown(account)
             self.error(
-                row, "account_id", f"unknown account_id {_shown(account)} (import accounts first)"
+                row,
+                "account_id",
+                f"unknown account_id {shown} (import accounts first)",
+                "finding:unknown_account",
+                {"value": shown},
             )
             valid = False
         for check in self.kind.row_checks:
@@ -1048,14 +1085,23 @@ class _Import:
             if name is not None:
                 record[target] = self.user_ids[name]
 
-    def _duplicate(self, record: dict[str, Any], first: int) -> tuple[str, str]:
-        """(column, reason) for a row whose key an earlier row already has."""
+    def _duplicate(self, record: dict[str, Any], first: int) -> Rejection:
+        """What is wrong with a row whose key an earlier row already has."""
         if self.kind.key == ("id",):
             name = self.kind.columns[0].name
-            return name, f"duplicate {name} {_shown(record['id'])} (first in row {first})"
-        names = {column.target: column.name for column in self.kind.columns}
-        shown = ", ".join(f"{names[target]} {_as_text(record[target])}" for target in self.kind.key)
-        return names[self.kind.key[-1]], f"duplicate {shown} (first in row {first})"
+            shown = f"{name} {_shown(record['id'])}"
+        else:
+            names = {column.target: column.name for column in self.kind.columns}
+            name = names[self.kind.key[-1]]
+            shown = ", ".join(
+                f"{names[target]} {_as_text(record[target])}" for target in self.kind.key
+            )
+        return Rejection(
+            name,
+            f"duplicate {shown} (first in row {first})",
+            "finding:duplicate_id",
+            {"value": shown, "first": str(first)},
+        )
 
     def _resolve_contacts(self, records: list[dict[str, Any]]) -> None:
         """Replace contact emails by the account's contact with that email (any case),
@@ -1111,8 +1157,13 @@ class _Import:
         for row, record in zip(batch.rows, batch.records, strict=True):
             ticket = record.get("ticket_id")
             if ticket is not None and ticket not in known:
+                shown = _shown(ticket)
                 self.error(
-                    row, "ticket_id", f"unknown ticket_id {_shown(ticket)} (import tickets first)"
+                    row,
+                    "ticket_id",
+                    f"unknown ticket_id {shown} (import tickets first)",
+                    "finding:unknown_ticket",
+                    {"value": shown},
                 )
 
     def _flush_renewals(self, batch: _Batch) -> None:

@@ -181,6 +181,25 @@ def test_findings_read_in_korean_and_the_download_keeps_the_code():
     assert frame.iloc[1, 3] == "해결 2025-03-01 09:00 UTC, 생성 2025-03-01 10:00 UTC."
 
 
+def _korean_import_findings() -> None:
+    import streamlit as st
+
+    from cs_data.presets import Problem
+    from ui.import_view import problems_frame
+
+    st.session_state["language"] = "ko"
+    reason = "unknown account_id 'ACC-9' (import accounts first)"
+    value = {"value": "'ACC-9'"}
+    problems = [Problem(4, "Account ID", reason, "finding:unknown_account", value)]
+    st.dataframe(problems_frame(problems))
+
+
+def test_findings_of_the_import_read_in_korean_too():
+    frame = AppTest.from_function(_korean_import_findings).run().dataframe[0].value
+
+    assert frame.iloc[0, 3] == "알 수 없는 account_id 'ACC-9'(계정을 먼저 가져오세요)"
+
+
 @pytest.mark.parametrize("role", ["csm", "exec", "viewer"])
 def test_roles_without_the_page_are_refused(shared_mode, role):
     add_user(f"as_{role}", role)

@@ -242,6 +242,7 @@ def test_survey_export_in_cp1252_with_semicolons_and_a_score_off_scale(engine):
 
     assert (report.source_format.encoding, report.source_format.delimiter) == ("cp1252", ";")
     assert [(p.row, p.code) for p in report.problems] == [(4, "finding:score_off_scale")]
+    assert_english_reasons_are_the_imports(report.problems)
     assert report.committed and report.to_insert == 2
     nps = stored(engine, SurveyResponse, "R-9001")
     assert (nps.survey_type, nps.score, nps.comment) == ("nps", 9, "Très bien, merci !")
@@ -377,20 +378,33 @@ def test_unknown_accounts_and_duplicate_ids_are_findings(engine, tmp_path):
 
     report = check_file(engine, OPERATOR, path, BUILTIN["survey_responses"])
 
-    assert [(p.row, p.code) for p in report.problems] == [
-        (3, "finding:duplicate_id"),
-        (4, "finding:unknown_account"),
+    assert [(p.row, p.code, p.params) for p in report.problems] == [
+        (3, "finding:duplicate_id", {"value": "response_id 'R-1'", "first": "2"}),
+        (4, "finding:unknown_account", {"value": "'ACC-9'"}),
     ]
     assert report.problems_csv().splitlines()[0] == "row,column,reason,code"
     assert report.to_insert == 1
+    assert_english_reasons_are_the_imports(report.problems)
+
+
+def assert_english_reasons_are_the_imports(problems) -> None:
+    """The Import page's English reason of a finding the import wrote, filled with the
+    finding's values, is the import's own reason (the page translates the template)."""
+    from ui.locale_en import MESSAGES as ENGLISH
+
+    for problem in problems:
+        template = ENGLISH["import.finding." + problem.code.removeprefix("finding:") + ".reason"]
+        assert template.format(**problem.params) == problem.reason
 
 
 def problem_codes_in_the_source() -> set[str]:
-    """Every code cs_data.presets gives a ``Problem``, read from its source (``PROBLEM_CODES``
-    left out): each ``finding:...`` literal, each literal handed to ``Problem(...)`` as its code,
-    and each literal assigned to a ``code``."""
+    """Every code cs_data.presets gives a ``Problem``, read from its source and the imports'
+    (their findings; ``PROBLEM_CODES`` left out): each ``finding:...`` literal, each literal
+    handed to ``Problem(...)`` as its code, and each literal assigned to a ``code``."""
     found: set[str] = set()
-    for path in sorted(Path(presets.__file__).parent.glob("*.py")):
+    package = Path(presets.__file__).parent
+    imports = [package.parent / "importers.py", package.parent / "renewals" / "history_import.py"]
+    for path in [*sorted(package.glob("*.py")), *imports]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         tree.body = [
             node
@@ -403,7 +417,12 @@ def problem_codes_in_the_source() -> set[str]:
                     found.add(node.value)
             elif isinstance(node, ast.Call) and ast.unparse(node.func) == "Problem":
                 given = node.args[3:4] + [k.value for k in node.keywords if k.arg == "code"]
-                found |= {g.value for g in given if isinstance(g, ast.Constant)}
+                found |= {
+                    part.value
+                    for g in given
+                    for part in ast.walk(g)  # a literal, or one in ``finding or "import"``
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str)
+                }
             elif (
                 isinstance(node, ast.Assign)
                 and isinstance(node.value, ast.Constant)

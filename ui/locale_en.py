@@ -214,6 +214,12 @@ MESSAGES: dict[str, str] = {
     "import.finding.resolved_before_first_response.reason": (
         "Resolved {resolved}, first response {first}."
     ),
+    # as the import writes them (cs_data.importers), with their values
+    "import.finding.duplicate_id.reason": "duplicate {value} (first in row {first})",
+    "import.finding.unknown_account.reason": "unknown account_id {value} (import accounts first)",
+    "import.finding.unknown_ticket.reason": "unknown ticket_id {value} (import tickets first)",
+    "import.finding.unknown_renewal.reason": "unknown renewal_id {value}",
+    "import.finding.score_off_scale.reason": "score {score} is off the {kind} scale {low}..{high}",
     "import.validate": "Validate",
     "import.working": "Working…",
     "import.phase": "{phase}",

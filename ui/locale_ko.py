@@ -188,6 +188,13 @@ MESSAGES: dict[str, str] = {
     "import.finding.resolved_before_created.reason": ("해결 {value}, 생성 {created}."),
     "import.finding.resolved_before_first_response": "해결이 첫 응답보다 이름",
     "import.finding.resolved_before_first_response.reason": ("해결 {resolved}, 첫 응답 {first}."),
+    "import.finding.duplicate_id.reason": "중복: {value}(처음 나온 행 {first})",
+    "import.finding.unknown_account.reason": (
+        "알 수 없는 account_id {value}(계정을 먼저 가져오세요)"
+    ),
+    "import.finding.unknown_ticket.reason": "알 수 없는 ticket_id {value}(티켓을 먼저 가져오세요)",
+    "import.finding.unknown_renewal.reason": "알 수 없는 renewal_id {value}",
+    "import.finding.score_off_scale.reason": "점수 {score}: {kind} 척도 범위({low}..{high}) 밖",
     "import.finding.duplicate_id": "중복된 ID",
     "import.finding.unknown_account": "알 수 없는 계정 ID(계정을 먼저 가져오세요)",
     "import.finding.unknown_ticket": "알 수 없는 티켓 ID(티켓을 먼저 가져오세요)",

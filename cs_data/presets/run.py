@@ -27,6 +27,7 @@ from cs_data.importers import (
     MAX_REPORTED_ERRORS,
     ImportRejected,
     ImportResult,
+    RowError,
     import_file,
 )
 from cs_data.presets.mapping import PROBLEM_CODES, Mapper, Problem
@@ -212,23 +213,9 @@ def _converted(
         yield converted
 
 
-_IMPORT_CODES = (
-    ("duplicate ", "finding:duplicate_id"),
-    ("unknown account_id", "finding:unknown_account"),
-    ("unknown ticket_id", "finding:unknown_ticket"),
-    ("unknown renewal_id", "finding:unknown_renewal"),
-)
-
-
-def _import_problem(mapper: Mapper, error) -> Problem:
-    code = "import"
-    for start, named in _IMPORT_CODES:
-        if error.reason.startswith(start):
-            code = named
-    if "off the" in error.reason and error.column == "score":
-        code = "finding:score_off_scale"
+def _import_problem(mapper: Mapper, error: RowError) -> Problem:
     column = mapper.source_label(error.column) if error.column else None
-    return Problem(error.row, column, error.reason, code)
+    return Problem(error.row, column, error.reason, error.finding or "import", error.params)
 
 
 def _blank_rows(path: Path, rows: set[int]) -> None:

@@ -158,7 +158,13 @@ def _import(
             row_errors: list[RowError] = []
             if renewal_id not in renewal_ids:
                 row_errors.append(
-                    RowError(number, "renewal_id", f"unknown renewal_id {renewal_id!r}")
+                    RowError(
+                        number,
+                        "renewal_id",
+                        f"unknown renewal_id {renewal_id!r}",
+                        "finding:unknown_renewal",
+                        {"value": repr(renewal_id)},
+                    )
                 )
             try:
                 changed_at = _instant(cell("changed_at"))
