@@ -3,7 +3,8 @@ logic: the floor under every page's time in ``bench/page_ready.py``.
 
 ``?elements=`` lists what is drawn, each adding to a bare title and metric (the hello page):
 ``shell`` the top navigation (the app's 4 sections, 14 pages) and the sidebar (name, badge,
-language choice, "signed in as", logout button); ``filters`` the filter bar (reset button,
+language choice, "signed in as", logout button), or one of them alone: ``navigation``,
+``sidebar``; ``filters`` the filter bar (reset button,
 period presets, three selects, the window caption); ``table`` a 50-row table of 8 columns;
 ``cards`` five figure cards with a sparkline each (``ui.card_grid``); ``charts`` two line
 charts; ``toolbar`` the Boards page's frame (three menus, three segmented controls, a
@@ -145,7 +146,7 @@ def overview() -> None:
         )
 
 
-if "shell" in ELEMENTS:
+if ELEMENTS & {"shell", "sidebar"}:
     with st.sidebar:
         st.subheader("CS Cockpit")
         st.divider()
@@ -153,6 +154,7 @@ if "shell" in ELEMENTS:
         st.selectbox("Language", ["English", "한국어"])
         st.markdown("Signed in as **Admin** (admin)")
         st.button("Log out")
+if ELEMENTS & {"shell", "navigation"}:
     menu = {
         section: [
             st.Page(
