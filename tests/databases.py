@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -32,6 +33,9 @@ from cs_data.db import create_engine_for
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_URL = os.environ.get("CS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+NO_WAIT_FOR_DISK = "-csynchronous_commit=off"
+"""Test schemas' commits do not wait for the disk: a crash of the server may lose their last
+commits, which nothing needs (the 89 PostgreSQL tests of two files, one process: 78 s -> 56 s)."""
 
 
 @cache
@@ -65,11 +69,12 @@ def fresh_database_url(backend: str, directory: Path) -> Iterator[str]:
 def _postgres_schema() -> Iterator[tuple[str, str]]:
     """A new PostgreSQL schema, dropped afterwards: the URL that works in it, and its name."""
     schema_name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(POSTGRES_URL)
+    admin = create_engine(POSTGRES_URL, connect_args={"options": NO_WAIT_FOR_DISK})
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema_name}"'))
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema_name}", schema_name
+        options = quote(f"-csearch_path={schema_name} {NO_WAIT_FOR_DISK}")
+        yield f"{POSTGRES_URL}?options={options}", schema_name
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
