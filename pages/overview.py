@@ -12,7 +12,8 @@ from ui.card_grid import Card
 from ui.errors import show_error
 from ui.i18n import format_count, format_date, format_datetime, format_money, plural, t
 from ui.kpi_cards import kpi_cards
-from ui.overview_view import RECENT_DAYS, UPCOMING_DAYS
+from ui.overview_trend import RECENT_DAYS
+from ui.overview_view import UPCOMING_DAYS
 from ui.targets import progress_bars
 from ui.text import literal
 

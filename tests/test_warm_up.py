@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from cs_data import config, data_versions, demo, health, schema
+from cs_data import config, data_versions, demo, health, kpi, schema
 from cs_data.config import get_settings
 from cs_data.db import get_engine, transaction
 from tests.apptest import ROOT, add_user, log_in, new_app
@@ -237,6 +237,9 @@ def test_the_server_answers_while_the_warm_up_runs(database, monkeypatch):
     # running in the main thread, where asyncio.run refuses to start another
     with ThreadPoolExecutor(max_workers=1) as runner:
         assert runner.submit(asyncio.run, serve()).result()
+    for thread in threading.enumerate():
+        if thread.name == "cockpit-early-trend":
+            thread.join(30)
 
 
 def printed_by_a_fresh_python(code: str) -> str:
@@ -305,3 +308,55 @@ def test_the_warm_up_imports_what_page_runs_import():
     everything app.py and the pages import. A fresh interpreter, so no earlier import hides
     one."""
     assert printed_by_a_fresh_python(IMPORTED_BY_PAGE_RUNS) == "[]"
+
+
+IMPORTED_BY_THE_EARLY_TREND = """
+import sys, threading
+from sqlalchemy import func, select
+from cs_data.db import get_engine
+from cs_data.models import StoredView
+from ui import warm_up
+
+class Recorder:
+    imported = []
+    def find_spec(self, name, path=None, target=None):
+        if threading.current_thread() is not threading.main_thread():
+            self.imported.append(name)
+        return None
+
+sys.meta_path.insert(0, Recorder())
+warm_up.start_trend().join(60)
+with get_engine().connect() as connection:
+    stored = connection.scalar(select(func.count()).where(StoredView.name.like("%trend")))
+print(sorted(set(Recorder.imported)), stored)
+"""
+
+
+def test_the_early_trend_imports_nothing_beside_the_servers_imports(database):
+    """``start_trend``'s thread computes while the server imports: were it to import a module,
+    the two threads could deadlock (see above). A fresh interpreter, so no earlier import
+    hides one; the trend is computed and stored."""
+    assert printed_by_a_fresh_python(IMPORTED_BY_THE_EARLY_TREND) == "[] 1"
+
+
+def test_the_warm_up_waits_for_the_early_trend_instead_of_computing_it_again(database, monkeypatch):
+    computed = []
+    trend = kpi.retention_trend
+
+    def slow_trend(*args, **kwargs):
+        computed.append(threading.current_thread().name)
+        time.sleep(1.0)  # still computing when the warm-up asks for it
+        return trend(*args, **kwargs)
+
+    monkeypatch.setattr(kpi, "retention_trend", slow_trend)
+    early = warm_up.start_trend()
+    assert warm_up.warm_up()
+    early.join(30)
+
+    assert computed == ["cockpit-early-trend"]
+
+
+def test_no_early_trend_on_a_database_that_needs_migrating(database):
+    schema.downgrade(get_engine(), "0011")
+
+    assert warm_up.start_trend() is None

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from cs_data import accounts, data_versions, kpi
 from cs_data.config import Settings
 from cs_data.data_versions import KPI_TABLES
 from cs_data.db import get_engine
-from cs_data.models import Account, Subscription
 from cs_data.paging import Page
 from cs_data.targets import Progress
 from ui.accounts_view import load_at_risk_top, today
+from ui.overview_trend import RECENT_DAYS, RETENTION_TABLES, load_retention_trend
 from ui.page_data import (
     CACHE_MAX_ENTRIES,
     CACHE_TTL_SECONDS,
@@ -32,15 +31,11 @@ from ui.page_data import (
 )
 from ui.targets import load_progress
 
-RECENT_DAYS = 30
 UPCOMING_DAYS = 90
 PAGE_LOADS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="overview-loads")
 """The page runs' threads for the three loads (``load_at``), shared by every run: a load
 waits for no other load of this pool but one already computing its entry, so it cannot
 deadlock."""
-RETENTION_TABLES = (Account.__tablename__, Subscription.__tablename__)
-"""What the retention cards' trend reads: a write to any other table (a ticket, a survey, a
-renewal) keeps it."""
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
@@ -59,24 +54,6 @@ def load_overview(data_key: DataKey, as_of: datetime) -> kpi.Overview:
         )
 
     return stored("overview", kpi.Overview, data_key, as_of, compute=compute)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def load_retention_trend(data_key: DataKey, start: date, end: date) -> pd.DataFrame:
-    """The retention cards' trend over ``[start, end]`` (about half the Overview's work at
-    scale L), keyed by ``RETENTION_TABLES`` alone: the Overview's figures are computed again
-    at each ``as_of`` bucket and after any write, this trend only when its days or its tables
-    change."""
-    return stored(
-        "overview.retention_trend",
-        pd.DataFrame,
-        data_key,
-        start,
-        end,
-        compute=lambda: kpi.retention_trend(
-            get_engine(), kpi.RETENTION_CARD_KEYS, start=start, end=end, concurrent=True
-        ),
-    )
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 database and fill the landing page's caches, so that a fresh server answers its first visitor
 about as fast as its hundredth.
 
-``server.py`` runs ``lifespan``: it imports every module page runs import (``import_modules``)
-before the server answers, then starts the rest in a thread of its own and serves at once.
+``server.py`` runs ``lifespan``: it starts computing the Overview's retention trend in a thread
+(``start_trend``, most of a fresh process's computation at scale L), imports every module page
+runs import (``import_modules``) before the server answers, then starts the rest in a thread of
+its own and serves at once.
 The imports come first because two threads importing one package from different modules can
 deadlock (Python then fails one of the imports): a first visit of the Renewals did while the
 warm-up imported ``cs_data.kpi``, and so could two first visitors of different pages. They
@@ -169,10 +171,48 @@ def start() -> threading.Thread:
     return thread
 
 
+def start_trend() -> threading.Thread | None:
+    """Start computing the Overview's retention trend (``ui.overview_trend``) in a thread of
+    its own, before the server imports the rest: its queries run outside Python's lock, on a
+    core that would otherwise wait for the imports. The database is reached here first, so
+    that the thread imports nothing (a test checks it); nothing is started when the database
+    is not at the newest schema (the warm-up migrates it first). The Overview's loads then
+    wait for this computation (Streamlit computes a cache entry once)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from cs_data import schema
+    from cs_data.config import get_settings
+    from cs_data.db import get_engine
+    from ui import overview_trend
+
+    # pyarrow's pandas integration, loaded on first use (keeping a frame in Streamlit's cache)
+    pa.array(pd.Series(["loaded"]))
+    try:
+        settings = get_settings()
+        if schema.current_revision(get_engine()) != schema.head_revision():
+            return None
+    except Exception:
+        log.warning("the retention trend is left to the warm-up", exc_info=True)
+        return None
+
+    def store() -> None:
+        try:
+            overview_trend.load_current(settings)
+        except Exception:
+            log.warning("computing the retention trend early failed", exc_info=True)
+
+    thread = threading.Thread(target=store, name="cockpit-early-trend", daemon=True)
+    thread.start()
+    return thread
+
+
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """``st.App``'s lifespan: import what page runs need, then start the warm-up and serve."""
+    """``st.App``'s lifespan: start computing the retention trend, import what page runs
+    need, then start the warm-up and serve."""
     started = time.perf_counter()
+    start_trend()
     import_modules()
     log.info("%s in %.1f s", IMPORTED, time.perf_counter() - started)
     start()
