@@ -72,7 +72,9 @@ def paginate(
         found = connection.execute(_page_of(counted_rows, page, page_size)).all()
         if found or page == 1:
             total = int(found[0]._mapping[TOTAL_COLUMN]) if found else 0
-            return Page([into(row) for row in found], total, page, page_size)
+            return Page(
+                rows=[into(row) for row in found], total=total, page=page, page_size=page_size
+            )
     counted = select(func.count()).select_from(stmt.order_by(None).subquery())
     total = int(connection.execute(counted).scalar_one())
     page = min(page, page_count(total, page_size))

@@ -38,7 +38,7 @@ def test_page_ready_benchmark_measures_every_page_at_scale_s(tmp_path):
         "--waves": "1",
         "--settle-ms": "200",
     }
-    # the two floors checked below, and none loaded at once: the smoke run's longest phases
+    # only the floors checked below, and none loaded at once: a shorter run, the same checks
     floors = ["--floor-elements", *FLOORS_MEASURED, "--concurrent-floors"]
     command = [str(ROOT / "bench" / "page_ready.py"), "--no-new-minute", *floors]
     # its own process group: on a timeout the benchmark's servers are stopped with it
